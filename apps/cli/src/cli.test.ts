@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { runCli } from './testing/run-cli.js';
+
+describe('diffbatt CLI basics', () => {
+  it('lists its commands in --help', () => {
+    const { code, stdout } = runCli(['--help']);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/backend/);
+    expect(stdout).toMatch(/datasets/);
+  });
+
+  it('lists the registered dataset plugins', () => {
+    const { code, stdout } = runCli(['datasets', 'list', '--json']);
+    expect(code).toBe(0);
+    const ids = JSON.parse(stdout).plugins.map((p: { id: string }) => p.id);
+    expect(ids).toContain('diffbatt');
+  });
+
+  it('reports the chosen backend and why faster ones were skipped', () => {
+    const plain = runCli(['backend'], { DIFFBATT_BACKEND: '' });
+    expect(plain.code).toBe(0);
+    expect(plain.stdout).toMatch(/^backend: wasm \(fastest backend that loaded\)$/m);
+    expect(plain.stdout).toMatch(/^skipped tensorflow: @tensorflow\/tfjs-node not installed$/m);
+    const forced = runCli(['backend'], { DIFFBATT_BACKEND: 'cpu' });
+    expect(forced.stdout).toMatch(/^backend: cpu \(requested by DIFFBATT_BACKEND\)$/m);
+  });
+
+  it('turns a bad backend name into one line and a non-zero exit', () => {
+    const { code, stderr } = runCli(['backend', '--backend', 'quantum']);
+    expect(code).toBe(1);
+    expect(stderr.trim().split('\n')).toEqual([
+      'diffbatt: error: unknown backend "quantum" (from the --backend option); choose one of tensorflow-gpu, tensorflow, wasm, cpu',
+    ]);
+  });
+});

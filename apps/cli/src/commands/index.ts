@@ -1,0 +1,9 @@
+import type { Command } from 'commander';
+import { registerBackendCommand } from './backend.js';
+import { registerDatasetsCommand } from './datasets.js';
+
+/** One line per command; each command lives in its own module. */
+export function registerCommands(program: Command): void {
+  registerBackendCommand(program);
+  registerDatasetsCommand(program);
+}

@@ -1,0 +1,53 @@
+/** Everything the CLI writes goes through here: results to stdout, messages and progress to stderr. */
+
+const isTty = () => Boolean(process.stderr.isTTY);
+
+export interface ProgressBar {
+  update(done: number, detail?: string): void;
+  finish(detail?: string): void;
+}
+
+function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds)) return '--';
+  const s = Math.round(seconds);
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+}
+
+export const terminal = {
+  /** Machine- or human-readable results. */
+  out(text: string): void {
+    process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+  },
+  info(text: string): void {
+    process.stderr.write(`${text}\n`);
+  },
+  error(text: string): void {
+    process.stderr.write(`diffbatt: error: ${text}\n`);
+  },
+  /** A progress bar with rate and ETA on a terminal; occasional plain lines when output is a file. */
+  progress(label: string, total: number): ProgressBar {
+    const started = performance.now();
+    let lastPlain = 0;
+    const render = (done: number, detail: string | undefined, final: boolean) => {
+      const elapsed = (performance.now() - started) / 1000;
+      const fraction = total > 0 ? Math.min(1, done / total) : 1;
+      const eta = done > 0 ? (elapsed / done) * (total - done) : Number.NaN;
+      const tail = `${done}/${total} ${formatDuration(elapsed)} elapsed, ETA ${formatDuration(eta)}${detail ? ` ${detail}` : ''}`;
+      if (isTty()) {
+        const width = 24;
+        const filled = Math.round(fraction * width);
+        process.stderr.write(`\r${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${tail}\x1b[K`);
+        if (final) process.stderr.write('\n');
+      } else if (final || elapsed - lastPlain >= 10) {
+        lastPlain = elapsed;
+        process.stderr.write(`${label} ${tail}\n`);
+      }
+    };
+    return {
+      update: (done, detail) => render(done, detail, false),
+      finish: (detail) => render(total, detail, true),
+    };
+  },
+};

@@ -1,0 +1,28 @@
+export {
+  CELL_SCHEMA_VERSION,
+  type Cell,
+  type Cycle,
+  type CycleTimeSeries,
+  type CyclingProtocol,
+  cellSchema,
+  cycleSchema,
+  cycleTimeSeriesSchema,
+  cyclingProtocolSchema,
+  type DischargeCurve,
+  dischargeCurveSchema,
+} from './cell.js';
+export { DatasetError, DiffBattError, type ErrorLocation, isDiffBattError } from './errors.js';
+export { type CapacityPoint, endOfLifeCycle } from './life.js';
+export type { DatasetPlugin, DatasetRecord, LoadOptions, LoadProgress } from './plugin.js';
+export { type RandomState, SeededRandom } from './random.js';
+export { createDatasetRegistry, type DatasetRegistry } from './registry.js';
+export {
+  assertValidSample,
+  CAPACITY_MATRIX_ROWS,
+  CAPACITY_MATRIX_VOLTAGE_POINTS,
+  type CapacityMatrixRows,
+  CYCLES_PER_SOH_POINT,
+  type ModelSample,
+  SOH_CURVE_LENGTH,
+  SOH_CURVE_PADDING,
+} from './sample.js';

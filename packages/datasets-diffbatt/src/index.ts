@@ -1,0 +1,1 @@
+export { diffbattDatasetPlugin } from './plugin.js';

@@ -12,7 +12,9 @@ export {
   dischargeCurveSchema,
 } from './cell.js';
 export { DatasetError, DiffBattError, type ErrorLocation, isDiffBattError } from './errors.js';
+export { writeFileAtomic } from './fs.js';
 export { type CapacityPoint, endOfLifeCycle } from './life.js';
+export { encodeNpyFloat32, type NpyArray, parseNpy } from './npy.js';
 export type { DatasetPlugin, DatasetRecord, LoadOptions, LoadProgress } from './plugin.js';
 export { type RandomState, SeededRandom } from './random.js';
 export { createDatasetRegistry, type DatasetRegistry } from './registry.js';

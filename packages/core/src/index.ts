@@ -11,6 +11,7 @@ export {
   type DischargeCurve,
   dischargeCurveSchema,
 } from './cell.js';
+export { type BlankCells, type CsvOptions, CsvTable, parseCsv, parseCsvNumber, readCsv } from './csv.js';
 export { DatasetError, DiffBattError, type ErrorLocation, isDiffBattError } from './errors.js';
 export { writeFileAtomic } from './fs.js';
 export { type CapacityPoint, endOfLifeCycle } from './life.js';

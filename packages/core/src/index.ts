@@ -12,6 +12,15 @@ export {
   dischargeCurveSchema,
 } from './cell.js';
 export { type BlankCells, type CsvOptions, CsvTable, parseCsv, parseCsvNumber, readCsv } from './csv.js';
+export {
+  DATASET_FILE_EXTENSION,
+  DATASET_FILE_VERSION,
+  type DatasetFileMeta,
+  decodeDatasetFile,
+  encodeDatasetFile,
+  readDatasetFile,
+  writeDatasetFile,
+} from './dataset-file.js';
 export { DatasetError, DiffBattError, type ErrorLocation, isDiffBattError } from './errors.js';
 export { writeFileAtomic } from './fs.js';
 export { type CapacityPoint, endOfLifeCycle } from './life.js';

@@ -1,1 +1,37 @@
-export {};
+export { SOH_FEATURE_THRESHOLDS, type SohFeatureMap, sohThresholdFeatures } from './features.js';
+export { formatScoreTable, scoreResultsToJson } from './format.js';
+export { meanAndCovariance, type SymmetricEigen, symmetricEigen, symmetricSqrt } from './linear-algebra.js';
+export { alphaAccuracy, mae, mape, rmse } from './point-metrics.js';
+export {
+  centralInterval,
+  crpsEnergy,
+  DEFAULT_INTERVAL_LEVELS,
+  quantileOfSorted,
+  type SampleIntervals,
+  type SampleSummary,
+  sortedFinite,
+  summariseSamples,
+} from './probabilistic.js';
+export {
+  bestOfRepsIndex,
+  cycleLifeFromSoh,
+  DEFAULT_EOL_SOH,
+  EVALUATION_CYCLES,
+  firstIndexNotAbove,
+  SELECTION_CYCLES,
+  SOH_RMSE_REFERENCE_FLOOR,
+  sohPercentAtCycles,
+  sohRmse,
+} from './protocol.js';
+export { type ResizeArithmetic, resizeBilinearHalfPixel } from './resize.js';
+export {
+  BEST_OF_REPS_RULE,
+  MEDIAN_OF_SAMPLES_RULE,
+  type PointPredictionScores,
+  type ScoreInput,
+  type ScoreOptions,
+  type ScoreResults,
+  type SynthesisScores,
+  scoreSohCurves,
+} from './score.js';
+export { frechetDistance, knnPrecisionRecall, type PrecisionRecall } from './synthesis.js';

@@ -1,1 +1,37 @@
-export {};
+export {
+  CAPACITY_MATRIX_COLUMNS,
+  DEFAULT_UNET_CONFIG,
+  type DiffBattUNetConfig,
+  parseUNetConfig,
+} from './config.js';
+export { AttentionBlock, type AttentionBlockArgs } from './layers/attention.js';
+export { type Conv1DArgs, DiffBattConv1D } from './layers/conv1d.js';
+export { type DenseArgs, DiffBattDense } from './layers/dense.js';
+export {
+  type ActivationArgs,
+  ChannelScaleShift,
+  DiffBattActivation,
+  UpSampling1D,
+  type UpSampling1DArgs,
+} from './layers/elementwise.js';
+export {
+  PositionalEncoding1D,
+  type PositionalEncoding1DArgs,
+  TimeEmbedding,
+  type TimeEmbeddingArgs,
+} from './layers/embeddings.js';
+export { GroupNormalization, type GroupNormalizationArgs } from './layers/group-normalization.js';
+export { DIFFBATT_LAYER_CLASSES, registerDiffBattLayers } from './layers/register.js';
+export { type Activation, activate, conv1d, dense, gelu, groupNorm, matMul, swish } from './ops.js';
+export {
+  type BuildOptions,
+  buildDiffBattUNet,
+  capacityMatrixEncoder,
+  downSample,
+  residualBlockDown,
+  residualBlockUp,
+  timeMLP,
+  UNET_INPUT_NAMES,
+  UNetLayerFactory,
+  upSample,
+} from './unet.js';

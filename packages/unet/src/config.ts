@@ -1,0 +1,112 @@
+import { CAPACITY_MATRIX_VOLTAGE_POINTS, DiffBattError, SOH_CURVE_LENGTH } from '@diffbatt/core';
+import { type } from 'arktype';
+import type { Activation } from './ops.js';
+
+/** Shape of the DiffBatt U-Net. Every field has the original's value as its default. */
+export interface DiffBattUNetConfig {
+  /** Channels of each resolution level, finest first. */
+  widths: number[];
+  /** Whether each level's residual blocks are followed by an attention block. */
+  hasAttention: boolean[];
+  /** Residual blocks per level on the way down (the way up has one more per level). */
+  numResBlocks: number;
+  /** Groups of every group normalisation; must divide every width and 2 x firstConvChannels. */
+  normGroups: number;
+  /** Channels of the stem convolution (the positional encoding adds as many again). */
+  firstConvChannels: number;
+  /** Nonlinearity everywhere: exact erf GELU as the original, or swish. */
+  activation: Activation;
+  /** Points of the SOH curve; must be divisible by 2^(levels - 1). */
+  sequenceLength: number;
+  /** Rows (cycles) of the capacity matrix: 100, or 20 for the SNL and CRUSH splits. */
+  capacityMatrixRows: 100 | 20;
+  /** Width of the time embedding, of the capacity-matrix encoding c_q and of the condition mask. */
+  embeddingDim: number;
+}
+
+export const DEFAULT_UNET_CONFIG: Readonly<DiffBattUNetConfig> = Object.freeze({
+  widths: [8, 16, 32, 64],
+  hasAttention: [false, false, true, true],
+  numResBlocks: 2,
+  normGroups: 8,
+  firstConvChannels: 8,
+  activation: 'gelu',
+  sequenceLength: SOH_CURVE_LENGTH,
+  capacityMatrixRows: 100,
+  embeddingDim: 32,
+});
+
+/** Columns of the capacity matrix (voltage points); fixed by the data, not a model choice. */
+export const CAPACITY_MATRIX_COLUMNS = CAPACITY_MATRIX_VOLTAGE_POINTS;
+
+const positiveInteger = 'number.integer > 0';
+
+const configSchema = type({
+  '+': 'reject',
+  'widths?': `(${positiveInteger})[] >= 1`,
+  'hasAttention?': 'boolean[] >= 1',
+  'numResBlocks?': positiveInteger,
+  'normGroups?': positiveInteger,
+  'firstConvChannels?': positiveInteger,
+  'activation?': "'gelu' | 'swish'",
+  'sequenceLength?': positiveInteger,
+  'capacityMatrixRows?': '100 | 20',
+  'embeddingDim?': positiveInteger,
+});
+
+function configError(field: string, message: string, where: string): DiffBattError {
+  return new DiffBattError(`invalid U-Net config: ${message}`, { file: where, field });
+}
+
+/**
+ * Validates a (partial) U-Net config and fills in the original's defaults. Throws a DiffBattError naming
+ * the offending field; `where` names the source (a file, or "buildDiffBattUNet").
+ */
+export function parseUNetConfig(input: unknown = {}, where = 'U-Net config'): DiffBattUNetConfig {
+  const checked = configSchema(input);
+  if (checked instanceof type.errors) {
+    const first = checked[0]!;
+    throw configError(first.path.join('.') || '(root)', checked.summary, where);
+  }
+  const config: DiffBattUNetConfig = {
+    ...DEFAULT_UNET_CONFIG,
+    ...checked,
+    widths: [...(checked.widths ?? DEFAULT_UNET_CONFIG.widths)],
+    hasAttention: [...(checked.hasAttention ?? DEFAULT_UNET_CONFIG.hasAttention)],
+  };
+  if (config.hasAttention.length !== config.widths.length) {
+    throw configError(
+      'hasAttention',
+      `hasAttention has ${config.hasAttention.length} entries but widths has ${config.widths.length}; give one per level`,
+      where,
+    );
+  }
+  const groups = config.normGroups;
+  const badWidth = config.widths.find((width) => width % groups !== 0);
+  if (badWidth !== undefined) {
+    throw configError('widths', `width ${badWidth} is not divisible by normGroups ${groups}`, where);
+  }
+  if ((2 * config.firstConvChannels) % groups !== 0) {
+    throw configError(
+      'firstConvChannels',
+      `2 x firstConvChannels (${2 * config.firstConvChannels}) is not divisible by normGroups ${groups}`,
+      where,
+    );
+  }
+  if (config.embeddingDim % groups !== 0 || config.embeddingDim % 2 !== 0 || config.embeddingDim < 4) {
+    throw configError(
+      'embeddingDim',
+      `embeddingDim ${config.embeddingDim} must be even, at least 4 and divisible by normGroups ${groups}`,
+      where,
+    );
+  }
+  const reduction = 2 ** (config.widths.length - 1);
+  if (config.sequenceLength % reduction !== 0) {
+    throw configError(
+      'sequenceLength',
+      `sequenceLength ${config.sequenceLength} is not divisible by ${reduction} (2^(levels - 1))`,
+      where,
+    );
+  }
+  return config;
+}

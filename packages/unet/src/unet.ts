@@ -1,0 +1,261 @@
+import * as tf from '@tensorflow/tfjs';
+import { CAPACITY_MATRIX_COLUMNS, type DiffBattUNetConfig, parseUNetConfig } from './config.js';
+import { AttentionBlock } from './layers/attention.js';
+import { DiffBattConv1D } from './layers/conv1d.js';
+import { DiffBattDense } from './layers/dense.js';
+import { ChannelScaleShift, DiffBattActivation, UpSampling1D } from './layers/elementwise.js';
+import { PositionalEncoding1D, TimeEmbedding } from './layers/embeddings.js';
+import { GroupNormalization } from './layers/group-normalization.js';
+import { registerDiffBattLayers } from './layers/register.js';
+import type { Activation } from './ops.js';
+
+type Node = tf.SymbolicTensor;
+
+/** Names of the model's inputs, in the contract's order (the original's names). */
+export const UNET_INPUT_NAMES = ['input', 'time_input', 'protocol_input', 'mask_input'] as const;
+
+/**
+ * Creates the U-Net's layers with Keras-style names (`conv1d`, `conv1d_1`, ... per layer class, counted in
+ * creation order), so that, created in the original's order, the n-th layer of a class here is the n-th of
+ * that class in the original model (see README "Layer names"). An attention block also consumes one
+ * `group_normalization` and four `dense` names, as its Keras sub-layers did.
+ */
+export class UNetLayerFactory {
+  private readonly counts = new Map<string, number>();
+  private seedCursor: number;
+
+  constructor(
+    readonly config: DiffBattUNetConfig,
+    seed = 0,
+  ) {
+    this.seedCursor = seed;
+  }
+
+  /** Next Keras-style name of a layer class: `prefix`, then `prefix_1`, `prefix_2`, ... */
+  name(prefix: string): string {
+    const count = this.counts.get(prefix) ?? 0;
+    this.counts.set(prefix, count + 1);
+    return count === 0 ? prefix : `${prefix}_${count}`;
+  }
+
+  private nextSeed(span = 1): number {
+    const seed = this.seedCursor;
+    this.seedCursor += span;
+    return seed;
+  }
+
+  conv(
+    x: Node,
+    filters: number,
+    kernelSize: number,
+    options: { strides?: number; padding?: 'same' | 'valid'; kernelScale?: number } = {},
+  ): Node {
+    const layer = new DiffBattConv1D({
+      name: this.name('conv1d'),
+      filters,
+      kernelSize,
+      seed: this.nextSeed(),
+      ...options,
+    });
+    return layer.apply(x) as Node;
+  }
+
+  dense(x: Node, units: number, activation?: Activation): Node {
+    const layer = new DiffBattDense({
+      name: this.name('dense'),
+      units,
+      seed: this.nextSeed(),
+      ...(activation === undefined ? {} : { activation }),
+    });
+    return layer.apply(x) as Node;
+  }
+
+  groupNorm(x: Node): Node {
+    const layer = new GroupNormalization({
+      name: this.name('group_normalization'),
+      groups: this.config.normGroups,
+    });
+    return layer.apply(x) as Node;
+  }
+
+  activation(x: Node): Node {
+    return new DiffBattActivation({
+      name: this.name('activation'),
+      activation: this.config.activation,
+    }).apply(x) as Node;
+  }
+
+  attention(x: Node, units: number): Node {
+    const layer = new AttentionBlock({
+      name: this.name('attention_block'),
+      units,
+      groups: this.config.normGroups,
+      seed: this.nextSeed(4),
+    });
+    // Its Keras sub-layers (norm; query, key, value, proj) took these names in the original.
+    this.name('group_normalization');
+    for (let i = 0; i < 4; i++) this.name('dense');
+    return layer.apply(x) as Node;
+  }
+
+  add(inputs: Node[]): Node {
+    return tf.layers.add({ name: this.name('add') }).apply(inputs) as Node;
+  }
+
+  concatenate(inputs: Node[]): Node {
+    return tf.layers.concatenate({ name: this.name('concatenate'), axis: -1 }).apply(inputs) as Node;
+  }
+
+  scaleShift(inputs: Node[]): Node {
+    return new ChannelScaleShift({ name: this.name('channel_scale_shift') }).apply(inputs) as Node;
+  }
+}
+
+/** Time MLP: sinusoidal embedding -> Dense(E, activation) -> Dense(E) = c_t. */
+export function timeMLP(f: UNetLayerFactory, timestep: Node): Node {
+  const dim = f.config.embeddingDim;
+  const embedded = new TimeEmbedding({ name: f.name('time_embedding'), dim }).apply(timestep) as Node;
+  return f.dense(f.dense(embedded, dim, f.config.activation), dim);
+}
+
+/**
+ * Capacity-matrix encoder (a one-block transformer encoder): the R x 100 matrix as R tokens ->
+ * Dense(E) per token -> AttentionBlock(E) -> mean over tokens -> Dense(E) = c_q.
+ */
+export function capacityMatrixEncoder(f: UNetLayerFactory, capacityMatrix: Node): Node {
+  const dim = f.config.embeddingDim;
+  const tokens = tf.layers
+    .reshape({ name: f.name('reshape'), targetShape: [f.config.capacityMatrixRows, CAPACITY_MATRIX_COLUMNS] })
+    .apply(capacityMatrix) as Node;
+  const attended = f.attention(f.dense(tokens, dim), dim);
+  const pooled = tf.layers
+    .globalAveragePooling1d({ name: f.name('global_average_pooling1d') })
+    .apply(attended) as Node;
+  return f.dense(pooled, dim);
+}
+
+/**
+ * Residual block of the way down: `conv(act(GN(conv(act(GN(x))) + Dense(act(c_t))))) + residual(x)`,
+ * residual a 1x1 conv when the width changes. `timeActivated` is act(c_t).
+ */
+export function residualBlockDown(f: UNetLayerFactory, x: Node, timeActivated: Node, width: number): Node {
+  const residual = x.shape[2] === width ? x : f.conv(x, width, 1, { padding: 'valid' });
+  let h = f.conv(f.activation(f.groupNorm(x)), width, 3);
+  h = f.scaleShift([h, f.dense(timeActivated, width)]);
+  h = f.conv(f.activation(f.groupNorm(h)), width, 3, { kernelScale: 0 });
+  return f.add([h, residual]);
+}
+
+/**
+ * Residual block of the way up: as the down block but the first sum is `cemb * h + temb` with
+ * `cemb = Dense(act(mask * c_q))` (`conditionActivated`), so the unconditional pass still gets a learned
+ * scale (the Dense bias), not zero.
+ */
+export function residualBlockUp(
+  f: UNetLayerFactory,
+  x: Node,
+  timeActivated: Node,
+  conditionActivated: Node,
+  width: number,
+): Node {
+  const residual = x.shape[2] === width ? x : f.conv(x, width, 1, { padding: 'valid' });
+  let h = f.conv(f.activation(f.groupNorm(x)), width, 3);
+  const timeShift = f.dense(timeActivated, width);
+  const conditionScale = f.dense(conditionActivated, width);
+  h = f.scaleShift([h, conditionScale, timeShift]);
+  h = f.conv(f.activation(f.groupNorm(h)), width, 3, { kernelScale: 0 });
+  return f.add([h, residual]);
+}
+
+/** Halves the length: Conv1D(width, 3, stride 2) with TensorFlow "same" padding (0 left, 1 right). */
+export function downSample(f: UNetLayerFactory, x: Node, width: number): Node {
+  return f.conv(x, width, 3, { strides: 2 });
+}
+
+/** Doubles the length: nearest-neighbour repeat, then Conv1D(width, 3). */
+export function upSample(f: UNetLayerFactory, x: Node, width: number): Node {
+  const repeated = new UpSampling1D({ name: f.name('up_sampling1d'), size: 2 }).apply(x) as Node;
+  return f.conv(repeated, width, 3);
+}
+
+export interface BuildOptions {
+  /** Seed of the weight initialisers (default 0, so an unseeded build is reproducible too). */
+  seed?: number;
+}
+
+/**
+ * The DiffBatt 1-D U-Net denoiser. Inputs, in order: noisy SOH curve `[B, L, 1]` float32, timestep `[B]`
+ * int32, capacity matrix `[B, R, 100, 1]` float32, condition mask `[B, E]` float32 (ones = conditional,
+ * zeros = unconditional). Output: the predicted noise `[B, L, 1]`. The default config is the original's
+ * (478,369 parameters).
+ */
+export function buildDiffBattUNet(
+  config: Partial<DiffBattUNetConfig> = {},
+  options: BuildOptions = {},
+): tf.LayersModel {
+  registerDiffBattLayers();
+  const cfg = parseUNetConfig(config, 'buildDiffBattUNet');
+  const f = new UNetLayerFactory(cfg, options.seed ?? 0);
+  const { widths, hasAttention, numResBlocks, embeddingDim } = cfg;
+
+  const [curveName, timeName, matrixName, maskName] = UNET_INPUT_NAMES;
+  const noisyCurve = tf.input({ name: curveName, shape: [cfg.sequenceLength, 1] });
+  // Declared [B, 1] because LayersModel.predict expands rank-1 inputs to [B, 1] before checking them; a
+  // [B] timestep tensor works with both predict and apply (TimeEmbedding flattens it).
+  const timestep = tf.input({ name: timeName, shape: [1], dtype: 'int32' });
+  const capacityMatrix = tf.input({
+    name: matrixName,
+    shape: [cfg.capacityMatrixRows, CAPACITY_MATRIX_COLUMNS, 1],
+  });
+  const mask = tf.input({ name: maskName, shape: [embeddingDim] });
+
+  // Stem, time MLP and capacity encoder, created in the original's order.
+  const stem = f.conv(noisyCurve, cfg.firstConvChannels, 7);
+  const timeCondition = timeMLP(f, timestep);
+  const positions = new PositionalEncoding1D({
+    name: f.name('positional_encoding1d'),
+    channels: cfg.firstConvChannels,
+  }).apply(stem) as Node;
+  let x = f.concatenate([stem, positions]);
+  const capacityCondition = capacityMatrixEncoder(f, capacityMatrix);
+
+  // act(c_t) and act(mask * c_q) are the same in every block: compute them once.
+  const timeActivated = f.activation(timeCondition);
+  const masked = tf.layers.multiply({ name: f.name('multiply') }).apply([mask, capacityCondition]) as Node;
+  const conditionActivated = f.activation(masked);
+
+  const skips: Node[] = [x];
+  widths.forEach((width, level) => {
+    for (let block = 0; block < numResBlocks; block++) {
+      x = residualBlockDown(f, x, timeActivated, width);
+      if (hasAttention[level]) x = f.attention(x, width);
+      skips.push(x);
+    }
+    if (level < widths.length - 1) {
+      x = downSample(f, x, width);
+      skips.push(x);
+    }
+  });
+
+  const deepest = widths[widths.length - 1]!;
+  x = residualBlockDown(f, x, timeActivated, deepest);
+  x = f.attention(x, deepest);
+  x = residualBlockDown(f, x, timeActivated, deepest);
+
+  for (let level = widths.length - 1; level >= 0; level--) {
+    const width = widths[level]!;
+    for (let block = 0; block <= numResBlocks; block++) {
+      x = f.concatenate([x, skips.pop()!]);
+      x = residualBlockUp(f, x, timeActivated, conditionActivated, width);
+      if (hasAttention[level]) x = f.attention(x, width);
+    }
+    if (level > 0) x = upSample(f, x, width);
+  }
+
+  const noise = f.conv(f.activation(f.groupNorm(x)), 1, 7, { kernelScale: 0 });
+  return tf.model({
+    name: 'diffbatt_unet',
+    inputs: [noisyCurve, timestep, capacityMatrix, mask],
+    outputs: noise,
+  });
+}

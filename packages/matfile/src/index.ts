@@ -9,7 +9,14 @@ export {
   matStruct,
 } from './encode.js';
 export { type MatPlain, type MatPlainComplex, type MatPlainUnsupported, toPlain } from './plain.js';
-export { type ParseMatFileOptions, parseMatFile, readMatFile } from './reader.js';
+export {
+  type MatFileKind,
+  matFileKind,
+  type ParseMatFileOptions,
+  parseMatFile,
+  readMatFile,
+  sniffMatFile,
+} from './reader.js';
 export type {
   MatCell,
   MatChar,
@@ -22,3 +29,4 @@ export type {
   MatValue,
   NumericClass,
 } from './types.js';
+export { readVariable, validatePlain } from './validate.js';

@@ -15,7 +15,9 @@ describe('readMatFile on the real NASA and RWTH files', () => {
   it('decodes B0025.mat: a 1x80 cycle struct of 31 charge, 28 discharge and 21 impedance records', async () => {
     const file = await readMatFile(sharedPath('data', 'raw', 'NASA', 'B0025.mat'));
     expect(file.header.text).toMatch(/^MATLAB 5\.0 MAT-file, Platform: PCWIN/);
-    const battery = toPlain(file.variables.get('B0025')!) as { cycle: Array<{ type: string; data: Record<string, unknown> }> };
+    const battery = toPlain(file.variables.get('B0025')!) as {
+      cycle: Array<{ type: string; data: Record<string, unknown> }>;
+    };
     expect(battery.cycle).toHaveLength(80);
     const count = (type: string) => battery.cycle.filter((cycle) => cycle.type === type).length;
     expect([count('charge'), count('discharge'), count('impedance')]).toEqual([31, 28, 21]);

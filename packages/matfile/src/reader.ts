@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import { inflateSync } from 'node:zlib';
 import { DatasetError } from '@diffbatt/core';
 import {
@@ -73,25 +73,20 @@ export function parseMatFile(bytes: Uint8Array, options: ParseMatFileOptions = {
   const fail = (message: string, field?: string): never => {
     throw new DatasetError(message, { file: options.fileName, field });
   };
-  if (looksLikeHdf5(bytes)) fail(`is a MATLAB v7.3 MAT-file (HDF5 container); ${V73_ADVICE}`);
+  const kind = matFileKind(bytes);
+  if (kind === 'v7.3') fail(`is a MATLAB v7.3 MAT-file (HDF5); ${V73_ADVICE}`);
   if (bytes.length < HEADER_BYTES) {
     fail(`only ${bytes.length} bytes: too short for a MAT-file, whose header alone takes ${HEADER_BYTES}`);
   }
-  const endian = String.fromCharCode(bytes[ENDIAN_AT]!, bytes[ENDIAN_AT + 1]!);
-  if (endian !== 'IM' && endian !== 'MI') {
+  const littleEndian = bytes[ENDIAN_AT] === 0x49; // 'I' of "IM"
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (kind === 'other') {
     fail(
-      'not a MATLAB level-5 MAT-file: no "IM"/"MI" byte-order mark at byte 126 ' +
+      'not a MATLAB level-5 MAT-file: no "IM"/"MI" byte-order mark and version 0x0100 at bytes 124..127 ' +
         '(level-4 files and other formats are not supported)',
     );
   }
-  const littleEndian = endian === 'IM';
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const version = view.getUint16(VERSION_AT, littleEndian);
   const text = decodeLatin1(bytes.subarray(0, SUBSYSTEM_OFFSET_AT)).replace(/[\s\0]+$/, '');
-  if (version === VERSION_73 || text.startsWith('MATLAB 7.3')) {
-    fail(`is a MATLAB v7.3 MAT-file; ${V73_ADVICE}`);
-  }
-  if (version !== VERSION_5) fail(`unknown MAT-file version 0x${version.toString(16)} at byte 124`);
 
   const file: Region = {
     bytes,
@@ -119,6 +114,37 @@ export function parseMatFile(bytes: Uint8Array, options: ParseMatFileOptions = {
     options.onProgress?.(Math.min(position, bytes.length), bytes.length);
   }
   return { header: { text, byteOrder: littleEndian ? 'little-endian' : 'big-endian' }, variables };
+}
+
+/** What the first bytes of a file say it is: a level-5 MAT-file, a v7.3 (HDF5) one, or something else. */
+export type MatFileKind = 'level-5' | 'v7.3' | 'other';
+
+export function matFileKind(head: Uint8Array): MatFileKind {
+  if (looksLikeHdf5(head)) return 'v7.3';
+  if (head.length < HEADER_BYTES) return 'other';
+  const endian = String.fromCharCode(head[ENDIAN_AT]!, head[ENDIAN_AT + 1]!);
+  if (endian !== 'IM' && endian !== 'MI') return 'other';
+  const version = new DataView(head.buffer, head.byteOffset, head.byteLength).getUint16(
+    VERSION_AT,
+    endian === 'IM',
+  );
+  return version === VERSION_5 ? 'level-5' : version === VERSION_73 ? 'v7.3' : 'other';
+}
+
+/** Reads only the head of `path` to tell its kind (for plugins' cheap detect); 'other' when unreadable. */
+export async function sniffMatFile(path: string): Promise<MatFileKind> {
+  try {
+    const handle = await open(path, 'r');
+    try {
+      const head = new Uint8Array(2056);
+      const { bytesRead } = await handle.read(head, 0, head.length, 0);
+      return matFileKind(head.subarray(0, bytesRead));
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    return 'other';
+  }
 }
 
 function looksLikeHdf5(bytes: Uint8Array): boolean {

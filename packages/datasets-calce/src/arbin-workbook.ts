@@ -1,0 +1,207 @@
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { DatasetError, type LoadProgress } from '@diffbatt/core';
+import { type } from 'arktype';
+import ExcelJS from 'exceljs';
+
+/** The Arbin columns the plugin reads, keyed by header name (units are part of Arbin's names). */
+const CHANNEL_COLUMNS = {
+  testTimeInS: 'Test_Time(s)',
+  cycleIndex: 'Cycle_Index',
+  currentInA: 'Current(A)',
+  voltageInV: 'Voltage(V)',
+  chargeCapacityInAh: 'Charge_Capacity(Ah)',
+  dischargeCapacityInAh: 'Discharge_Capacity(Ah)',
+} as const;
+type ChannelColumn = keyof typeof CHANNEL_COLUMNS;
+
+/**
+ * Header of the `Channel_*` sheet as a map from column name to position. Validated before any row is
+ * read, so a file in other units (e.g. `Current(mA)`) is refused instead of misread by a factor 1000.
+ */
+const channelHeader = type({
+  'Test_Time(s)': 'number',
+  Cycle_Index: 'number',
+  'Current(A)': 'number',
+  'Voltage(V)': 'number',
+  'Charge_Capacity(Ah)': 'number',
+  'Discharge_Capacity(Ah)': 'number',
+});
+
+/** `Info` sheet: metadata names on row 4, values on row 5; `Start_DateTime` (column B) orders sessions. */
+const INFO_HEADER_ROW = 4;
+const infoStart = type({ Start_DateTime: 'number > 0' });
+
+/** One Arbin test session (one `.xlsx` export): its start and the per-sample columns of its channel sheet. */
+export interface ArbinSession {
+  file: string;
+  /** Excel serial date (days since 1899-12-30) of the session start, from `Info!B5`. */
+  startDate: number;
+  /** Per-sample columns; capacities are cumulative within the session, `cycleIndex` restarts at 1. */
+  columns: Record<ChannelColumn, Float64Array>;
+}
+
+export interface ReadArbinOptions {
+  onProgress?: (progress: LoadProgress) => void;
+}
+
+/** Sends progress at most every this many bytes, so a 3 MB sheet reports a few dozen times. */
+const PROGRESS_STEP_BYTES = 256 * 1024;
+
+/**
+ * Reads one Arbin `.xlsx` export with exceljs' streaming reader (rows are not all held as cell objects).
+ * Every error is a DatasetError naming the file, sheet, row and column.
+ */
+export async function readArbinSession(file: string, options: ReadArbinOptions = {}): Promise<ArbinSession> {
+  const totalBytes = await fileSize(file);
+  const input = createReadStream(file);
+  let readBytes = 0;
+  let reportedBytes = 0;
+  input.on('data', (chunk) => {
+    readBytes += chunk.length;
+    if (options.onProgress && readBytes - reportedBytes >= PROGRESS_STEP_BYTES) {
+      reportedBytes = readBytes;
+      options.onProgress({ file, done: readBytes, total: totalBytes, unit: 'bytes' });
+    }
+  });
+
+  let startDate: number | undefined;
+  let channel: Record<ChannelColumn, number[]> | undefined;
+  try {
+    const reader = new ExcelJS.stream.xlsx.WorkbookReader(input, {
+      sharedStrings: 'cache',
+      worksheets: 'emit',
+      styles: 'ignore',
+      hyperlinks: 'ignore',
+    });
+    for await (const sheet of reader) {
+      const name = (sheet as unknown as { name: string }).name;
+      if (name === 'Info') startDate = await readInfoStart(sheet, `${file} [sheet Info]`);
+      else if (name.startsWith('Channel')) {
+        if (channel) throw new DatasetError('more than one Channel_* sheet', { file });
+        channel = await readChannel(sheet, `${file} [sheet ${name}]`);
+      } else {
+        // Other sheets (e.g. `Statistics_*`) must still be drained for the stream to go on.
+        for await (const _row of sheet) {
+          /* skipped */
+        }
+      }
+    }
+  } catch (error) {
+    if (error instanceof DatasetError) throw error;
+    throw new DatasetError(`not a readable .xlsx workbook (${(error as Error).message}); truncated file?`, {
+      file,
+    });
+  } finally {
+    input.destroy();
+  }
+  if (startDate === undefined) throw new DatasetError('no Info sheet with Start_DateTime', { file });
+  if (!channel) throw new DatasetError('no Channel_* sheet with the samples', { file });
+  options.onProgress?.({ file, done: totalBytes, total: totalBytes, unit: 'bytes' });
+
+  const columns = Object.fromEntries(
+    Object.entries(channel).map(([key, values]) => [key, Float64Array.from(values)]),
+  ) as Record<ChannelColumn, Float64Array>;
+  return { file, startDate, columns };
+}
+
+async function fileSize(file: string): Promise<number> {
+  try {
+    return (await stat(file)).size;
+  } catch (error) {
+    throw new DatasetError(`cannot read file (${(error as NodeJS.ErrnoException).code})`, { file });
+  }
+}
+
+type SheetReader = AsyncIterable<ExcelJS.Row>;
+
+async function readInfoStart(sheet: SheetReader, where: string): Promise<number> {
+  let names: unknown[] | undefined;
+  let values: unknown[] | undefined;
+  for await (const row of sheet) {
+    if (row.number === INFO_HEADER_ROW) names = rowValues(row);
+    else if (row.number === INFO_HEADER_ROW + 1) values = rowValues(row);
+  }
+  if (!names || !values) {
+    throw new DatasetError(`expected metadata names on row ${INFO_HEADER_ROW} and values below`, {
+      file: where,
+    });
+  }
+  const record = Object.fromEntries(names.map((name, index) => [String(name).trim(), values![index]]));
+  const checked = infoStart(record);
+  if (checked instanceof type.errors) {
+    throw new DatasetError(`session start date: ${checked.summary}`, {
+      file: where,
+      line: INFO_HEADER_ROW + 1,
+      field: 'Start_DateTime',
+    });
+  }
+  return checked.Start_DateTime;
+}
+
+async function readChannel(sheet: SheetReader, where: string): Promise<Record<ChannelColumn, number[]>> {
+  const columns = Object.fromEntries(
+    Object.keys(CHANNEL_COLUMNS).map((key) => [key, []]),
+  ) as unknown as Record<ChannelColumn, number[]>;
+  let positions: Record<ChannelColumn, number> | undefined;
+  for await (const row of sheet) {
+    const values = rowValues(row);
+    if (!positions) {
+      positions = headerPositions(values, where, row.number);
+      continue;
+    }
+    for (const [key, position] of Object.entries(positions) as [ChannelColumn, number][]) {
+      const value = values[position];
+      if (typeof value !== 'number' || !Number.isFinite(value)) {
+        throw new DatasetError(`${describeCell(value)} is not a number`, {
+          file: where,
+          line: row.number,
+          field: CHANNEL_COLUMNS[key],
+        });
+      }
+      columns[key].push(value);
+    }
+    checkCycleIndex(columns.cycleIndex, where, row.number);
+  }
+  if (!positions) throw new DatasetError('sheet is empty (no header row)', { file: where });
+  if (columns.cycleIndex.length === 0) {
+    throw new DatasetError('no data rows after the header', { file: where, line: 1 });
+  }
+  return columns;
+}
+
+/** Cycles are split by runs of `Cycle_Index`, so it must be a positive integer that never goes back. */
+function checkCycleIndex(cycleIndex: number[], where: string, line: number): void {
+  const current = cycleIndex[cycleIndex.length - 1]!;
+  const previous = cycleIndex[cycleIndex.length - 2] ?? 1;
+  if (!Number.isInteger(current) || current < previous) {
+    throw new DatasetError(`cycle index ${current} after ${previous}: expected a non-decreasing integer`, {
+      file: where,
+      line,
+      field: CHANNEL_COLUMNS.cycleIndex,
+    });
+  }
+}
+
+function headerPositions(values: unknown[], where: string, line: number): Record<ChannelColumn, number> {
+  const byName = Object.fromEntries(values.map((name, index) => [String(name).trim(), index]));
+  const checked = channelHeader(byName);
+  if (checked instanceof type.errors) {
+    const found = values.map((name) => String(name).trim()).join(', ');
+    throw new DatasetError(`unexpected header: ${checked.summary} (found: ${found})`, { file: where, line });
+  }
+  return Object.fromEntries(
+    Object.entries(CHANNEL_COLUMNS).map(([key, name]) => [key, checked[name]]),
+  ) as Record<ChannelColumn, number>;
+}
+
+/** exceljs rows are 1-based sparse arrays; this returns them 0-based (column A = index 0). */
+function rowValues(row: ExcelJS.Row): unknown[] {
+  return Array.from(row.values as unknown[]).slice(1);
+}
+
+function describeCell(value: unknown): string {
+  if (value === undefined || value === null || value === '') return 'empty cell';
+  if (typeof value === 'object') return `cell ${JSON.stringify(value).slice(0, 40)}`;
+  return `"${String(value).slice(0, 40)}"`;
+}

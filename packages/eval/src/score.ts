@@ -78,6 +78,7 @@ export interface ScoreResults extends PointPredictionScores {
   };
   cells: number;
   cellIds: string[];
+  /** Finite generated curves per cell. */
   samplesPerCell: number[];
   /** Generated curves left out everywhere because they held NaN or infinite values. */
   nonFiniteSamples: number;
@@ -129,17 +130,18 @@ function pointScores(
     sohRmse(reference, predictedSoh[cell]!, eolSoh),
   );
   const defined = sohRmsePerCell.filter(Number.isFinite);
+  // Scalars first so the JSON reads top-down: summary, then per-cell arrays.
   return {
     rule,
-    rulPredicted,
     rulRmse: rmse(rulReference, rulPredicted),
     rulMae: mae(rulReference, rulPredicted),
     rulMape: mape(rulReference, rulPredicted),
     rulAccuracy10: alphaAccuracy(rulReference, rulPredicted, 0.1),
     rulAccuracy15: alphaAccuracy(rulReference, rulPredicted, 0.15),
     sohRmse: defined.length === 0 ? Number.NaN : defined.reduce((a, b) => a + b, 0) / defined.length,
-    sohRmsePerCell,
     sohRmseCells: defined.length,
+    rulPredicted,
+    sohRmsePerCell,
   };
 }
 
@@ -225,20 +227,20 @@ export function scoreSohCurves(input: ScoreInput, options: ScoreOptions = {}): S
   );
 
   return {
-    ...bestOfReps,
     protocol: { eolSoh, arithmetic, evaluationCycles: EVALUATION_CYCLES, selectionCycles: SELECTION_CYCLES },
     cells,
+    nonFiniteSamples,
+    ...bestOfReps,
+    rulReference,
     cellIds,
     samplesPerCell: samplesSoh.map((samples) => samples.length),
-    nonFiniteSamples,
-    rulReference,
-    medianOfSamples,
-    rulSamples,
     synthesis: synthesisScores(
       referenceSoh,
       samplesSoh.flat(),
       options.featureMap ?? sohThresholdFeatures,
       options.k ?? 3,
     ),
+    medianOfSamples,
+    rulSamples,
   };
 }

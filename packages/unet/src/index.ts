@@ -4,6 +4,16 @@ export {
   type DiffBattUNetConfig,
   parseUNetConfig,
 } from './config.js';
+export {
+  DIFFBATT_JSON,
+  type LoadedDiffBattModel,
+  loadDiffBattModel,
+  MODEL_JSON,
+  type ModelProvenance,
+  type SavedModelMetadata,
+  saveDiffBattModel,
+  WEIGHTS_BIN,
+} from './io.js';
 export { AttentionBlock, type AttentionBlockArgs } from './layers/attention.js';
 export { type Conv1DArgs, DiffBattConv1D } from './layers/conv1d.js';
 export { type DenseArgs, DiffBattDense } from './layers/dense.js';

@@ -1,0 +1,114 @@
+import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DiffBattError } from '@diffbatt/core';
+import { selectBackend } from '@diffbatt/core/backend';
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildDiffBattUNet, loadDiffBattModel, saveDiffBattModel } from './index.js';
+
+let root: string;
+let savedDir: string;
+let modelBefore: tf.LayersModel;
+const config = { capacityMatrixRows: 20 as const };
+
+beforeAll(async () => {
+  await selectBackend({ backend: 'wasm' });
+  root = await mkdtemp(join(tmpdir(), 'diffbatt-unet-io-'));
+  savedDir = join(root, 'saved');
+  const model = buildDiffBattUNet(config, { seed: 3 });
+  // Non-trivial weights everywhere (the zero-initialised convs would hide a mix-up).
+  for (const weight of model.weights)
+    weight.write(tf.randomNormal(weight.shape as number[], 0, 0.1, 'float32', 11));
+  await saveDiffBattModel(model, savedDir, { config, provenance: { source: 'unit test', seed: 3 } });
+  modelBefore = model;
+});
+
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+function synthetic(batch: number): tf.Tensor[] {
+  return [
+    tf.randomNormal([batch, 256, 1], 0, 1, 'float32', 1),
+    tf.tensor1d([0, 999], 'int32'),
+    tf.randomNormal([batch, 20, 100, 1], 0, 0.01, 'float32', 2),
+    tf.tensor2d([Array(32).fill(1), Array(32).fill(0)]),
+  ];
+}
+
+/** A copy of the saved model whose model.json / diffbatt.json the test may edit. */
+async function copyOfSaved(name: string): Promise<string> {
+  const dir = join(root, name);
+  await cp(savedDir, dir, { recursive: true });
+  return dir;
+}
+
+async function editJson(path: string, edit: (json: Record<string, unknown>) => void): Promise<void> {
+  const json = JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>;
+  edit(json);
+  await writeFile(path, JSON.stringify(json));
+}
+
+describe('saveDiffBattModel / loadDiffBattModel', () => {
+  it('writes the tfjs layers format plus diffbatt.json', async () => {
+    expect((await readdir(savedDir)).sort()).toEqual(['diffbatt.json', 'model.json', 'weights.bin']);
+    const info = JSON.parse(await readFile(join(savedDir, 'diffbatt.json'), 'utf8'));
+    expect(info.config.capacityMatrixRows).toBe(20);
+    expect(info.parameterCount).toBe(478_369);
+  });
+
+  it('loads a model that computes exactly the same outputs, with config and provenance', async () => {
+    const { model, config: loadedConfig, provenance } = await loadDiffBattModel(savedDir);
+    expect(loadedConfig.capacityMatrixRows).toBe(20);
+    expect(loadedConfig.widths).toEqual([8, 16, 32, 64]);
+    expect(provenance).toEqual({ source: 'unit test', seed: 3 });
+    const inputs = synthetic(2);
+    const before = (modelBefore.apply(inputs) as tf.Tensor).dataSync();
+    const after = (model.apply(inputs) as tf.Tensor).dataSync();
+    expect(Math.max(...before.map(Math.abs))).toBeGreaterThan(1e-3);
+    expect(Array.from(after)).toEqual(Array.from(before));
+  });
+
+  it.each([
+    ['a parent directory', '../weights.bin'],
+    ['a nested escape', 'sub/../../weights.bin'],
+    ['an absolute path', '/etc/passwd'],
+    ['a URL', 'file:///etc/passwd'],
+  ])('refuses a weights manifest path into %s', async (_, path) => {
+    const dir = await copyOfSaved(`escape-${path.replace(/\W/g, '_')}`);
+    await editJson(join(dir, 'model.json'), (json) => {
+      (json['weightsManifest'] as { paths: string[] }[])[0]!.paths = [path];
+    });
+    const load = loadDiffBattModel(dir);
+    await expect(load).rejects.toBeInstanceOf(DiffBattError);
+    await expect(load).rejects.toThrow(/model\.json.*leaves the model directory/);
+  });
+
+  it('refuses a config that does not match the weights', async () => {
+    const dir = await copyOfSaved('wrong-config');
+    await editJson(join(dir, 'diffbatt.json'), (json) => {
+      (json['config'] as Record<string, unknown>)['capacityMatrixRows'] = 100;
+      (json['config'] as Record<string, unknown>)['widths'] = [8, 16, 32, 32];
+    });
+    await expect(loadDiffBattModel(dir)).rejects.toThrow(
+      /model\.json: the weights do not match the config in diffbatt\.json: weight "conv1d_20\/kernel" has shape \[3,32,64\], the config needs \[3,32,32\]/,
+    );
+  });
+
+  it('names the field of an invalid config and a missing file', async () => {
+    const dir = await copyOfSaved('bad-config');
+    await editJson(join(dir, 'diffbatt.json'), (json) => {
+      (json['config'] as Record<string, unknown>)['normGroups'] = 0;
+    });
+    await expect(loadDiffBattModel(dir)).rejects.toThrow(/diffbatt\.json, field "normGroups"/);
+    await expect(loadDiffBattModel(join(root, 'nowhere'))).rejects.toThrow(/diffbatt\.json: file not found/);
+  });
+
+  it('refuses weights files shorter than the manifest', async () => {
+    const dir = await copyOfSaved('truncated');
+    const weights = await readFile(join(dir, 'weights.bin'));
+    await writeFile(join(dir, 'weights.bin'), weights.subarray(0, weights.length - 4));
+    await expect(loadDiffBattModel(dir)).rejects.toThrow(/hold \d+ bytes but the manifest describes/);
+  });
+});

@@ -1,0 +1,1 @@
+export { hustDatasetPlugin, tjuDatasetPlugin } from './plugin.js';

@@ -1,0 +1,119 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Cell, DatasetError } from '@diffbatt/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hustDatasetPlugin, tjuDatasetPlugin } from './plugin.js';
+
+const HEADER =
+  'voltage mean,voltage std,voltage kurtosis,voltage skewness,CC Q,CC charge time,voltage slope,voltage entropy,' +
+  'current mean,current std,current kurtosis,current skewness,CV Q,CV charge time,current slope,current entropy,capacity';
+
+/** SYNTHETIC rows in the PINN4SOH layout: 16 made-up features, then the capacity. */
+function featureCsv(capacities: readonly (number | string)[], header = HEADER): string {
+  const features = Array.from({ length: 16 }, (_, k) => (0.1 * (k + 1)).toFixed(3)).join(',');
+  return [header, ...capacities.map((q) => `${features},${q}`)].join('\n') + '\n';
+}
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'hust-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function write(relative: string, text: string): Promise<string> {
+  const path = join(dir, relative);
+  await mkdir(join(path, '..'), { recursive: true });
+  await writeFile(path, text);
+  return path;
+}
+
+async function cells(plugin: typeof hustDatasetPlugin, path: string): Promise<Cell[]> {
+  const found: Cell[] = [];
+  for await (const record of plugin.load(path)) if (record.kind === 'cell') found.push(record.cell);
+  return found;
+}
+
+describe('hust and tju plugins', () => {
+  it('reads a HUST file: row r = cycle r, capacity in Ah, no Q(V)', async () => {
+    const file = await write('HUST/1-1.csv', featureCsv([1.17, 1.16, 1.15, 0.87]));
+    expect(await hustDatasetPlugin.detect(join(dir, 'HUST'))).toBe(true);
+    expect(await tjuDatasetPlugin.detect(join(dir, 'HUST'))).toBe(false);
+    const [cell] = await cells(hustDatasetPlugin, file);
+    expect(cell).toMatchObject({
+      cellId: 'HUST_1-1',
+      source: 'hust',
+      nominalCapacityInAh: 1.1,
+      cathodeMaterial: 'LFP',
+    });
+    expect(cell!.cycles).toEqual([
+      { cycleNumber: 1, dischargeCapacityInAh: 1.17 },
+      { cycleNumber: 2, dischargeCapacityInAh: 1.16 },
+      { cycleNumber: 3, dischargeCapacityInAh: 1.15 },
+      { cycleNumber: 4, dischargeCapacityInAh: 0.87 },
+    ]);
+    expect(cell!.description).toMatch(/no capacity matrix can be built/);
+  });
+
+  it('reads TJU files with chemistry and temperature from the path, and reports progress', async () => {
+    await write('TJU/Dataset_1_NCA_battery/CY25-025_1-#1.csv', featureCsv([3.2, 3.1]));
+    await write('TJU/Dataset_3_NCM+NCA_battery/CY35-05_1-#2.csv', featureCsv([2.4]));
+    expect(await tjuDatasetPlugin.detect(join(dir, 'TJU'))).toBe(true);
+    expect(await hustDatasetPlugin.detect(join(dir, 'TJU'))).toBe(false);
+    const progress: number[] = [];
+    const found: Cell[] = [];
+    for await (const record of tjuDatasetPlugin.load(join(dir, 'TJU'), {
+      onProgress: (p) => progress.push(p.done),
+    })) {
+      if (record.kind === 'cell') found.push(record.cell);
+    }
+    expect(found.map((c) => [c.cellId, c.nominalCapacityInAh, c.cathodeMaterial, c.temperatureInC])).toEqual([
+      ['TJU_NCA_CY25-025_1-#1', 3.5, 'NCA', 25],
+      ['TJU_NCM+NCA_CY35-05_1-#2', 2.5, 'NCM+NCA', 35],
+    ]);
+    expect(progress).toEqual([1, 2]);
+  });
+
+  it('does not claim other CSVs with the same header but another name, nor missing paths', async () => {
+    await write('MATR/2017-05-12_battery-1.csv', featureCsv([1.07]));
+    expect(await hustDatasetPlugin.detect(join(dir, 'MATR'))).toBe(false);
+    expect(await hustDatasetPlugin.detect(join(dir, 'nowhere'))).toBe(false);
+    await expect(cells(hustDatasetPlugin, join(dir, 'MATR'))).rejects.toThrow(/no HUST cell files here/);
+  });
+});
+
+describe('bad input', () => {
+  async function loadError(name: string, text: string): Promise<DatasetError> {
+    const file = await write(`bad/${name}.csv`, text);
+    const error = await cells(hustDatasetPlugin, file).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DatasetError);
+    return error as DatasetError;
+  }
+
+  it('names file and line of a truncated last row', async () => {
+    const text = featureCsv([1.1, 1.09, 1.08]);
+    const error = await loadError('10-1', text.slice(0, text.length - 40));
+    expect(error.message).toMatch(/10-1\.csv, line 4: row has \d+ fields, expected 17 \(truncated row\?\)/);
+  });
+
+  it('refuses a wrong header before reading rows', async () => {
+    const error = await loadError('10-2', featureCsv([1.1], HEADER.replace('capacity', 'capacity (mAh)')));
+    expect(error.message).toMatch(/10-2\.csv, line 1: not a PINN4SOH feature header: .*capacity/);
+  });
+
+  it('names line and column of a NaN or an implausible capacity', async () => {
+    expect((await loadError('10-3', featureCsv([1.1, 'NaN']))).message).toMatch(
+      /10-3\.csv, line 3, field "capacity": "NaN" is not a number/,
+    );
+    expect((await loadError('10-4', featureCsv([1.1, 1100]))).message).toMatch(
+      /10-4\.csv, line 3, field "capacity": capacity 1100 is outside 0 \.\. 100 Ah/,
+    );
+  });
+
+  it('refuses an empty file and a header without rows', async () => {
+    expect((await loadError('10-5', '')).message).toMatch(/10-5\.csv: file is empty/);
+    expect((await loadError('10-6', `${HEADER}\n`)).message).toMatch(/no data rows after the header/);
+  });
+});

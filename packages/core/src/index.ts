@@ -22,6 +22,23 @@ export {
   writeDatasetFile,
 } from './dataset-file.js';
 export { DatasetError, DiffBattError, type ErrorLocation, isDiffBattError } from './errors.js';
+export {
+  type CapacityFade,
+  type CapacityFadeOptions,
+  type CapacityMatrixOptions,
+  type CapacityMatrixResult,
+  type CellInspection,
+  capacityFade,
+  capacityMatrix,
+  cycleDischargeCapacity,
+  END_OF_LIFE_FRACTION,
+  encodeSohCurve,
+  type FeaturiseOptions,
+  featuriseCell,
+  inspectCell,
+  inspectSample,
+  sohCurveSummary,
+} from './featurise.js';
 export { writeFileAtomic } from './fs.js';
 export { type CapacityPoint, endOfLifeCycle } from './life.js';
 export { encodeNpyFloat32, type NpyArray, parseNpy } from './npy.js';

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { encodeNpyFloat32 } from '@diffbatt/core';
+import { encodeNpyFloat32, type ModelSample, writeDatasetFile } from '@diffbatt/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../testing/run-cli.js';
 
@@ -75,6 +75,50 @@ describe('diffbatt score', () => {
     expect(bad.stderr).toBe('diffbatt: error: option --eol must be less than 100 (was 180)\n');
   });
 
+  it('reads dataset files and pairs generated curves with reference cells by cell id', async () => {
+    const sample = (cellId: string, step: number, sourceCellId?: string): ModelSample => ({
+      cellId,
+      source: 'synthetic-test',
+      sohCurve: stepCurves([step]),
+      capacityMatrix: null,
+      capacityMatrixRows: null,
+      synthetic: sourceCellId !== undefined,
+      ...(sourceCellId === undefined ? {} : { provenance: { sourceCellId } }),
+    });
+    const referenceFile = join(dir, 'reference.dbds');
+    await writeDatasetFile(referenceFile, [sample('b1c0', 50), sample('b1c1', 80)]);
+    const generatedFile = join(dir, 'generated.dbds');
+    // Out of order, and one sample named only through its provenance.
+    await writeDatasetFile(generatedFile, [
+      sample('b1c1', 80),
+      sample('b1c0', 60),
+      sample('draw-3', 40, 'b1c0'),
+    ]);
+    const { code, stdout } = runCli([
+      'score',
+      '--reference',
+      referenceFile,
+      '--generated',
+      generatedFile,
+      '--json',
+    ]);
+    expect(code).toBe(0);
+    const results = JSON.parse(stdout);
+    expect(results.cellIds).toEqual(['b1c0', 'b1c1']);
+    expect(results.samplesPerCell).toEqual([2, 1]);
+    expect(results.rulReference).toEqual([504, 804]);
+    expect(results.rulPredicted).toEqual([604, 804]);
+    expect(results.rulSamples.median).toEqual([504, 804]);
+
+    const incomplete = join(dir, 'incomplete.dbds');
+    await writeDatasetFile(incomplete, [sample('b1c0', 60)]);
+    const missing = runCli(['score', '--reference', referenceFile, '--generated', incomplete]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toBe(
+      `diffbatt: error: ${incomplete}: no generated curve for reference cell b1c1\n`,
+    );
+  });
+
   it('turns bad input into one line naming the file and a non-zero exit', () => {
     const nan = stepCurves([50, 80]);
     nan[256 + 17] = Number.NaN;
@@ -89,7 +133,10 @@ describe('diffbatt score', () => {
         '3 generated curves do not match 2 reference cells',
       ],
       [npy('nan.npy', nan, [2, 256]), 'non-finite value NaN in curve 2, point 18'],
-      [join(dir, 'curves.csv'), 'unsupported file type'],
+      [
+        join(dir, 'curves.csv'),
+        'unsupported file type: expected a NumPy .npy array or a DiffBatt dataset file (.dbds)',
+      ],
     ];
     writeFileSync(join(dir, 'curves.csv'), 'x\n1\n');
     for (const [generated, message] of cases) {

@@ -1,6 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
-import { DatasetError, parseNpy, SOH_CURVE_LENGTH } from '@diffbatt/core';
+import {
+  DATASET_FILE_EXTENSION,
+  DatasetError,
+  parseNpy,
+  readDatasetFile,
+  SOH_CURVE_LENGTH,
+} from '@diffbatt/core';
 import { formatScoreTable, scoreResultsToJson, scoreSohCurves } from '@diffbatt/eval';
 import { type } from 'arktype';
 import type { Command } from 'commander';
@@ -15,23 +21,47 @@ const scoreOptions = type({
   arithmetic: "'float64' | 'float32'",
 });
 
-/** Encoded SOH curves (`2 * SOH - 1`, 256 points each) from a NumPy `[N, 256]` or `[N, 256, 1]` array. */
-function readCurves(file: string): ArrayLike<number>[] {
-  if (extname(file).toLowerCase() !== '.npy') {
-    throw new DatasetError('unsupported file type: expected a NumPy .npy array of SOH curves', { file });
+/** Curves read from one file; dataset files also name each curve's cell. */
+interface CurveSet {
+  file: string;
+  curves: ArrayLike<number>[];
+  /** Per curve, its cell id (dataset files only). */
+  cellIds: string[] | null;
+  /** Per curve, the reference cell it was generated for: `provenance.sourceCellId`, else its cell id. */
+  sourceCellIds: string[] | null;
+}
+
+async function readCurveSet(file: string): Promise<CurveSet> {
+  const extension = extname(file).toLowerCase();
+  if (extension === DATASET_FILE_EXTENSION) {
+    const { samples } = await readDatasetFile(file);
+    if (samples.length === 0) throw new DatasetError('the dataset file holds no samples', { file });
+    return {
+      file,
+      curves: samples.map((sample) => sample.sohCurve),
+      cellIds: samples.map((sample) => sample.cellId),
+      sourceCellIds: samples.map(({ cellId, provenance }) => {
+        const source = provenance?.['sourceCellId'];
+        return typeof source === 'string' ? source : cellId;
+      }),
+    };
   }
+  if (extension === '.npy') return { file, curves: readNpyCurves(file), cellIds: null, sourceCellIds: null };
+  throw new DatasetError(
+    `unsupported file type: expected a NumPy .npy array or a DiffBatt dataset file (${DATASET_FILE_EXTENSION})`,
+    { file },
+  );
+}
+
+/** Encoded SOH curves (`2 * SOH - 1`, 256 points each) from a NumPy `[N, 256]` or `[N, 256, 1]` array. */
+function readNpyCurves(file: string): ArrayLike<number>[] {
   let bytes: Uint8Array;
   try {
     // A copy: parseNpy needs the bytes at the start of their own buffer.
     bytes = new Uint8Array(readFileSync(file));
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new DatasetError(
-      code === 'ENOENT' ? 'file not found' : `cannot read: ${(error as Error).message}`,
-      {
-        file,
-      },
-    );
+    throw new DatasetError(code === 'ENOENT' ? 'file not found' : `cannot read file (${code})`, { file });
   }
   const array = parseNpy(bytes, file);
   const [cells, length, channels = 1, ...rest] = array.shape;
@@ -54,26 +84,59 @@ function readCurves(file: string): ArrayLike<number>[] {
   return Array.from({ length: cells }, (_, cell) => array.data.subarray(cell * length, (cell + 1) * length));
 }
 
-/** Groups N * k generated curves into k samples per reference cell, cell by cell (as `np.repeat`). */
-function samplesPerCell(generated: ArrayLike<number>[], cells: number, file: string): ArrayLike<number>[][] {
-  const samples = generated.length / cells;
+/**
+ * Each reference cell's generated curves. By cell id when both files are dataset files and every generated
+ * curve names a reference cell; otherwise by position: N curves, or k * N with each cell's k samples
+ * together (the order of `np.repeat`).
+ */
+function groupByCell(reference: CurveSet, generated: CurveSet): ArrayLike<number>[][] {
+  const cells = reference.curves.length;
+  const cellOf = new Map(reference.cellIds?.map((id, cell) => [id, cell]));
+  if (generated.sourceCellIds && cellOf.size === cells) {
+    const unmatched = generated.sourceCellIds.findIndex((id) => !cellOf.has(id));
+    if (unmatched < 0) {
+      const groups = reference.curves.map((): ArrayLike<number>[] => []);
+      generated.sourceCellIds.forEach((id, index) => {
+        groups[cellOf.get(id)!]!.push(generated.curves[index]!);
+      });
+      const empty = groups.findIndex((group) => group.length === 0);
+      if (empty >= 0) {
+        throw new DatasetError(`no generated curve for reference cell ${reference.cellIds![empty]}`, {
+          file: generated.file,
+        });
+      }
+      return groups;
+    }
+    if (generated.sourceCellIds.some((id) => cellOf.has(id))) {
+      throw new DatasetError(
+        `sample ${unmatched + 1} (${generated.sourceCellIds[unmatched]}) matches no reference cell while others do`,
+        { file: generated.file },
+      );
+    }
+  }
+  const samples = generated.curves.length / cells;
   if (!Number.isInteger(samples)) {
     throw new DatasetError(
-      `${generated.length} generated curves do not match ${cells} reference cells: give N curves, or k * N with each cell's k samples together`,
-      { file },
+      `${generated.curves.length} generated curves do not match ${cells} reference cells: give N curves, or k * N with each cell's k samples together`,
+      { file: generated.file },
     );
   }
-  return Array.from({ length: cells }, (_, cell) => generated.slice(cell * samples, (cell + 1) * samples));
+  return Array.from({ length: cells }, (_, cell) =>
+    generated.curves.slice(cell * samples, (cell + 1) * samples),
+  );
 }
 
 export function registerScoreCommand(program: Command): void {
   program
     .command('score')
     .description('score generated SOH curves against reference curves (DiffBatt protocol and beyond)')
-    .requiredOption('--reference <file>', 'measured curves: .npy [N,256] or [N,256,1], values 2*SOH-1')
+    .requiredOption(
+      '--reference <file>',
+      'measured curves: .npy [N,256] or [N,256,1] (values 2*SOH-1), or a .dbds dataset file',
+    )
     .requiredOption(
       '--generated <file>',
-      'generated curves: N, or k*N with the k samples of each cell together',
+      'generated curves: N, or k*N with the k samples of each cell together; .dbds files pair by cell id',
     )
     .option('--eol <soh>', 'end-of-life SOH in percent', '80')
     .option(
@@ -82,12 +145,16 @@ export function registerScoreCommand(program: Command): void {
       'float64',
     )
     .option('--json', 'print the results as JSON')
-    .action((raw: unknown) => {
+    .action(async (raw: unknown) => {
       const options = parseOptions(scoreOptions, raw);
-      const reference = readCurves(options.reference);
-      const generated = samplesPerCell(readCurves(options.generated), reference.length, options.generated);
+      const reference = await readCurveSet(options.reference);
+      const generated = await readCurveSet(options.generated);
       const results = scoreSohCurves(
-        { reference, generated },
+        {
+          reference: reference.curves,
+          generated: groupByCell(reference, generated),
+          ...(reference.cellIds ? { cellIds: reference.cellIds } : {}),
+        },
         { eolSoh: options.eol, arithmetic: options.arithmetic },
       );
       terminal.out(options.json ? scoreResultsToJson(results) : formatScoreTable(results));

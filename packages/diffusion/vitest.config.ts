@@ -1,3 +1,4 @@
+import { mergeConfig } from 'vitest/config';
 import { diffbattVitestConfig } from '../../vitest.shared.js';
 
-export default diffbattVitestConfig();
+export default mergeConfig(diffbattVitestConfig(), { test: { setupFiles: ['./vitest.setup.ts'] } });

@@ -1,6 +1,7 @@
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DatasetError, type DatasetPlugin } from '@diffbatt/core';
+import { assertValidSample, DatasetError, type DatasetPlugin, isDiffBattError } from '@diffbatt/core';
+import { readDiffBattSplit } from './snapshot.js';
 
 /** The original DiffBatt processed splits: tf.data save directories with `snapshot.metadata`. */
 export const diffbattDatasetPlugin: DatasetPlugin = {
@@ -16,8 +17,15 @@ export const diffbattDatasetPlugin: DatasetPlugin = {
       return false;
     }
   },
-  // biome-ignore lint/correctness/useYield: replaced by the reader in the datasets issue
-  async *load(path) {
-    throw new DatasetError('reading tf.data snapshots is not implemented yet', { file: path });
+  async *load(path, options) {
+    for (const sample of await readDiffBattSplit(path, options)) {
+      try {
+        assertValidSample(sample);
+      } catch (error) {
+        if (isDiffBattError(error)) throw new DatasetError(error.message, { file: path });
+        throw error;
+      }
+      yield { kind: 'sample', sample };
+    }
   },
 };

@@ -1,0 +1,219 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import {
+  CAPACITY_MATRIX_ROWS,
+  CAPACITY_MATRIX_VOLTAGE_POINTS,
+  type CapacityMatrixRows,
+  DatasetError,
+  type LoadOptions,
+  type ModelSample,
+  SOH_CURVE_LENGTH,
+} from '@diffbatt/core';
+import { ProtoError, protoFields } from './protobuf.js';
+import { tfRecords } from './tfrecord.js';
+
+/** TensorFlow's DataType enum value for float32. */
+const DT_FLOAT = 1;
+
+export interface FloatTensor {
+  shape: number[];
+  values: Float32Array;
+}
+
+async function readBytes(file: string, what: string): Promise<Uint8Array> {
+  try {
+    return await readFile(file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new DatasetError(code === 'ENOENT' ? `missing ${what}` : `cannot read ${what} (${code})`, { file });
+  }
+}
+
+/** Wraps protobuf decoding errors so they name the file (and record) instead of escaping as bugs. */
+function decoding<T>(file: string, what: string, decode: () => T): T {
+  try {
+    return decode();
+  } catch (error) {
+    if (error instanceof ProtoError) throw new DatasetError(`${what}: ${error.message}`, { file });
+    throw error;
+  }
+}
+
+/** `snapshot.metadata` (SnapshotMetadataRecord): field 2 is the run id, field 5 the element dtypes. */
+export async function readSnapshotMetadata(directory: string): Promise<{ runId: string; dtypes: number[] }> {
+  const file = join(directory, 'snapshot.metadata');
+  const bytes = await readBytes(file, 'snapshot.metadata (not a tf.data save directory?)');
+  return decoding(file, 'corrupt snapshot.metadata', () => {
+    let runId: string | undefined;
+    const dtypes: number[] = [];
+    for (const field of protoFields(bytes)) {
+      if (field.number === 2 && field.wireType === 2) runId = new TextDecoder().decode(field.bytes);
+      if (field.number === 5 && field.wireType === 0) dtypes.push(Number(field.value));
+      if (field.number === 5 && field.wireType === 2) {
+        for (const packed of protoFields(prefixPacked(field.bytes))) {
+          if (packed.wireType === 0) dtypes.push(Number(packed.value));
+        }
+      }
+    }
+    if (!runId || !/^[\w.-]+$/.test(runId)) {
+      throw new DatasetError('snapshot.metadata names no valid run id', { file, field: 'run_id' });
+    }
+    return { runId, dtypes };
+  });
+}
+
+/** Packed repeated varints are bare varints; give each a field key (1, varint) so protoFields can walk them. */
+function prefixPacked(bytes: Uint8Array): Uint8Array {
+  const out: number[] = [];
+  let fresh = true;
+  for (const byte of bytes) {
+    if (fresh) out.push(0x08);
+    out.push(byte);
+    fresh = (byte & 0x80) === 0;
+  }
+  return Uint8Array.from(out);
+}
+
+/** Decodes a float32 `TensorProto` (dtype 1, shape dims, tensor_content or packed float_val). */
+export function decodeFloatTensor(bytes: Uint8Array, file: string, record: number): FloatTensor {
+  return decoding(file, `record ${record} is not a TensorProto`, () => {
+    let dtype = 0;
+    const shape: number[] = [];
+    let content: Uint8Array | undefined;
+    for (const field of protoFields(bytes)) {
+      if (field.number === 1 && field.wireType === 0) dtype = Number(field.value);
+      else if (field.number === 2 && field.wireType === 2) {
+        for (const dim of protoFields(field.bytes)) {
+          if (dim.number !== 2 || dim.wireType !== 2) continue;
+          for (const size of protoFields(dim.bytes)) {
+            if (size.number === 1 && size.wireType === 0) shape.push(Number(BigInt.asIntN(64, size.value)));
+          }
+        }
+      } else if ((field.number === 4 || field.number === 5) && field.wireType === 2) content = field.bytes;
+    }
+    if (dtype !== DT_FLOAT) {
+      throw new DatasetError(`record ${record} holds dtype ${dtype}, expected float32 (1)`, { file });
+    }
+    const count = shape.reduce((a, b) => a * b, 1);
+    if (shape.some((d) => d < 0) || !content || content.length !== count * 4) {
+      throw new DatasetError(
+        `record ${record}: tensor of shape [${shape.join(',')}] has ${content?.length ?? 0} data bytes, expected ${count * 4}`,
+        { file },
+      );
+    }
+    const view = new DataView(content.buffer, content.byteOffset, content.byteLength);
+    const values = new Float32Array(count);
+    for (let i = 0; i < count; i++) values[i] = view.getFloat32(i * 4, true);
+    return { shape, values };
+  });
+}
+
+/** The snapshot files of a run, in shard then file order; a missing run or shard is named. */
+async function shardFiles(directory: string, runId: string): Promise<string[]> {
+  const runDirectory = join(directory, runId);
+  const expected = join(runDirectory, '00000000.shard', '00000000.snapshot');
+  const missing = () =>
+    new DatasetError(
+      `missing shard: snapshot.metadata names run ${runId} but its data is absent (incomplete copy of the dataset)`,
+      { file: expected },
+    );
+  let shards: string[];
+  try {
+    shards = (await readdir(runDirectory)).filter((name) => /^\d+\.shard$/.test(name)).sort();
+  } catch {
+    throw missing();
+  }
+  const files: string[] = [];
+  for (const shard of shards) {
+    const names = (await readdir(join(runDirectory, shard)))
+      .filter((name) => name.endsWith('.snapshot'))
+      .sort();
+    files.push(...names.map((name) => join(runDirectory, shard, name)));
+  }
+  if (files.length === 0) throw missing();
+  return files;
+}
+
+/** Reads the run named by `snapshot.metadata` into samples (SOH curve, protocol vector, capacity matrix). */
+export async function readDiffBattSplit(
+  directory: string,
+  options: LoadOptions = {},
+): Promise<ModelSample[]> {
+  const { runId, dtypes } = await readSnapshotMetadata(directory);
+  const tensorsPerElement = dtypes.length || 3;
+  if (tensorsPerElement !== 3 || dtypes.some((d) => d !== DT_FLOAT)) {
+    throw new DatasetError(`expected three float32 tensors per element, metadata lists dtypes [${dtypes}]`, {
+      file: join(directory, 'snapshot.metadata'),
+    });
+  }
+  const files = await shardFiles(directory, runId);
+  const split = basename(directory).replace(/_ds$/, '');
+  const samples: ModelSample[] = [];
+  for (const [index, file] of files.entries()) {
+    options.signal?.throwIfAborted();
+    const records = tfRecords(await readBytes(file, 'shard file'), file);
+    if (records.length === 0) throw new DatasetError('empty shard file: no records', { file });
+    if (records.length % 3 !== 0) {
+      throw new DatasetError(`${records.length} records, expected a multiple of 3 (SOH, protocol, matrix)`, {
+        file,
+      });
+    }
+    for (let first = 0; first < records.length; first += 3) {
+      const [soh, protocol, matrix] = [0, 1, 2].map((k) =>
+        decodeFloatTensor(records[first + k]!, file, first + k + 1),
+      );
+      samples.push(...elementSamples(soh!, protocol!, matrix!, file, split, samples.length));
+    }
+    options.onProgress?.({ file, done: index + 1, total: files.length, unit: 'files' });
+  }
+  return samples;
+}
+
+function elementSamples(
+  soh: FloatTensor,
+  protocol: FloatTensor,
+  matrix: FloatTensor,
+  file: string,
+  split: string,
+  offset: number,
+): ModelSample[] {
+  const cells = soh.shape[0] ?? 0;
+  const [, rows, points] = matrix.shape;
+  const expect = (ok: boolean, what: string, shape: number[], wanted: string) => {
+    if (!ok)
+      throw new DatasetError(`${what} tensor has shape [${shape.join(',')}], expected ${wanted}`, { file });
+  };
+  expect(
+    soh.shape.length === 3 && soh.shape[1] === SOH_CURVE_LENGTH && soh.shape[2] === 1,
+    'SOH curve',
+    soh.shape,
+    `[N,${SOH_CURVE_LENGTH},1]`,
+  );
+  expect(
+    protocol.shape.length === 2 && protocol.shape[0] === cells,
+    'protocol',
+    protocol.shape,
+    `[${cells},K]`,
+  );
+  expect(
+    matrix.shape.length === 4 &&
+      matrix.shape[0] === cells &&
+      CAPACITY_MATRIX_ROWS.includes(rows as CapacityMatrixRows) &&
+      points === CAPACITY_MATRIX_VOLTAGE_POINTS &&
+      matrix.shape[3] === 1,
+    'capacity matrix',
+    matrix.shape,
+    `[${cells},100 or 20,${CAPACITY_MATRIX_VOLTAGE_POINTS},1]`,
+  );
+  const protocolLength = protocol.shape[1]!;
+  const matrixLength = rows! * CAPACITY_MATRIX_VOLTAGE_POINTS;
+  return Array.from({ length: cells }, (_, i) => ({
+    cellId: `${split}/${offset + i}`,
+    source: 'diffbatt',
+    sohCurve: soh.values.slice(i * SOH_CURVE_LENGTH, (i + 1) * SOH_CURVE_LENGTH),
+    capacityMatrix: matrix.values.slice(i * matrixLength, (i + 1) * matrixLength),
+    capacityMatrixRows: rows as CapacityMatrixRows,
+    protocol: protocol.values.slice(i * protocolLength, (i + 1) * protocolLength),
+    synthetic: false,
+  }));
+}

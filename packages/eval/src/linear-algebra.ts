@@ -62,14 +62,25 @@ export function symmetricEigen(matrix: ArrayLike<number>, d: number): SymmetricE
 }
 
 /**
- * Square root of a symmetric positive semi-definite matrix, `V sqrt(max(L, 0)) V^T`: negative eigenvalues
- * are rounding noise of a singular matrix and are clamped to 0.
+ * Eigenvalues of a positive semi-definite matrix at or below this fraction of the largest are rounding noise
+ * of a (near-)singular matrix, set to 0 before any square root: sqrt would blow noise of 1e-16 relative up
+ * to 1e-8. A true eigenvalue that small changes a square root's trace by at most 1e-6 of the largest root.
  */
+export const EIGENVALUE_NOISE_FLOOR = 1e-12;
+
+/** Square roots of PSD eigenvalues, with noise (negative or below the floor) set to 0. */
+export function psdEigenvalueRoots(values: Float64Array): Float64Array {
+  const floor = EIGENVALUE_NOISE_FLOOR * Math.max(0, ...values);
+  return values.map((value) => (value > floor ? Math.sqrt(value) : 0));
+}
+
+/** Square root of a symmetric positive semi-definite matrix, `V sqrt(L) V^T` (see `psdEigenvalueRoots`). */
 export function symmetricSqrt(matrix: ArrayLike<number>, d: number): Float64Array {
   const { values, vectors } = symmetricEigen(matrix, d);
+  const roots = psdEigenvalueRoots(values);
   const out = new Float64Array(d * d);
   for (let j = 0; j < d; j++) {
-    const root = Math.sqrt(Math.max(values[j]!, 0));
+    const root = roots[j]!;
     if (root === 0) continue;
     for (let r = 0; r < d; r++) {
       const vr = vectors[r * d + j]! * root;

@@ -1,4 +1,10 @@
-import { meanAndCovariance, multiply, symmetricEigen, symmetricSqrt } from './linear-algebra.js';
+import {
+  meanAndCovariance,
+  multiply,
+  psdEigenvalueRoots,
+  symmetricEigen,
+  symmetricSqrt,
+} from './linear-algebra.js';
 
 /**
  * Frechet distance between Gaussians fitted to two sets of feature vectors (the FID formula):
@@ -26,7 +32,7 @@ export function frechetDistance(a: readonly ArrayLike<number>[], b: readonly Arr
       product[c * d + r] = mean;
     }
   }
-  for (const value of symmetricEigen(product, d).values) distance -= 2 * Math.sqrt(Math.max(value, 0));
+  for (const root of psdEigenvalueRoots(symmetricEigen(product, d).values)) distance -= 2 * root;
   // Identical sets cancel to rounding noise of either sign; a distance is never negative.
   return Math.max(distance, 0);
 }
@@ -47,9 +53,19 @@ function squaredDistance(x: ArrayLike<number>, y: ArrayLike<number>): number {
 
 /** Squared distance from each vector to its k-th nearest other vector of the same set. */
 function kthNeighbourRadii(set: readonly ArrayLike<number>[], k: number): Float64Array {
+  // The k smallest distances so far, ascending: O(n k) memory-free per vector instead of sorting n.
+  const nearest = new Float64Array(k);
   return Float64Array.from(set, (x, i) => {
-    const distances = set.flatMap((y, j) => (i === j ? [] : [squaredDistance(x, y)])).sort((p, q) => p - q);
-    return distances[k - 1]!;
+    nearest.fill(Number.POSITIVE_INFINITY);
+    set.forEach((y, j) => {
+      if (i === j) return;
+      let slot = k - 1;
+      const distance = squaredDistance(x, y);
+      if (!(distance < nearest[slot]!)) return;
+      for (; slot > 0 && nearest[slot - 1]! > distance; slot--) nearest[slot] = nearest[slot - 1]!;
+      nearest[slot] = distance;
+    });
+    return nearest[k - 1]!;
   });
 }
 

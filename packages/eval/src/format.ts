@@ -42,10 +42,12 @@ export function formatScoreTable(results: ScoreResults): string {
     ),
     `* ${results.rule}`,
     '',
-    `cycle life from samples (${rulSamples.cellsScored} cells): CRPS ${cycles(rulSamples.crps)} cycles; coverage ` +
-      rulSamples.intervals
-        .map(({ level, coverage }) => `${Math.round(level * 100)} %: ${percent(coverage)}`)
-        .join(', '),
+    Math.max(...results.samplesPerCell) === 1
+      ? 'one sample per cell: intervals would be single points and CRPS equals the life MAE'
+      : `cycle life from samples (${rulSamples.cellsScored} cells): CRPS ${cycles(rulSamples.crps)} cycles; coverage ` +
+        rulSamples.intervals
+          .map(({ level, coverage }) => `${Math.round(level * 100)} %: ${percent(coverage)}`)
+          .join(', '),
     synthesis === null
       ? 'synthesis metrics: not computed (too few curves for k-NN)'
       : `synthesis (${synthesis.featureMap}, ${synthesis.referenceCurves} reference vs ${synthesis.generatedCurves} generated): ` +

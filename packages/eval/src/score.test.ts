@@ -162,6 +162,14 @@ describe('formatScoreTable and scoreResultsToJson', () => {
     expect(table).toMatch(/^b1c0 +504 +\d+ +504 +\d+-\d+ +\d+\.\d{3}$/m);
     expect(table).toMatch(/^b1c1 +2560 +504 +504 +504-504 +-$/m);
     expect(table).toMatch(/synthesis metrics: not computed/);
+    expect(table).toMatch(
+      /^cycle life from samples \(2 cells\): CRPS \d+\.\d cycles; coverage 50 %: \d+\.\d %, 80 %/m,
+    );
+  });
+
+  it('says so instead of printing point intervals when each cell has one sample', () => {
+    const single = scoreSohCurves({ reference: [stepCurve(50)], generated: [[stepCurve(60)]] });
+    expect(formatScoreTable(single)).toMatch(/^one sample per cell: intervals would be single points/m);
   });
 
   it('writes JSON with the required fields and null for undefined numbers', () => {

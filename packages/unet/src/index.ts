@@ -14,6 +14,7 @@ export {
   saveDiffBattModel,
   WEIGHTS_BIN,
 } from './io.js';
+export * from './keras/index.js';
 export { AttentionBlock, type AttentionBlockArgs } from './layers/attention.js';
 export { type Conv1DArgs, DiffBattConv1D } from './layers/conv1d.js';
 export { type DenseArgs, DiffBattDense } from './layers/dense.js';

@@ -1,11 +1,13 @@
 import type { Command } from 'commander';
 import { registerBackendCommand } from './backend.js';
 import { registerDatasetsCommand } from './datasets.js';
+import { registerImportCommand } from './import.js';
 import { registerScoreCommand } from './score.js';
 
 /** One line per command; each command lives in its own module. */
 export function registerCommands(program: Command): void {
   registerBackendCommand(program);
   registerDatasetsCommand(program);
+  registerImportCommand(program);
   registerScoreCommand(program);
 }

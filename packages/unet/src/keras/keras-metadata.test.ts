@@ -28,7 +28,7 @@ const syntheticFunctional = {
 };
 
 describe('keras_metadata.pb (synthetic)', () => {
-  it('extracts the functional config and the layer names by object path', () => {
+  it('extracts the functional config and the saved layers by object path', () => {
     const bytes = encodeKerasMetadata(syntheticFunctional, [
       { path: 'root.layer_with_weights-0', name: 'conv1d_68' },
       { path: 'root.layer_with_weights-1.query', name: 'dense_99' },
@@ -42,7 +42,10 @@ describe('keras_metadata.pb (synthetic)', () => {
       ['InputLayer', 'input'],
       ['Conv1D', 'conv1d_68'],
     ]);
-    expect(meta.layerNameByPath.get('root.layer_with_weights-1.query')).toBe('dense_99');
+    expect(meta.layerByPath.get('root.layer_with_weights-1.query')).toEqual({
+      name: 'dense_99',
+      className: 'Dense',
+    });
   });
 
   it('refuses metadata without a root, a root that is not a functional model, and broken JSON', () => {
@@ -56,6 +59,12 @@ describe('keras_metadata.pb (synthetic)', () => {
     );
     const missingLayers = encodeKerasMetadata({ class_name: 'Functional', config: { name: 'x' } });
     expect(() => parseKerasMetadata(missingLayers, 'm.pb')).toThrow(/config\.layers must be an array/);
+    const nameless = encodeKerasMetadata(syntheticFunctional, [
+      { path: 'root.layer-0', name: 7 as unknown as string },
+    ]);
+    expect(() => parseKerasMetadata(nameless, 'm.pb')).toThrow(
+      /metadata of layer "root.layer-0": name must be a string/,
+    );
     const broken = pb.message(1, pb.bytes(3, 'root'), pb.bytes(5, '{"class_name": '));
     expect(() => parseKerasMetadata(broken, 'm.pb')).toThrow(/metadata of "root" is not valid JSON/);
   });

@@ -37,11 +37,17 @@ export interface KerasModelMetadata {
   /** Names of the model inputs and outputs, in order. */
   inputs: string[];
   outputs: string[];
-  /** Every saved Keras layer's name by its object path, e.g. `root.layer_with_weights-33.query`. */
-  layerNameByPath: Map<string, string>;
+  /** Every saved Keras layer by its object path, e.g. `root.layer_with_weights-33.query` -> dense_99. */
+  layerByPath: Map<string, SavedLayer>;
 }
 
-const metadataJson = type({ 'name?': 'string' });
+/** A layer as the metadata of its saved object describes it. */
+export interface SavedLayer {
+  name: string;
+  className: string;
+}
+
+const layerMetadata = type({ name: 'string', class_name: 'string' });
 
 export function parseKerasMetadata(bytes: Uint8Array, file: string): KerasModelMetadata {
   const nodes = new ProtoMessage(bytes, { file, what: 'SavedMetadata' }).messages(1, 'node').map((node) => ({
@@ -57,11 +63,14 @@ export function parseKerasMetadata(bytes: Uint8Array, file: string): KerasModelM
   if (model instanceof type.errors) {
     throw new DiffBattError(`the root object is not a Keras functional model: ${model.summary}`, { file });
   }
-  const layerNameByPath = new Map<string, string>();
+  const layerByPath = new Map<string, SavedLayer>();
   for (const node of nodes) {
-    if (!node.identifier.startsWith('_tf_keras_') || node.path === 'root') continue;
-    const meta = metadataJson(parseJson(node.metadata, file, node.path));
-    if (!(meta instanceof type.errors) && meta.name !== undefined) layerNameByPath.set(node.path, meta.name);
+    if (node.identifier !== '_tf_keras_layer') continue;
+    const meta = layerMetadata(parseJson(node.metadata, file, node.path));
+    if (meta instanceof type.errors) {
+      throw new DiffBattError(`metadata of layer "${node.path}": ${meta.summary}`, { file });
+    }
+    layerByPath.set(node.path, { name: meta.name, className: meta.class_name });
   }
   return {
     modelName: model.config.name,
@@ -69,7 +78,7 @@ export function parseKerasMetadata(bytes: Uint8Array, file: string): KerasModelM
     layers: model.config.layers,
     inputs: model.config.input_layers.map(([name]) => name),
     outputs: model.config.output_layers.map(([name]) => name),
-    layerNameByPath,
+    layerByPath,
   };
 }
 

@@ -43,7 +43,10 @@ describe('readKerasSavedModel on the released DiffBatt models', () => {
     expect(byName.get('conv1d_135/kernel')?.shape).toEqual([7, 8, 1]);
     expect(byName.get('attention_block_13/group_normalization_68/gamma')?.shape).toEqual([32]);
     expect(byName.get('dense_88/kernel')?.shape).toEqual([100, 32]);
-    expect(saved.metadata.layerNameByPath.get('root.layer_with_weights-33.query')).toBe('dense_99');
+    expect(saved.metadata.layerByPath.get('root.layer_with_weights-33.query')).toEqual({
+      name: 'dense_99',
+      className: 'Dense',
+    });
     // Values read independently with NumPy from the data file (offset 224, the stem conv's bias).
     const bias = [0.04621501266956329, -0.04963763430714607, -0.12384557723999023, 0.09766843169927597];
     expect([...byName.get('conv1d_68/bias')!.values.subarray(0, 4)]).toEqual(bias);

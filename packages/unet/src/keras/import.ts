@@ -1,0 +1,56 @@
+import { resolve } from 'node:path';
+import type * as tf from '@tensorflow/tfjs';
+import type { DiffBattUNetConfig } from '../config.js';
+import { buildDiffBattUNet } from '../unet.js';
+import { readKerasSavedModel } from './saved-model.js';
+import { unetConfigFromKeras } from './unet-config.js';
+import { assignKerasWeights, mapKerasVariables } from './weight-map.js';
+
+/** Where imported weights came from, recorded beside the saved model (a ModelProvenance). */
+export interface KerasImportProvenance {
+  [key: string]: string | number | null;
+  source: 'keras-savedmodel';
+  /** Absolute path of the Keras SavedModel directory. */
+  kerasDirectory: string;
+  kerasModelName: string;
+  kerasVersion: string | null;
+  variables: number;
+  parameters: number;
+}
+
+export interface KerasImport {
+  model: tf.LayersModel;
+  config: DiffBattUNetConfig;
+  provenance: KerasImportProvenance;
+}
+
+/**
+ * Imports a Keras SavedModel of the original DiffBatt U-Net (e.g. the released
+ * `trained_models/matr_1_ema_network`): reads its config and weights, builds our U-Net of the same shape
+ * and fills every weight, refusing with a message naming the variable when something does not map.
+ */
+export async function importKerasModel(directory: string): Promise<KerasImport> {
+  const saved = await readKerasSavedModel(directory);
+  const metadataFile = `${directory}/keras_metadata.pb`;
+  const config = unetConfigFromKeras(saved.metadata, metadataFile);
+  const mapped = mapKerasVariables(saved.metadata, saved.variables, `${directory}/variables`);
+  const model = buildDiffBattUNet(config);
+  try {
+    assignKerasWeights(model, mapped, `${directory}/variables`);
+  } catch (error) {
+    model.dispose();
+    throw error;
+  }
+  return {
+    model,
+    config,
+    provenance: {
+      source: 'keras-savedmodel',
+      kerasDirectory: resolve(directory),
+      kerasModelName: saved.metadata.modelName,
+      kerasVersion: saved.metadata.kerasVersion ?? null,
+      variables: saved.variables.length,
+      parameters: saved.variables.reduce((n, v) => n + v.values.length, 0),
+    },
+  };
+}

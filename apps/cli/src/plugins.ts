@@ -1,9 +1,14 @@
 import { createDatasetRegistry } from '@diffbatt/core';
 import { diffbattDatasetPlugin } from '@diffbatt/datasets-diffbatt';
 import { nasaDatasetPlugin } from '@diffbatt/datasets-nasa';
+import { rwthDatasetPlugin } from '@diffbatt/datasets-rwth';
 
 /**
  * The dataset plugins the CLI knows. Adding a source = a new `@diffbatt/datasets-<source>` package plus
  * one line here (and its dependency in package.json).
  */
-export const datasetRegistry = createDatasetRegistry([diffbattDatasetPlugin, nasaDatasetPlugin]);
+export const datasetRegistry = createDatasetRegistry([
+  diffbattDatasetPlugin,
+  nasaDatasetPlugin,
+  rwthDatasetPlugin,
+]);

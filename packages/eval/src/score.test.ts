@@ -132,10 +132,14 @@ describe('scoreSohCurves', () => {
         /none of the 1 generated curves of b1c0 is finite/,
       ],
       [{ reference: [ok], generated: [[ok]], cellIds: ['x', 'y'] }, /2 cell ids for 1 cells/],
+      [{ reference: [ok, ok], generated: [[ok], []] }, /no generated curves for cell-2/],
     ];
     for (const [input, message] of cases) {
       expect(() => scoreSohCurves(input)).toThrow(message);
       expect(() => scoreSohCurves(input)).toThrow(DiffBattError);
+    }
+    for (const eolSoh of [0, 100, Number.NaN]) {
+      expect(() => scoreSohCurves({ reference: [ok], generated: [[ok]] }, { eolSoh })).toThrow(/EOL must be/);
     }
   });
 });

@@ -1,7 +1,12 @@
 import { DiffBattError, SOH_CURVE_LENGTH } from '@diffbatt/core';
 import { type SohFeatureMap, sohThresholdFeatures } from './features.js';
 import { alphaAccuracy, mae, mape, rmse } from './point-metrics.js';
-import { DEFAULT_INTERVAL_LEVELS, type SampleSummary, summariseSamples } from './probabilistic.js';
+import {
+  DEFAULT_INTERVAL_LEVELS,
+  quantileOfSorted,
+  type SampleSummary,
+  summariseSamples,
+} from './probabilistic.js';
 import {
   bestOfRepsIndex,
   cycleLifeFromSoh,
@@ -112,9 +117,7 @@ function pointwiseMedian(curves: readonly Float64Array[]): Float64Array {
     curves.forEach((curve, j) => {
       column[j] = curve[i]!;
     });
-    column.sort();
-    const middle = column.length >> 1;
-    return column.length % 2 === 1 ? column[middle]! : (column[middle - 1]! + column[middle]!) / 2;
+    return quantileOfSorted(column.sort(), 0.5);
   });
 }
 
@@ -172,6 +175,8 @@ function synthesisScores(
 export function scoreSohCurves(input: ScoreInput, options: ScoreOptions = {}): ScoreResults {
   const eolSoh = options.eolSoh ?? DEFAULT_EOL_SOH;
   const arithmetic = options.arithmetic ?? 'float64';
+  if (!(eolSoh > 0 && eolSoh < 100))
+    throw new DiffBattError(`EOL must be an SOH between 0 and 100 %, got ${eolSoh}`);
   const { reference, generated } = input;
   const cells = reference.length;
   if (cells === 0) throw new DiffBattError('no reference curves to score');
@@ -192,6 +197,7 @@ export function scoreSohCurves(input: ScoreInput, options: ScoreOptions = {}): S
     samples.forEach((curve, sample) => {
       checkCurve(curve, `generated curve ${sample + 1} of ${cellIds[cell]}`);
     });
+    if (samples.length === 0) throw new DiffBattError(`no generated curves for ${cellIds[cell]}`);
     const finite = samples.filter(isFiniteCurve);
     nonFiniteSamples += samples.length - finite.length;
     if (finite.length === 0) {

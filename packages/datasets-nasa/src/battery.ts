@@ -12,6 +12,8 @@ import { type } from 'arktype';
 export const NASA_NOMINAL_CAPACITY_IN_AH = 2.0;
 /** NASA's `Capacity` field is the charge discharged until the measured voltage first falls below 2.7 V. */
 export const CAPACITY_CUTOFF_IN_V = 2.7;
+/** Every NASA PCoE charge is CC-CV to 4.2 V (their READMEs); with the 2.7 V cut-off it bounds Q(V). */
+export const CHARGE_VOLTAGE_IN_V = 4.2;
 /**
  * Samples below this current (A, discharge negative) count as "under load". The square-wave discharges of
  * B0025-B0028 alternate 4 A and rest; rest samples read a few mA either way.
@@ -97,6 +99,8 @@ export function nasaCellFromFile(file: MatFile, fileName: string): Cell {
     source: 'nasa',
     nominalCapacityInAh: NASA_NOMINAL_CAPACITY_IN_AH,
     formFactor: 'cylindrical_18650',
+    maxVoltageLimitInV: CHARGE_VOLTAGE_IN_V,
+    minVoltageLimitInV: CAPACITY_CUTOFF_IN_V,
     reference: NASA_REFERENCE,
     description:
       `NASA PCoE battery ${name}: ${cycles.length} discharges (cycle number = discharge count). ` +

@@ -1,0 +1,2 @@
+export { readCycleData, readTimeseries } from './cells.js';
+export { batteryArchiveDatasetPlugin, readArchiveCell } from './plugin.js';

@@ -69,8 +69,9 @@ export function parseNpy(bytes: Uint8Array, file = '<npy>'): NpyArray {
       { file },
     );
   }
-  // Copy so the result is aligned and independent of the input buffer.
-  const raw = bytes.slice(dataStart, dataStart + count * itemSize).buffer;
+  // Copy so the result is aligned and independent of the input buffer (Buffer#slice is a view, so copy
+  // through the Uint8Array constructor instead).
+  const raw = new Uint8Array(bytes.subarray(dataStart, dataStart + count * itemSize)).buffer;
   switch (dtype) {
     case 'float32':
       return { dtype, shape, data: new Float32Array(raw) };

@@ -20,6 +20,12 @@ describe('nasaDatasetPlugin on ../shared/data/raw/NASA', () => {
     }
   });
 
+  it('does not claim the other raw folders', async () => {
+    for (const other of ['RWTH', 'CALCE', 'HUST', 'TJU', 'CLO', 'MATR']) {
+      expect(await nasaDatasetPlugin.detect(sharedPath('data', 'raw', other)), other).toBe(false);
+    }
+  });
+
   it('gives the two cells B0025 and the derived B0005 series', () => {
     expect([...cells.keys()]).toEqual(['B0025', 'B0005-derived']);
   });

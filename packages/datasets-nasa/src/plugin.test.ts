@@ -282,6 +282,12 @@ describe('nasaDatasetPlugin bad input (synthetic)', () => {
 });
 
 describe('nasaDatasetPlugin folder handling', () => {
+  it('does not detect a file of another name, but loads it when asked to', async () => {
+    const directory = await folderWith({ 'my-cell.mat': batteryFile('B0042', [dischargeRecord()]) });
+    expect(await nasaDatasetPlugin.detect(join(directory, 'my-cell.mat'))).toBe(false);
+    expect((await loadCells(join(directory, 'my-cell.mat'))).map((cell) => cell.cellId)).toEqual(['B0042']);
+  });
+
   it('reads only NASA-named files, in name order', async () => {
     const directory = await folderWith({
       'B0026.mat': batteryFile('B0026', [dischargeRecord()]),

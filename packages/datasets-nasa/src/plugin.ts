@@ -8,10 +8,13 @@ import { capacitySeriesCell, capacitySeriesVariable } from './capacity-series.js
 /** NASA's own files (B0005.mat ... B0056.mat) and derived capacity files named like Battery5.mat. */
 const NASA_FILE_NAME = /^(B\d{4}|Battery\d+)\.mat$/i;
 
-/** The NASA .mat files at `path` (the file itself, or those directly inside a folder), sorted by name. */
-async function nasaFiles(path: string): Promise<string[]> {
+/**
+ * The NASA .mat files at `path`: those named like NASA's directly inside a folder, sorted by name, or the
+ * file itself (when loading, a file of any name: the user chose this plugin for it).
+ */
+async function nasaFiles(path: string, anyFileName = false): Promise<string[]> {
   const info = await stat(path);
-  if (info.isFile()) return NASA_FILE_NAME.test(basename(path)) ? [path] : [];
+  if (info.isFile()) return anyFileName || NASA_FILE_NAME.test(basename(path)) ? [path] : [];
   const names = await readdir(path);
   return names
     .filter((name) => NASA_FILE_NAME.test(name))
@@ -48,7 +51,7 @@ export const nasaDatasetPlugin: DatasetPlugin = {
     }
   },
   async *load(path, options = {}) {
-    const files = await nasaFiles(path).catch((error: NodeJS.ErrnoException) => {
+    const files = await nasaFiles(path, true).catch((error: NodeJS.ErrnoException) => {
       throw new DatasetError(`cannot read: ${error.message}`, { file: path });
     });
     if (files.length === 0) {

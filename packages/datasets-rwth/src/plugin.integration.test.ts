@@ -14,6 +14,12 @@ describe('rwthDatasetPlugin on ../shared/data/raw/RWTH', () => {
     }
   });
 
+  it('does not claim the other raw folders', async () => {
+    for (const other of ['NASA', 'CALCE', 'HUST', 'TJU', 'CLO', 'MATR']) {
+      expect(await rwthDatasetPlugin.detect(sharedPath('data', 'raw', other)), other).toBe(false);
+    }
+  });
+
   it('gives the one cell with a folder (epSanyo002) of the 48 in metadata.mat', () => {
     expect(cells.map((cell) => cell.cellId)).toEqual(['epSanyo002']);
     expect(cells[0]).toMatchObject({

@@ -1,0 +1,174 @@
+import * as tf from '@tensorflow/tfjs';
+import { describe, expect, it } from 'vitest';
+import {
+  createNoiseSchedule,
+  type Denoiser,
+  deriveSeed,
+  ExponentialMovingAverage,
+  epsilonLoss,
+  qSample,
+  trainingStep,
+} from './index.js';
+import { createToyDenoiser, dropLabel, mixtureBatch } from './testing/toy.js';
+
+const schedule = createNoiseSchedule({ kind: 'linear' });
+
+describe('epsilonLoss', () => {
+  it('is the MSE between the predicted and the true noise of q_sample at uniform timesteps', async () => {
+    const rows = 20_000;
+    const x0 = tf.fill([rows, 1], 0.3);
+    const seen: { noisy?: tf.Tensor; t?: tf.Tensor1D } = {};
+    const denoiser: Denoiser<undefined> = (noisy, t) => {
+      // Kept: epsilonLoss frees every tensor made inside it.
+      seen.noisy = tf.keep(noisy.clone());
+      seen.t = tf.keep(t.clone());
+      return tf.zerosLike(noisy);
+    };
+    const before = tf.memory().numTensors;
+    const loss = epsilonLoss({ schedule, denoiser, batch: { x0, condition: undefined }, seed: 5 });
+    expect(tf.memory().numTensors).toBe(before + 3); // the loss and the two clones kept by the test
+    const noise = tf.randomNormal([rows, 1], 0, 1, 'float32', deriveSeed(5, 2));
+    const noisy = qSample(schedule, x0, seen.t!, noise);
+    expect(Array.from(await seen.noisy!.data())).toEqual(Array.from(await noisy.data()));
+    const expectedLoss = (await tf.mean(tf.square(noise)).data())[0]!;
+    expect((await loss.data())[0]).toBeCloseTo(expectedLoss, 5);
+    // Uniform over 0..999: mean 499.5, standard error 289 / sqrt(20000) = 2.
+    const timesteps = Array.from(await seen.t!.data());
+    const mean = timesteps.reduce((a, b) => a + b, 0) / rows;
+    expect(Math.abs(mean - 499.5)).toBeLessThan(8);
+    expect(Math.min(...timesteps)).toBe(0);
+    expect(Math.max(...timesteps)).toBe(999);
+    tf.dispose([x0, seen.noisy!, seen.t!, loss, noise, noisy]);
+  });
+
+  it('drops each condition with the given probability through the caller rule, and never at p = 0', async () => {
+    const rows = 10_000;
+    const x0 = tf.zeros([rows, 1]);
+    const label = tf.ones([rows, 1]) as tf.Tensor2D;
+    let keptShare = Number.NaN;
+    const denoiser: Denoiser<tf.Tensor2D> = (noisy, _t, condition) => {
+      keptShare = tf.mean(condition).dataSync()[0]!;
+      return tf.zerosLike(noisy);
+    };
+    const drops: tf.Tensor1D[] = [];
+    const drop = (condition: tf.Tensor2D, keep: tf.Tensor1D) => {
+      drops.push(tf.keep(keep.clone()));
+      return dropLabel(condition, keep);
+    };
+    tf.dispose(
+      epsilonLoss({
+        schedule,
+        denoiser,
+        batch: { x0, condition: label },
+        seed: 1,
+        conditionDropout: { probability: 0.2, drop },
+      }),
+    );
+    expect(drops).toHaveLength(1);
+    expect(drops[0]!.shape).toEqual([rows]);
+    expect(new Set(await drops[0]!.data())).toEqual(new Set([0, 1]));
+    expect(Math.abs(keptShare - 0.8)).toBeLessThan(0.016); // four standard errors (0.004)
+    tf.dispose(
+      epsilonLoss({
+        schedule,
+        denoiser,
+        batch: { x0, condition: label },
+        seed: 1,
+        conditionDropout: { probability: 0, drop },
+      }),
+    );
+    expect(drops).toHaveLength(1);
+    expect(keptShare).toBe(1);
+    expect(() =>
+      epsilonLoss({
+        schedule,
+        denoiser,
+        batch: { x0, condition: label },
+        seed: 1,
+        conditionDropout: { probability: 1.2, drop },
+      }),
+    ).toThrow(/probability must be in \[0, 1\]/);
+    tf.dispose([x0, label, ...drops]);
+  });
+});
+
+describe('trainingStep', () => {
+  const train = async (steps: number) => {
+    const toy = createToyDenoiser(3, schedule.timesteps);
+    const optimizer = tf.train.adam(1e-3);
+    const ema = new ExponentialMovingAverage(toy.variables);
+    const losses: number[] = [];
+    for (let step = 0; step < steps; step++) {
+      const batch = mixtureBatch(64, deriveSeed(10, step));
+      losses.push(
+        await trainingStep({
+          schedule,
+          denoiser: toy.denoiser,
+          variables: toy.variables,
+          optimizer,
+          batch,
+          seed: deriveSeed(11, step),
+          conditionDropout: { probability: 0.2, drop: dropLabel },
+          ema,
+        }),
+      );
+      tf.dispose(batch);
+    }
+    return { toy, optimizer, ema, losses };
+  };
+  const release = ({ toy, optimizer, ema }: Awaited<ReturnType<typeof train>>) => {
+    toy.dispose();
+    optimizer.dispose();
+    ema.dispose();
+  };
+
+  it('updates the weights and the EMA, and is reproducible from its seeds', async () => {
+    const first = await train(3);
+    const second = await train(3);
+    expect(first.losses).toEqual(second.losses);
+    expect(first.losses.every((loss) => Number.isFinite(loss) && loss > 0)).toBe(true);
+    const initial = createToyDenoiser(3, schedule.timesteps);
+    const [kernel, trained, shadow] = [
+      initial.variables[0]!,
+      first.toy.variables[0]!,
+      first.ema.shadowVariables[0]!,
+    ];
+    const moved = (a: tf.Tensor, b: tf.Tensor) => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]!;
+    expect(moved(trained, kernel)).toBeGreaterThan(1e-3); // three Adam steps of lr 1e-3
+    // After 3 steps of decay 0.999 the shadow has moved about 0.3% of the way towards the weights.
+    expect(moved(shadow, kernel)).toBeGreaterThan(0);
+    expect(moved(shadow, kernel)).toBeLessThan(moved(trained, kernel) * 0.01);
+    for (const run of [first, second]) release(run);
+    initial.dispose();
+  });
+
+  it('keeps the tensor count flat over 100 steps', async () => {
+    const run = await train(1); // Adam creates its moment variables on the first step
+    const before = tf.memory().numTensors;
+    for (let step = 0; step < 100; step++) {
+      const batch = mixtureBatch(32, step);
+      await trainingStep({
+        schedule,
+        denoiser: run.toy.denoiser,
+        variables: run.toy.variables,
+        optimizer: run.optimizer,
+        batch,
+        seed: step,
+        conditionDropout: { probability: 0.2, drop: dropLabel },
+        ema: run.ema,
+      });
+      tf.dispose(batch);
+    }
+    expect(tf.memory().numTensors).toBe(before);
+    release(run);
+  });
+
+  it('needs variables to train', async () => {
+    const batch = mixtureBatch(2, 0);
+    const denoiser: Denoiser<tf.Tensor2D> = (noisy) => noisy;
+    await expect(
+      trainingStep({ schedule, denoiser, variables: [], optimizer: tf.train.sgd(0.1), batch, seed: 0 }),
+    ).rejects.toThrow(/at least one variable/);
+    tf.dispose(batch);
+  });
+});

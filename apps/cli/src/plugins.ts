@@ -1,5 +1,9 @@
 import { createDatasetRegistry } from '@diffbatt/core';
+import { batteryArchiveDatasetPlugin } from '@diffbatt/datasets-batteryarchive';
+import { calceDatasetPlugin } from '@diffbatt/datasets-calce';
+import { cloDatasetPlugin } from '@diffbatt/datasets-clo';
 import { diffbattDatasetPlugin } from '@diffbatt/datasets-diffbatt';
+import { hustDatasetPlugin, tjuDatasetPlugin } from '@diffbatt/datasets-hust';
 import { nasaDatasetPlugin } from '@diffbatt/datasets-nasa';
 import { rwthDatasetPlugin } from '@diffbatt/datasets-rwth';
 
@@ -11,4 +15,9 @@ export const datasetRegistry = createDatasetRegistry([
   diffbattDatasetPlugin,
   nasaDatasetPlugin,
   rwthDatasetPlugin,
+  calceDatasetPlugin,
+  hustDatasetPlugin,
+  tjuDatasetPlugin,
+  cloDatasetPlugin,
+  batteryArchiveDatasetPlugin,
 ]);

@@ -67,6 +67,18 @@ function matlabStyleDoubleRow(littleEndian: boolean): Uint8Array {
   return join8([u32([14, body.length], littleEndian), body]);
 }
 
+/** A full (unpacked) little-endian data element, padded to 8 bytes. */
+function element(type: number, data: Uint8Array): Uint8Array {
+  const padded = new Uint8Array(Math.ceil(data.length / 8) * 8);
+  padded.set(data);
+  return join8([u32([type, data.length], true), padded]);
+}
+
+const ascii = (text: string) => Uint8Array.from(text, (char) => char.charCodeAt(0));
+const flags = (classId: number) => element(6, u32([classId, 0], true));
+const dimensions = (...sizes: number[]) => element(5, u32(sizes, true));
+const matrix = (...parts: Uint8Array[]) => element(14, join8(parts));
+
 describe('parseMatFile on files written by scipy.io.savemat (synthetic, see fixtures/make_fixtures.py)', () => {
   for (const name of ['scipy-synthetic-compressed.mat', 'scipy-synthetic-plain.mat']) {
     it(`decodes structs, struct arrays, cells, char, numeric classes, logical and complex in ${name}`, () => {
@@ -135,6 +147,60 @@ describe('parseMatFile on hand-built bytes (synthetic)', () => {
     const bytes = join8([header('IM'), u32([15, compressed.length], true), compressed, second]);
     const file = parseMatFile(bytes);
     expect([...file.variables.keys()]).toEqual(['x', 'y']);
+  });
+
+  it('keeps a classdef (MCOS opaque) field as unsupported, naming its class, and reads the fields after it', () => {
+    const opaque = matrix(
+      flags(17),
+      element(1, new Uint8Array()),
+      element(1, ascii('MCOS')),
+      element(1, ascii('datetime')),
+      matrix(
+        flags(13),
+        dimensions(2, 1),
+        element(1, new Uint8Array()),
+        element(6, u32([3707764736, 2], true)),
+      ),
+    );
+    const after = matrix(
+      flags(6),
+      dimensions(1, 1),
+      element(1, new Uint8Array()),
+      element(9, new Uint8Array(8)),
+    );
+    const names = new Uint8Array(16);
+    names.set(ascii('when'), 0);
+    names.set(ascii('n'), 8);
+    const struct = matrix(
+      flags(2),
+      dimensions(1, 1),
+      element(1, ascii('meta')),
+      element(5, u32([8], true)),
+      element(1, names),
+      opaque,
+      after,
+    );
+    const value = parseMatFile(join8([header('IM'), struct])).variables.get('meta')!;
+    expect(toPlain(value)).toEqual({ when: { unsupportedMatlabClass: 'datetime' }, n: 0 });
+  });
+
+  it('reads an old-style object as a struct with its class name, and UTF-8 char data', () => {
+    const names = new Uint8Array(8);
+    names.set(ascii('label'), 0);
+    const text = new TextEncoder().encode('Ah·V');
+    const label = matrix(flags(4), dimensions(1, 4), element(1, new Uint8Array()), element(16, text));
+    const object = matrix(
+      flags(3),
+      dimensions(1, 1),
+      element(1, ascii('obj')),
+      element(1, ascii('cellInfo')),
+      element(5, u32([8], true)),
+      element(1, names),
+      label,
+    );
+    const value = parseMatFile(join8([header('IM'), object])).variables.get('obj');
+    expect(value).toMatchObject({ kind: 'struct', objectClassName: 'cellInfo', fieldNames: ['label'] });
+    expect(toPlain(value!)).toEqual({ label: 'Ah·V' });
   });
 
   it('keeps sparse arrays as unsupported values instead of failing the whole file', () => {

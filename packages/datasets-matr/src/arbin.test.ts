@@ -1,0 +1,127 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type Cell, inspectCell } from '@diffbatt/core';
+import { afterAll, describe, expect, it } from 'vitest';
+import { matrDatasetPlugin } from './plugin.js';
+
+const sample = join(
+  dirname(fileURLToPath(import.meta.url)),
+  '..',
+  'fixtures',
+  'raw_arbin_sample',
+  'FastCharge_000025_CH8.csv',
+);
+const root = mkdtemp(join(tmpdir(), 'arbin-'));
+afterAll(async () => rm(await root, { recursive: true, force: true }));
+
+const HEADER =
+  'Data_Point,Test_Time,DateTime,Step_Time,Step_Index,Cycle_Index,Current,Voltage,Charge_Capacity,Discharge_Capacity';
+
+/** Synthetic Arbin rows (not measured): per cycle a 1 A charge then a 4 A discharge with cumulative counters. */
+function syntheticArbin(cycles: number): string {
+  const lines = [HEADER];
+  let charge = 0;
+  let discharge = 0;
+  let point = 0;
+  for (let cycle = 1; cycle <= cycles; cycle++) {
+    for (let i = 0; i < 10; i++) {
+      charge += 0.1;
+      lines.push(
+        `${point},${point},0,0,1,${cycle},1.0,${(3.0 + i * 0.06).toFixed(3)},${charge.toFixed(4)},${discharge.toFixed(4)}`,
+      );
+      point++;
+    }
+    for (let i = 0; i < 10; i++) {
+      discharge += 0.1 - 0.001 * cycle;
+      lines.push(
+        `${point},${point},0,0,2,${cycle},-4.0,${(3.5 - i * 0.15).toFixed(3)},${charge.toFixed(4)},${discharge.toFixed(4)}`,
+      );
+      point++;
+    }
+  }
+  return `${lines.join('\r\n')}\r\n`;
+}
+
+async function file(name: string, text: string): Promise<string> {
+  const path = join(await root, name);
+  await writeFile(path, text);
+  return path;
+}
+
+async function loadCells(path: string): Promise<Cell[]> {
+  const cells: Cell[] = [];
+  for await (const record of matrDatasetPlugin.load(path))
+    if (record.kind === 'cell') cells.push(record.cell);
+  return cells;
+}
+
+describe('raw Arbin CSV', () => {
+  it('parses the real MATR sample with its metadata (barcode, schedule): one rest cycle, no life yet', async () => {
+    expect(await matrDatasetPlugin.detect(sample)).toBe(true);
+    expect(await matrDatasetPlugin.detect(dirname(sample))).toBe(true);
+    const [cell] = await loadCells(sample);
+    expect(cell!.cellId).toBe('EL150800453116');
+    expect(cell!.description).toContain('20170512-4_4C-80PER_4_4C.SDU');
+    expect(cell!.cycles).toHaveLength(1);
+    expect(cell!.cycles[0]!.timeSeries!.voltageInV).toHaveLength(248);
+    expect(cell!.cycles[0]!.timeSeries!.temperatureInC![0]).toBeCloseTo(30.109268, 6);
+    expect(inspectCell(cell!)).toMatchObject({
+      cycles: 1,
+      cycleLife: null,
+      cycleLifeSource: null,
+      capacityMatrixShape: null,
+    });
+  });
+
+  it('splits cycles and makes cumulative capacity counters per cycle', async () => {
+    const [cell] = await loadCells(await file('cells.csv', syntheticArbin(3)));
+    expect(cell!.cellId).toBe('cells');
+    expect(cell!.cycles.map((c) => c.cycleNumber)).toEqual([1, 2, 3]);
+    // The cycle starts with its charge, so all 10 discharge steps count: 10 x (0.1 - 0.001 x cycle).
+    expect(cell!.cycles.map((c) => Number(c.dischargeCapacityInAh!.toFixed(4)))).toEqual([0.99, 0.98, 0.97]);
+    expect(cell!.cycles[1]!.timeSeries!.dischargeCapacityInAh![0]).toBeCloseTo(0, 9);
+  });
+
+  it('refuses wrong headers, NaN, truncated rows, bad cycle indices and empty files', async () => {
+    const good = syntheticArbin(2);
+    const cases: [string, string, RegExp][] = [
+      [
+        'header.csv',
+        good.replace('Voltage', 'Volts'),
+        /header\.csv, line 1: header lacks column "Voltage" \(found: .*Volts/,
+      ],
+      [
+        'nan.csv',
+        good.replace(/(\r\n[^\r]*?),-4\.0,/, '$1,NaN,'),
+        /nan\.csv, line 12, field "Current": "NaN" is not a number/,
+      ],
+      [
+        'cut.csv',
+        good.slice(0, good.lastIndexOf(',')),
+        /cut\.csv, line 41: row has 9 fields, expected 10 \(truncated row\?\)/,
+      ],
+      [
+        'index.csv',
+        good.replace(/,0,1,1,1\.0,/, ',0,1,1.5,1.0,'),
+        /index\.csv, line 2, field "Cycle_Index": cycle index 1\.5 is not a non-negative integer/,
+      ],
+      ['empty.csv', '', /empty\.csv: file is empty/],
+      ['onlyheader.csv', `${HEADER}\n`, /onlyheader\.csv, line 1: no data rows after the header/],
+    ];
+    for (const [name, text, message] of cases) {
+      const path = await file(name, text);
+      await expect(loadCells(path)).rejects.toThrow(message);
+    }
+    expect(await matrDatasetPlugin.detect(await file('empty2.csv', ''))).toBe(false);
+  });
+
+  it('refuses a metadata file without item_id, naming it', async () => {
+    const path = await file('meta.csv', syntheticArbin(1));
+    await writeFile(path.replace('.csv', '_Metadata.csv'), 'a,b\n1,2\n');
+    await expect(loadCells(path)).rejects.toThrow(
+      /meta_Metadata\.csv, line 1: header lacks column "item_id"/,
+    );
+  });
+});

@@ -1,0 +1,85 @@
+import { readdir, stat } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { type Cell, DatasetError, type DatasetPlugin, type LoadOptions } from '@diffbatt/core';
+import { arbinFilesIn, isArbinCsv, readArbinCell } from './arbin.js';
+import { isHdf5File, readMatrBatch } from './batch-mat.js';
+import { MATR_SOURCE } from './matr-cell.js';
+import { isSeversonSplit, readSeversonSplit } from './severson.js';
+
+type Input =
+  | { kind: 'severson'; directories: string[] }
+  | { kind: 'arbin'; files: string[] }
+  | { kind: 'batch'; file: string }
+  | { kind: 'unknown' };
+
+/**
+ * Which of the three MATR forms `path` is; cheap (names, first bytes). `strict` (detect) claims only
+ * inputs that look right; otherwise a named .csv is read as Arbin so that a damaged one gets a precise error.
+ */
+async function classify(path: string, strict: boolean): Promise<Input> {
+  let isDirectory: boolean;
+  try {
+    isDirectory = (await stat(path)).isDirectory();
+  } catch {
+    return { kind: 'unknown' };
+  }
+  if (!isDirectory) {
+    if (/\.mat$/i.test(path) && (await isHdf5File(path))) return { kind: 'batch', file: path };
+    if (await isArbinCsv(path)) return { kind: 'arbin', files: [path] };
+    if (!strict && /^cell\d+\.csv$/i.test(basename(path))) {
+      throw new DatasetError('a Severson Qdlin file: pass its split directory (e.g. data/test1) instead', {
+        file: path,
+      });
+    }
+    if (!strict && /\.csv$/i.test(path) && !/_Metadata\.csv$/i.test(path))
+      return { kind: 'arbin', files: [path] };
+    return { kind: 'unknown' };
+  }
+  if (await isSeversonSplit(path)) return { kind: 'severson', directories: [path] };
+  // Severson's `data/` folder: train/, test1/, test2/ beside cycle_lives/.
+  const children = (await readdir(path)).sort().map((name) => join(path, name));
+  const splits = (
+    await Promise.all(children.map(async (child) => ((await isSeversonSplit(child)) ? child : null)))
+  ).filter((child): child is string => child !== null);
+  if (splits.length > 0) return { kind: 'severson', directories: splits };
+  const arbin = await arbinFilesIn(path);
+  if (arbin.length > 0) return { kind: 'arbin', files: arbin };
+  return { kind: 'unknown' };
+}
+
+async function* cells(input: Input, path: string, options: LoadOptions): AsyncGenerator<Cell> {
+  switch (input.kind) {
+    case 'severson':
+      for (const directory of input.directories) yield* readSeversonSplit(directory, options);
+      return;
+    case 'arbin':
+      for (const [done, file] of input.files.entries()) {
+        options.signal?.throwIfAborted();
+        yield await readArbinCell(file);
+        options.onProgress?.({ file, done: done + 1, total: input.files.length, unit: 'files' });
+      }
+      return;
+    case 'batch':
+      yield* readMatrBatch(input.file, options);
+      return;
+    default:
+      throw new DatasetError(`not a MATR input: expected ${matrDatasetPlugin.recognises}`, { file: path });
+  }
+}
+
+/** MATR (Severson et al. 2019) and CLO cells in the forms users have them. */
+export const matrDatasetPlugin: DatasetPlugin = {
+  specificationVersion: 1,
+  id: MATR_SOURCE,
+  description:
+    'MATR/CLO A123 LFP cells (Severson 2019): Qdlin CSVs + cycle lives, raw Arbin CSVs, batch .mat files',
+  recognises:
+    'a Severson split directory (cellN.csv Qdlin files, ../cycle_lives/<split>_cycle_lives.csv) or its data/ folder, ' +
+    'a raw Arbin CSV export (with <name>_Metadata.csv) or a folder of them, or a MATR batch .mat (v7.3/HDF5)',
+  async detect(path) {
+    return (await classify(path, true)).kind !== 'unknown';
+  },
+  async *load(path, options = {}) {
+    for await (const cell of cells(await classify(path, false), path, options)) yield { kind: 'cell', cell };
+  },
+};

@@ -1,8 +1,9 @@
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { parseNpy } from '@diffbatt/core';
 import { sharedPath } from '@diffbatt/core/testing';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { compareWithGolden } from './golden.js';
 import { importKerasModel } from './import.js';
 
 const models = sharedPath('data', 'diffbatt', 'trained_models');
@@ -62,8 +63,6 @@ describe('matr_1_ema against the golden inputs', () => {
     // to x_t within 0.0067. Swapping the attention blocks' query and key weights misses by 0.22, value
     // and key by 0.57 (measured with an independent NumPy pass); the released weights imported here: 0.04.
     const { model } = await importKerasModel(join(models, 'matr_1_ema_network'));
-    const { parseNpy } = await import('@diffbatt/core');
-    const { readFile } = await import('node:fs/promises');
     const xT = parseNpy(new Uint8Array(await readFile(join(golden, 'x_t.npy'))));
     const matrices = parseNpy(new Uint8Array(await readFile(join(golden, 'capacity_matrix.npy'))));
     const last = 3; // the golden batch's t = 999 sample

@@ -39,46 +39,37 @@ describe('classifier-free guidance', () => {
     return values;
   };
 
-  it('evaluates both passes in ONE batched call and combines (1 + w) eps_cond - w eps_uncond', async () => {
-    const { denoiser, calls } = recordingDenoiser();
-    const condition = tf.fill([3, 1], 0.5) as tf.Tensor2D;
-    const x = await sample({
-      schedule,
-      denoiser,
-      shape: [3, 2],
-      condition,
-      seed: 4,
-      sampler: oneStep,
-      guidance: guidanceRule(2),
-    });
-    expect(calls).toEqual([{ rows: 6, condition: [0.5, 0.5, 0.5, -0.25, -0.25, -0.25] }]);
-    const expected = await expectedOutput(4, 3 * 0.5 - 2 * -0.25);
-    Array.from(await x.data()).forEach((value, i) => {
-      expect(value).toBeCloseTo(expected[i]!, 3);
-    });
-    expect(condition.isDisposed).toBe(false);
-    tf.dispose([x, condition]);
-  });
-
-  it('runs only the conditional pass when w = 0', async () => {
-    const { denoiser, calls } = recordingDenoiser();
-    const condition = tf.fill([3, 1], 0.5) as tf.Tensor2D;
-    const x = await sample({
-      schedule,
-      denoiser,
-      shape: [3, 2],
-      condition,
-      seed: 4,
-      sampler: oneStep,
-      guidance: guidanceRule(0),
-    });
-    expect(calls).toEqual([{ rows: 3, condition: [0.5, 0.5, 0.5] }]);
-    const expected = await expectedOutput(4, 0.5);
-    Array.from(await x.data()).forEach((value, i) => {
-      expect(value).toBeCloseTo(expected[i]!, 3);
-    });
-    tf.dispose([x, condition]);
-  });
+  it.each([
+    {
+      weight: 2,
+      calls: [{ rows: 6, condition: [0.5, 0.5, 0.5, -0.25, -0.25, -0.25] }],
+      eps: 3 * 0.5 - 2 * -0.25,
+    },
+    { weight: 0, calls: [{ rows: 3, condition: [0.5, 0.5, 0.5] }], eps: 0.5 },
+  ])(
+    'w = $weight: both passes in ONE batched call, only the conditional one at w = 0, eps = (1 + w) eps_c - w eps_u',
+    async ({ weight, calls: expectedCalls, eps }) => {
+      const { denoiser, calls } = recordingDenoiser();
+      const condition = tf.fill([3, 1], 0.5) as tf.Tensor2D;
+      const guidance = guidanceRule(weight);
+      const x = await sample({
+        schedule,
+        denoiser,
+        shape: [3, 2],
+        condition,
+        seed: 4,
+        sampler: oneStep,
+        guidance,
+      });
+      expect(calls).toEqual(expectedCalls);
+      const expected = await expectedOutput(4, eps);
+      Array.from(await x.data()).forEach((value, i) => {
+        expect(value).toBeCloseTo(expected[i]!, 3);
+      });
+      expect(condition.isDisposed).toBe(false);
+      tf.dispose([x, condition]);
+    },
+  );
 
   it("never disposes the caller's tensors, even those the caller's functions pass through", async () => {
     type Pair = { label: tf.Tensor2D; scale: tf.Scalar };

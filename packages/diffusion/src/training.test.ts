@@ -55,39 +55,23 @@ describe('epsilonLoss', () => {
       drops.push(tf.keep(keep.clone()));
       return dropLabel(condition, keep);
     };
-    tf.dispose(
+    const lossWithDropout = (probability: number) =>
       epsilonLoss({
         schedule,
         denoiser,
         batch: { x0, condition: label },
         seed: 1,
-        conditionDropout: { probability: 0.2, drop },
-      }),
-    );
+        conditionDropout: { probability, drop },
+      });
+    tf.dispose(lossWithDropout(0.2));
     expect(drops).toHaveLength(1);
     expect(drops[0]!.shape).toEqual([rows]);
     expect(new Set(await drops[0]!.data())).toEqual(new Set([0, 1]));
     expect(Math.abs(keptShare - 0.8)).toBeLessThan(0.016); // four standard errors (0.004)
-    tf.dispose(
-      epsilonLoss({
-        schedule,
-        denoiser,
-        batch: { x0, condition: label },
-        seed: 1,
-        conditionDropout: { probability: 0, drop },
-      }),
-    );
+    tf.dispose(lossWithDropout(0));
     expect(drops).toHaveLength(1);
     expect(keptShare).toBe(1);
-    expect(() =>
-      epsilonLoss({
-        schedule,
-        denoiser,
-        batch: { x0, condition: label },
-        seed: 1,
-        conditionDropout: { probability: 1.2, drop },
-      }),
-    ).toThrow(/probability must be in \[0, 1\]/);
+    expect(() => lossWithDropout(1.2)).toThrow(/probability must be in \[0, 1\]/);
     tf.dispose([x0, label, ...drops]);
   });
 });

@@ -222,6 +222,13 @@ describe('nasaDatasetPlugin bad input (synthetic)', () => {
     );
   });
 
+  it('rejects a discharge with empty series', async () => {
+    const empty = dischargeRecord({ Voltage_measured: matDouble([], [0, 0]) });
+    expect((await loadError(await withFile(batteryFile('B0099', [empty])))).message).toContain(
+      'field "B0099.cycle(1).data": unexpected structure: Voltage_measured must be at least length 2',
+    );
+  });
+
   it('rejects series of different lengths and time running backwards', async () => {
     const short = dischargeRecord({ Temperature_measured: matDouble([25, 25]) });
     expect((await loadError(await withFile(batteryFile('B0099', [short])))).message).toContain(

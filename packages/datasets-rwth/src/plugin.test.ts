@@ -151,6 +151,13 @@ describe('rwthDatasetPlugin bad input (synthetic)', () => {
     );
   });
 
+  it('rejects an empty lean_data.mat (a MAT-file with no variables)', async () => {
+    const { root } = await project([{}]);
+    expect(await loadError(root)).toContain(
+      'TS010000/lean_data.mat: unexpected structure: DigaProgrammName must be a string (was missing)',
+    );
+  });
+
   it('rejects a cycling test without AhEla, and a test that is both cycling and check-up', async () => {
     const { AhEla: _ignored, ...withoutAh } = cycling(10, 9, 2);
     const noAh = await project([checkUp(1.8, 1), withoutAh]);

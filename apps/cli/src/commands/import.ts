@@ -18,7 +18,9 @@ const importOptions = type({
 export function registerImportCommand(program: Command): void {
   program
     .command('import')
-    .description('import a released Keras DiffBatt model (SavedModel directory) into the diffbatt model format')
+    .description(
+      'import a released Keras DiffBatt model (SavedModel directory) into the diffbatt model format',
+    )
     .argument('<keras_model_dir>', 'Keras SavedModel directory with keras_metadata.pb and variables/')
     .requiredOption('--out <model_dir>', 'directory to write the imported model to')
     .option(

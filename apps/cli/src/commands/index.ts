@@ -3,6 +3,7 @@ import { registerBackendCommand } from './backend.js';
 import { registerDatasetsCommand } from './datasets.js';
 import { registerImportCommand } from './import.js';
 import { registerScoreCommand } from './score.js';
+import { registerTrainCommands } from './train.js';
 
 /** One line per command; each command lives in its own module. */
 export function registerCommands(program: Command): void {
@@ -10,4 +11,5 @@ export function registerCommands(program: Command): void {
   registerDatasetsCommand(program);
   registerImportCommand(program);
   registerScoreCommand(program);
+  registerTrainCommands(program);
 }

@@ -1,0 +1,125 @@
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { binPath, runCli } from '../testing/run-cli.js';
+import { writeSyntheticDataset } from '../testing/synthetic-data.js';
+
+// A small network so a step takes well under a second: this tests the mechanics, not the accuracy.
+const SMALL_CONFIG = {
+  widths: [8, 16],
+  hasAttention: [false, true],
+  numResBlocks: 1,
+  capacityMatrixRows: 20,
+};
+
+let dir: string;
+let data: string;
+let config: string;
+const trainArgs = (out: string) => [
+  'train',
+  '--data',
+  data,
+  '--out',
+  out,
+  '--config',
+  config,
+  '--steps',
+  '6',
+  '--checkpoint-every',
+  '2',
+  '--seed',
+  '3',
+];
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'diffbatt-train-'));
+  data = join(dir, 'synthetic.dbds');
+  config = join(dir, 'small.json');
+  await writeSyntheticDataset(data, 8, 1);
+  await writeFile(config, JSON.stringify(SMALL_CONFIG));
+});
+
+/** The error lines (informational lines such as the backend report are allowed around them). */
+const errorLines = (stderr: string) => stderr.split('\n').filter((line) => line.includes('error'));
+
+/** Starts training and SIGKILLs it as soon as a checkpoint before the last step exists. */
+async function trainAndKill(out: string): Promise<number> {
+  const child = spawn(
+    process.execPath,
+    ['--conditions=@diffbatt/source', '--import', 'tsx', binPath, ...trainArgs(out)],
+    {
+      stdio: 'ignore',
+    },
+  );
+  const pointer = join(out, 'checkpoint.json');
+  return new Promise((resolve, reject) => {
+    const timer = setInterval(() => {
+      if (!existsSync(pointer)) return;
+      const latest = JSON.parse(readFileSync(pointer, 'utf8')).latest as string;
+      const step = Number(latest.replace('step-', ''));
+      clearInterval(timer);
+      child.kill('SIGKILL');
+      resolve(step);
+    }, 20);
+    child.on('exit', (code) => {
+      clearInterval(timer);
+      if (code === 0) reject(new Error('training finished before it could be killed'));
+    });
+  });
+}
+
+describe('diffbatt train', () => {
+  it('resumes a killed run to exactly the weights of an unkilled one', async () => {
+    const straight = runCli(trainArgs(join(dir, 'straight')));
+    expect(straight.stderr).not.toMatch(/error/);
+    expect(straight.code).toBe(0);
+
+    const resumedOut = join(dir, 'resumed');
+    const killedAt = await trainAndKill(resumedOut);
+    expect(killedAt).toBeLessThan(6);
+    const resumed = runCli([...trainArgs(resumedOut), '--resume']);
+    expect(resumed.code).toBe(0);
+    expect(resumed.stderr).toContain(`resuming at step ${killedAt}`);
+
+    for (const file of [
+      'model/weights.bin',
+      'checkpoints/step-0000006/weights.bin',
+      'checkpoints/step-0000006/ema.bin',
+    ]) {
+      const a = await readFile(join(dir, 'straight', file));
+      const b = await readFile(join(resumedOut, file));
+      expect(b.equals(a), file).toBe(true);
+    }
+    const provenance = JSON.parse(
+      await readFile(join(resumedOut, 'model', 'diffbatt.json'), 'utf8'),
+    ).provenance;
+    expect(provenance).toMatchObject({ trainedBy: 'diffbatt train', seed: 3, steps: 6 });
+  }, 240_000);
+
+  it('refuses to overwrite a run without --resume, and bad options, in one line', async () => {
+    const again = runCli(trainArgs(join(dir, 'straight')));
+    expect(again.code).toBe(1);
+    expect(errorLines(again.stderr)).toEqual([
+      expect.stringMatching(/already holds a training run; use --resume/),
+    ]);
+    const zeroSteps = runCli([...trainArgs(join(dir, 'zero')), '--steps', '0']);
+    expect(zeroSteps.code).toBe(1);
+    expect(errorLines(zeroSteps.stderr)).toEqual([
+      expect.stringMatching(/^diffbatt: error: option --steps must be at least 1/),
+    ]);
+    const missing = runCli([
+      ...trainArgs(join(dir, 'missing')).slice(0, 1),
+      '--data',
+      join(dir, 'nope.dbds'),
+      '--out',
+      join(dir, 'm'),
+    ]);
+    expect(missing.code).toBe(1);
+    expect(errorLines(missing.stderr)).toEqual([expect.stringMatching(/nope.dbds/)]);
+    expect(missing.stderr).not.toMatch(/\s+at /);
+    expect(existsSync(join(dir, 'zero'))).toBe(false);
+  }, 120_000);
+});

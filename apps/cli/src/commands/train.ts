@@ -1,0 +1,141 @@
+import { readFile } from 'node:fs/promises';
+import { DiffBattError } from '@diffbatt/core';
+import { selectBackend } from '@diffbatt/core/backend';
+import { type } from 'arktype';
+import type { Command } from 'commander';
+import { loadSamples, requireCapacityMatrices } from '../flows/data.js';
+import { DEFAULT_TRAIN_SETTINGS, type TrainSettings, trainDiffBatt } from '../flows/train.js';
+import { parseOptions } from '../options.js';
+import { terminal } from '../terminal.js';
+
+const integerText = (min: number) =>
+  type('string')
+    .pipe((s, ctx) => (/^-?\d+$/.test(s.trim()) ? Number(s) : ctx.error('an integer')))
+    .pipe(type(`number >= ${min}`));
+const numberText = type('string').pipe((s, ctx) => {
+  const n = Number(s);
+  return s.trim() !== '' && Number.isFinite(n) ? n : ctx.error('a number');
+});
+
+const trainOptions = type({
+  data: 'string > 0',
+  out: 'string > 0',
+  'plugin?': 'string',
+  'config?': 'string',
+  'from?': 'string',
+  steps: integerText(1),
+  seed: integerText(0),
+  validationFraction: numberText.pipe(type('0 <= number < 1')),
+  'batchSize?': integerText(1),
+  checkpointEvery: integerText(1),
+  learningRate: numberText.pipe(type('number > 0')),
+  'backend?': 'string',
+  resume: 'boolean',
+});
+
+async function readUNetConfigFile(path: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new DiffBattError(`cannot read config: ${(error as NodeJS.ErrnoException).code}`, { file: path });
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new DiffBattError(`config is not valid JSON: ${(error as Error).message}`, { file: path });
+  }
+}
+
+function addTrainingOptions(command: Command): Command {
+  return command
+    .requiredOption(
+      '--data <path>',
+      'training split: a dataset file (.dbds) or any path a dataset plugin reads',
+    )
+    .requiredOption('--out <dir>', 'run directory (checkpoints, run.json, final model in <dir>/model)')
+    .option('--plugin <id>', 'dataset plugin to read --data with (default: detected)')
+    .option('--steps <n>', 'gradient steps', String(DEFAULT_TRAIN_SETTINGS.steps))
+    .option(
+      '--seed <s>',
+      'seed of initialisation, splits, noise and dropout',
+      String(DEFAULT_TRAIN_SETTINGS.seed),
+    )
+    .option(
+      '--validation-fraction <f>',
+      'share of the TRAINING cells held out for model selection',
+      String(DEFAULT_TRAIN_SETTINGS.validationFraction),
+    )
+    .option('--batch-size <n>', 'cells per step (default: the whole training split, as the original)')
+    .option(
+      '--checkpoint-every <n>',
+      'steps between checkpoints and validation',
+      String(DEFAULT_TRAIN_SETTINGS.checkpointEvery),
+    )
+    .option('--learning-rate <lr>', 'Adam learning rate', String(DEFAULT_TRAIN_SETTINGS.learningRate))
+    .option('--backend <name>', 'TensorFlow.js backend (default: fastest available)')
+    .option('--resume', 'continue the killed run in --out from its last checkpoint', false);
+}
+
+async function runTraining(raw: Record<string, unknown>, mode: 'train' | 'finetune'): Promise<void> {
+  const options = parseOptions(trainOptions, raw);
+  const report = await selectBackend(options.backend === undefined ? {} : { backend: options.backend });
+  terminal.info(`backend: ${report.backend} (${report.reason})`);
+  const unetConfig = options.config ? await readUNetConfigFile(options.config) : undefined;
+  const loaded = await loadSamples(options.data, {
+    ...(options.plugin === undefined ? {} : { pluginId: options.plugin }),
+    onWarning: (message) => terminal.info(`warning: ${message}`),
+  });
+  const samples = requireCapacityMatrices(loaded, options.data, undefined, (m) =>
+    terminal.info(`warning: ${m}`),
+  );
+  const settings: TrainSettings = {
+    ...DEFAULT_TRAIN_SETTINGS,
+    steps: options.steps,
+    seed: options.seed,
+    validationFraction: options.validationFraction,
+    batchSize: options.batchSize ?? null,
+    checkpointEvery: options.checkpointEvery,
+    learningRate: options.learningRate,
+  };
+  let bar: ReturnType<typeof terminal.progress> | undefined;
+  let lastValidation = '';
+  const result = await trainDiffBatt({
+    samples,
+    dataDescription: `${options.data} (${loaded.source}, ${samples.length} cells)`,
+    outDir: options.out,
+    settings,
+    ...(unetConfig === undefined ? {} : { unetConfig: unetConfig as Record<string, never> }),
+    ...(options.from === undefined ? {} : { fromModelDir: options.from }),
+    resume: options.resume,
+    backend: report.backend,
+    onStart: (info) => {
+      terminal.info(
+        `${mode}: ${info.trainCells} training + ${info.validationCells} validation cells, ${info.parameters} parameters` +
+          (info.startStep > 0 ? `, resuming at step ${info.startStep}` : ''),
+      );
+      bar = terminal.progress(mode, settings.steps);
+    },
+    onStep: ({ step, loss, validationLoss }) => {
+      if (validationLoss !== null) lastValidation = ` val ${validationLoss.toFixed(4)}`;
+      bar?.update(step, `loss ${loss.toFixed(4)}${lastValidation}`);
+    },
+  });
+  bar?.finish(`loss ${result.finalLoss.toFixed(4)}${lastValidation}`);
+  terminal.out(
+    `model: ${result.modelDir} (${result.bestStep === null ? 'last EMA weights' : `EMA at step ${result.bestStep}, validation loss ${result.bestValidationLoss?.toFixed(4)}`}; ${Math.round(result.seconds)} s)`,
+  );
+}
+
+export function registerTrainCommands(program: Command): void {
+  addTrainingOptions(program.command('train').description('train a DiffBatt model on a training split'))
+    .option('--config <file>', 'U-Net config JSON (widths, hasAttention, ...; default: the original network)')
+    .action((raw: Record<string, unknown>) => runTraining(raw, 'train'));
+  addTrainingOptions(
+    program
+      .command('finetune')
+      .description('continue training a saved (or imported original) model on new cells'),
+  )
+    .requiredOption('--from <model-dir>', 'the pretrained model directory')
+    .action((raw: Record<string, unknown>) => runTraining(raw, 'finetune'));
+}

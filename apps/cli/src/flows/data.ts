@@ -1,0 +1,82 @@
+import {
+  assertValidSample,
+  DATASET_FILE_EXTENSION,
+  DiffBattError,
+  featuriseCell,
+  type LoadProgress,
+  type ModelSample,
+  readDatasetFile,
+} from '@diffbatt/core';
+import { datasetRegistry } from '../plugins.js';
+
+export interface LoadedSamples {
+  /** Plugin id, or 'dbds' for the project's own dataset file. */
+  source: string;
+  samples: ModelSample[];
+}
+
+export interface LoadSamplesOptions {
+  pluginId?: string;
+  onWarning?: (message: string) => void;
+  onProgress?: (progress: LoadProgress) => void;
+}
+
+/**
+ * Model-ready samples from any input a user may give: the project's dataset file, or a path a dataset
+ * plugin recognises (cells are featurised on the way). Every sample is validated, so NaN or a malformed
+ * curve stops here with the cell named, not inside the network.
+ */
+export async function loadSamples(path: string, options: LoadSamplesOptions = {}): Promise<LoadedSamples> {
+  let loaded: LoadedSamples;
+  if (path.endsWith(DATASET_FILE_EXTENSION) && options.pluginId === undefined) {
+    const { samples } = await readDatasetFile(path);
+    loaded = { source: 'dbds', samples };
+  } else {
+    const plugin = await datasetRegistry.resolve(path, options.pluginId);
+    const samples: ModelSample[] = [];
+    const loadOptions = options.onProgress ? { onProgress: options.onProgress } : {};
+    for await (const record of plugin.load(path, loadOptions)) {
+      samples.push(
+        record.kind === 'sample'
+          ? record.sample
+          : featuriseCell(record.cell, options.onWarning ? { onWarning: options.onWarning } : {}),
+      );
+    }
+    loaded = { source: plugin.id, samples };
+  }
+  if (loaded.samples.length === 0) throw new DiffBattError('holds no cells', { file: path });
+  for (const sample of loaded.samples) assertValidSample(sample, `${path}: cell ${sample.cellId}`);
+  return loaded;
+}
+
+/** The samples that can condition the model; a clear error when none can, or rows disagree with the model. */
+export function requireCapacityMatrices(
+  loaded: LoadedSamples,
+  path: string,
+  expectedRows: number | undefined,
+  onWarning?: (message: string) => void,
+): ModelSample[] {
+  const usable = loaded.samples.filter((s) => s.capacityMatrix !== null);
+  if (usable.length === 0) {
+    throw new DiffBattError(
+      'no cell has a capacity matrix (Q(V) data), which the model needs as its condition',
+      {
+        file: path,
+      },
+    );
+  }
+  if (usable.length < loaded.samples.length) {
+    onWarning?.(`${loaded.samples.length - usable.length} cell(s) without a capacity matrix left out`);
+  }
+  const rows = new Set(usable.map((s) => s.capacityMatrixRows));
+  if (rows.size > 1)
+    throw new DiffBattError(`cells mix capacity matrices of ${[...rows].join(' and ')} rows`, { file: path });
+  const [dataRows] = rows;
+  if (expectedRows !== undefined && dataRows !== expectedRows) {
+    throw new DiffBattError(
+      `capacity matrices have ${dataRows} rows but the model expects ${expectedRows}x100 (use a model trained on ${dataRows}-cycle data)`,
+      { file: path },
+    );
+  }
+  return usable;
+}

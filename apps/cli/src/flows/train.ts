@@ -1,0 +1,516 @@
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  CAPACITY_MATRIX_VOLTAGE_POINTS,
+  DiffBattError,
+  type ModelSample,
+  type RandomState,
+  SeededRandom,
+  SOH_CURVE_LENGTH,
+  writeFileAtomic,
+} from '@diffbatt/core';
+import {
+  createNoiseSchedule,
+  deriveSeed,
+  ExponentialMovingAverage,
+  epsilonLoss,
+  type NoiseSchedule,
+  trainingStep,
+} from '@diffbatt/diffusion';
+import {
+  buildDiffBattUNet,
+  type CapacityCondition,
+  capacityCondition,
+  type DiffBattUNetConfig,
+  diffBattDenoiser,
+  dropCapacityCondition,
+  loadDiffBattModel,
+  parseUNetConfig,
+  saveDiffBattModel,
+} from '@diffbatt/unet';
+import * as tf from '@tensorflow/tfjs';
+import { type PackedManifest, packTensors, unpackTensors } from './weights.js';
+
+/** Hyper-parameters of a run; defaults are the original's (DIFFBATT.md section 3). */
+export interface TrainSettings {
+  steps: number;
+  seed: number;
+  validationFraction: number;
+  /** Rows per gradient step; null = the whole training split (the original's full-batch step). */
+  batchSize: number | null;
+  checkpointEvery: number;
+  learningRate: number;
+  emaDecay: number;
+  conditionDropout: number;
+}
+
+export const DEFAULT_TRAIN_SETTINGS: TrainSettings = {
+  steps: 5000,
+  seed: 0,
+  validationFraction: 0.1,
+  batchSize: null,
+  checkpointEvery: 100,
+  learningRate: 1e-3,
+  emaDecay: 0.999,
+  conditionDropout: 0.2,
+};
+
+export interface TrainProgress {
+  step: number;
+  steps: number;
+  loss: number;
+  validationLoss: number | null;
+}
+
+export interface TrainFlowInput {
+  samples: ModelSample[];
+  /** Where the data came from, recorded in provenance. */
+  dataDescription: string;
+  outDir: string;
+  settings: TrainSettings;
+  unetConfig?: Partial<DiffBattUNetConfig>;
+  /** Fine-tune: start from this saved model's weights (config taken from it). */
+  fromModelDir?: string;
+  resume: boolean;
+  backend: string;
+  onStart?: (info: {
+    trainCells: number;
+    validationCells: number;
+    startStep: number;
+    parameters: number;
+  }) => void;
+  onStep?: (progress: TrainProgress) => void;
+}
+
+export interface TrainResult {
+  modelDir: string;
+  steps: number;
+  bestStep: number | null;
+  bestValidationLoss: number | null;
+  finalLoss: number;
+  seconds: number;
+}
+
+const RUN_JSON = 'run.json';
+const CHECKPOINT_POINTER = 'checkpoint.json';
+const CHECKPOINTS = 'checkpoints';
+/** Seeds of the fixed noise draws for the validation loss, so values are comparable across steps. */
+const VALIDATION_DRAWS = 4;
+
+interface RunRecord {
+  format: 'diffbatt-train-run';
+  version: 1;
+  dataDescription: string;
+  settings: TrainSettings;
+  unetConfig: DiffBattUNetConfig;
+  fromModelDir: string | null;
+  trainCellIds: string[];
+  validationCellIds: string[];
+}
+
+interface CheckpointState {
+  step: number;
+  random: RandomState;
+  adamIterations: number;
+  adamBeta1Power: number;
+  adamBeta2Power: number;
+  losses: number[];
+  validation: { step: number; loss: number }[];
+  bestStep: number | null;
+  bestValidationLoss: number | null;
+  seconds: number;
+  weights: PackedManifest[];
+  optimizer: PackedManifest[];
+  ema: PackedManifest[];
+  bestEma: PackedManifest[] | null;
+}
+
+/** Splits off a validation set from the TRAINING samples (never the test split), reproducibly per seed. */
+export function splitValidation(samples: readonly ModelSample[], fraction: number, seed: number) {
+  if (!(fraction >= 0 && fraction < 1))
+    throw new DiffBattError(`validation fraction must be in [0, 1), got ${fraction}`);
+  const count = fraction === 0 ? 0 : Math.max(1, Math.round(samples.length * fraction));
+  if (samples.length - count < 1)
+    throw new DiffBattError(`${samples.length} cell(s) are too few to carve a validation split`);
+  const order = new SeededRandom(deriveSeed(seed, 0x7a11d)).shuffled(samples.map((_, i) => i));
+  const validation = new Set(order.slice(0, count));
+  return {
+    train: samples.filter((_, i) => !validation.has(i)),
+    validation: samples.filter((_, i) => validation.has(i)),
+  };
+}
+
+function curvesTensor(samples: readonly ModelSample[]): tf.Tensor3D {
+  const data = new Float32Array(samples.length * SOH_CURVE_LENGTH);
+  for (const [i, s] of samples.entries()) data.set(s.sohCurve, i * SOH_CURVE_LENGTH);
+  return tf.tensor3d(data, [samples.length, SOH_CURVE_LENGTH, 1]);
+}
+
+function conditionOf(samples: readonly ModelSample[], config: DiffBattUNetConfig): CapacityCondition {
+  return capacityCondition(
+    samples.map((s) => s.capacityMatrix as Float32Array),
+    config.capacityMatrixRows,
+    CAPACITY_MATRIX_VOLTAGE_POINTS,
+    config.embeddingDim,
+  );
+}
+
+async function readJson<T>(path: string, what: string): Promise<T> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as T;
+  } catch (error) {
+    throw new DiffBattError(`cannot read ${what}: ${(error as Error).message.split('\n')[0]}`, {
+      file: path,
+    });
+  }
+}
+
+/** Tfjs's Adam keeps beta^t as running products; restoring them exactly keeps a resumed run bit-identical. */
+interface AdamPowers {
+  accBeta1: tf.Variable;
+  accBeta2: tf.Variable;
+}
+
+async function saveCheckpoint(
+  outDir: string,
+  state: Omit<
+    CheckpointState,
+    'weights' | 'optimizer' | 'ema' | 'bestEma' | 'adamIterations' | 'adamBeta1Power' | 'adamBeta2Power'
+  >,
+  model: tf.LayersModel,
+  optimizer: tf.AdamOptimizer,
+  ema: ExponentialMovingAverage,
+  bestEma: Float32Array[] | null,
+): Promise<void> {
+  const name = `step-${String(state.step).padStart(7, '0')}`;
+  const dir = join(outDir, CHECKPOINTS, name);
+  const staging = join(outDir, CHECKPOINTS, `.${name}.partial`);
+  await rm(staging, { recursive: true, force: true });
+  await mkdir(staging, { recursive: true });
+  const weights = await packTensors(model.weights.map((w) => ({ name: w.originalName, tensor: w.read() })));
+  const optimizerWeights = await optimizer.getWeights();
+  const [iterations, ...slots] = optimizerWeights;
+  const optimizerPacked = await packTensors(slots);
+  const emaPacked = await packTensors(ema.shadowVariables.map((v, i) => ({ name: String(i), tensor: v })));
+  const powers = optimizer as unknown as AdamPowers;
+  const full: CheckpointState = {
+    ...state,
+    adamIterations: (await iterations!.tensor.data())[0]!,
+    adamBeta1Power: (await powers.accBeta1.data())[0]!,
+    adamBeta2Power: (await powers.accBeta2.data())[0]!,
+    weights: weights.manifest,
+    optimizer: optimizerPacked.manifest,
+    ema: emaPacked.manifest,
+    bestEma: bestEma ? emaPacked.manifest : null,
+  };
+  await writeFileAtomic(join(staging, 'weights.bin'), weights.bytes);
+  await writeFileAtomic(join(staging, 'optimizer.bin'), optimizerPacked.bytes);
+  await writeFileAtomic(join(staging, 'ema.bin'), emaPacked.bytes);
+  if (bestEma) {
+    const packed = new Float32Array(bestEma.reduce((n, a) => n + a.length, 0));
+    let offset = 0;
+    for (const part of bestEma) {
+      packed.set(part, offset);
+      offset += part.length;
+    }
+    await writeFileAtomic(join(staging, 'best-ema.bin'), new Uint8Array(packed.buffer));
+  }
+  await writeFileAtomic(join(staging, 'state.json'), JSON.stringify(full));
+  await rm(dir, { recursive: true, force: true });
+  await rename(staging, dir);
+  // Only once the new checkpoint is complete does the pointer move; then older ones can go.
+  const previous = existsSync(join(outDir, CHECKPOINT_POINTER))
+    ? (await readJson<{ latest: string }>(join(outDir, CHECKPOINT_POINTER), 'checkpoint pointer')).latest
+    : null;
+  await writeFileAtomic(join(outDir, CHECKPOINT_POINTER), JSON.stringify({ latest: name }));
+  if (previous && previous !== name)
+    await rm(join(outDir, CHECKPOINTS, previous), { recursive: true, force: true });
+}
+
+async function loadCheckpoint(outDir: string) {
+  const pointer = await readJson<{ latest: string }>(join(outDir, CHECKPOINT_POINTER), 'checkpoint pointer');
+  const dir = join(outDir, CHECKPOINTS, pointer.latest);
+  const state = await readJson<CheckpointState>(join(dir, 'state.json'), 'checkpoint state');
+  const read = async (file: string, manifest: PackedManifest[]) =>
+    unpackTensors(new Uint8Array(await readFile(join(dir, file))), manifest, join(dir, file));
+  return {
+    state,
+    weights: await read('weights.bin', state.weights),
+    optimizer: await read('optimizer.bin', state.optimizer),
+    ema: await read('ema.bin', state.ema),
+    bestEma: state.bestEma ? await read('best-ema.bin', state.bestEma) : null,
+  };
+}
+
+function sameSettings(a: RunRecord, b: RunRecord): string | null {
+  for (const key of [
+    'seed',
+    'validationFraction',
+    'batchSize',
+    'learningRate',
+    'emaDecay',
+    'conditionDropout',
+  ] as const) {
+    if (a.settings[key] !== b.settings[key]) return `${key} was ${a.settings[key]}, now ${b.settings[key]}`;
+  }
+  if (JSON.stringify(a.unetConfig) !== JSON.stringify(b.unetConfig)) return 'the U-Net config differs';
+  if (JSON.stringify(a.trainCellIds) !== JSON.stringify(b.trainCellIds)) return 'the training cells differ';
+  return null;
+}
+
+/**
+ * Trains (or fine-tunes) the DiffBatt U-Net: epsilon MSE with condition dropout, Adam, EMA, a validation
+ * split carved from the training data, atomic checkpoints every `checkpointEvery` steps with optimiser,
+ * EMA and random state, so that `resume` continues a killed run to the same weights as an unkilled one.
+ * The saved model is the EMA network at the step with the lowest validation loss (the last step when
+ * there is no validation split).
+ */
+export async function trainDiffBatt(input: TrainFlowInput): Promise<TrainResult> {
+  const { settings, outDir } = input;
+  const started = performance.now();
+  let model: tf.LayersModel;
+  let config: DiffBattUNetConfig;
+  if (input.fromModelDir) {
+    const loaded = await loadDiffBattModel(input.fromModelDir);
+    model = loaded.model;
+    config = loaded.config;
+  } else {
+    config = parseUNetConfig(input.unetConfig ?? {}, 'U-Net config');
+    model = buildDiffBattUNet(config, { seed: settings.seed });
+  }
+  const rows = new Set(input.samples.map((s) => s.capacityMatrixRows));
+  if (!rows.has(config.capacityMatrixRows) || rows.size !== 1) {
+    throw new DiffBattError(
+      `training data has ${[...rows].join('/')}-row capacity matrices; the model expects ${config.capacityMatrixRows}`,
+    );
+  }
+  const { train, validation } = splitValidation(input.samples, settings.validationFraction, settings.seed);
+  const run: RunRecord = {
+    format: 'diffbatt-train-run',
+    version: 1,
+    dataDescription: input.dataDescription,
+    settings,
+    unetConfig: config,
+    fromModelDir: input.fromModelDir ?? null,
+    trainCellIds: train.map((s) => s.cellId),
+    validationCellIds: validation.map((s) => s.cellId),
+  };
+
+  const optimizer = tf.train.adam(settings.learningRate, 0.9, 0.999, 1e-7);
+  const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const ema = new ExponentialMovingAverage(variables, { decay: settings.emaDecay });
+  let random = new SeededRandom(settings.seed);
+  let startStep = 0;
+  let losses: number[] = [];
+  let validationHistory: { step: number; loss: number }[] = [];
+  let bestStep: number | null = null;
+  let bestValidationLoss: number | null = null;
+  let bestEma: Float32Array[] | null = null;
+  let previousSeconds = 0;
+
+  const runPath = join(outDir, RUN_JSON);
+  if (input.resume) {
+    if (!existsSync(join(outDir, CHECKPOINT_POINTER))) {
+      throw new DiffBattError('nothing to resume: no checkpoint in this run directory', { file: outDir });
+    }
+    const recorded = await readJson<RunRecord>(runPath, 'run record');
+    const mismatch = sameSettings(recorded, run);
+    if (mismatch)
+      throw new DiffBattError(`cannot resume: ${mismatch} (start a new --out instead)`, { file: runPath });
+    const checkpoint = await loadCheckpoint(outDir);
+    if (checkpoint.state.step > settings.steps) {
+      throw new DiffBattError(
+        `the checkpoint is at step ${checkpoint.state.step}, beyond --steps ${settings.steps}`,
+      );
+    }
+    const restored = checkpoint.weights.map((values, i) =>
+      tf.tensor(values, model.weights[i]!.shape as number[]),
+    );
+    model.setWeights(restored);
+    tf.dispose(restored);
+    ema.setShadowWeights(checkpoint.ema);
+    const slots = [
+      { name: 'iter', tensor: tf.scalar(checkpoint.state.adamIterations, 'int32') },
+      ...checkpoint.optimizer.map((values, i) => ({
+        name: checkpoint.state.optimizer[i]!.name,
+        tensor: tf.tensor(values, checkpoint.state.optimizer[i]!.shape),
+      })),
+    ];
+    await optimizer.setWeights(slots);
+    tf.dispose(slots.map((slot) => slot.tensor));
+    const powers = optimizer as unknown as AdamPowers;
+    powers.accBeta1.assign(tf.scalar(checkpoint.state.adamBeta1Power));
+    powers.accBeta2.assign(tf.scalar(checkpoint.state.adamBeta2Power));
+    random = SeededRandom.fromState(checkpoint.state.random);
+    startStep = checkpoint.state.step;
+    losses = checkpoint.state.losses;
+    validationHistory = checkpoint.state.validation;
+    bestStep = checkpoint.state.bestStep;
+    bestValidationLoss = checkpoint.state.bestValidationLoss;
+    bestEma = checkpoint.bestEma;
+    previousSeconds = checkpoint.state.seconds;
+  } else {
+    if (existsSync(join(outDir, CHECKPOINT_POINTER))) {
+      throw new DiffBattError(
+        'already holds a training run; use --resume to continue it or choose another --out',
+        {
+          file: outDir,
+        },
+      );
+    }
+    await writeFileAtomic(runPath, `${JSON.stringify(run, null, 2)}\n`);
+  }
+
+  input.onStart?.({
+    trainCells: train.length,
+    validationCells: validation.length,
+    startStep,
+    parameters: model.countParams(),
+  });
+
+  const schedule: NoiseSchedule = createNoiseSchedule({ kind: 'linear' });
+  const denoiser = diffBattDenoiser(model);
+  const x0 = curvesTensor(train);
+  const condition = conditionOf(train, config);
+  const validationX0 = validation.length > 0 ? curvesTensor(validation) : null;
+  const validationCondition = validation.length > 0 ? conditionOf(validation, config) : null;
+  const batchSize = settings.batchSize === null ? train.length : Math.min(settings.batchSize, train.length);
+
+  const validationLoss = async (): Promise<number | null> => {
+    if (!validationX0 || !validationCondition) return null;
+    return ema.withShadowWeights(async () => {
+      let total = 0;
+      for (let draw = 0; draw < VALIDATION_DRAWS; draw++) {
+        const loss = epsilonLoss({
+          schedule,
+          denoiser,
+          batch: { x0: validationX0, condition: validationCondition },
+          seed: deriveSeed(settings.seed, 0x0a11d + draw),
+        });
+        total += (await loss.data())[0]!;
+        loss.dispose();
+      }
+      return total / VALIDATION_DRAWS;
+    });
+  };
+
+  try {
+    let loss = Number.NaN;
+    for (let step = startStep + 1; step <= settings.steps; step++) {
+      const stepSeed = random.seed();
+      let batch: { x0: tf.Tensor; condition: CapacityCondition };
+      let indices: tf.Tensor1D | null = null;
+      if (batchSize === train.length) {
+        batch = { x0, condition };
+      } else {
+        const picked = random.shuffled(train.map((_, i) => i)).slice(0, batchSize);
+        indices = tf.tensor1d(picked, 'int32');
+        batch = {
+          x0: tf.gather(x0, indices),
+          condition: {
+            capacityMatrix: tf.gather(condition.capacityMatrix, indices),
+            mask: tf.gather(condition.mask, indices),
+          },
+        };
+      }
+      try {
+        loss = await trainingStep({
+          schedule,
+          denoiser,
+          batch,
+          seed: stepSeed,
+          conditionDropout: { probability: settings.conditionDropout, drop: dropCapacityCondition },
+          variables,
+          optimizer,
+          ema,
+        });
+      } finally {
+        if (indices) tf.dispose([indices, batch.x0, batch.condition.capacityMatrix, batch.condition.mask]);
+      }
+      if (!Number.isFinite(loss)) {
+        throw new DiffBattError(
+          `training diverged: loss is ${loss} at step ${step} (try a lower learning rate)`,
+        );
+      }
+      losses.push(loss);
+      let validationValue: number | null = null;
+      const checkpointDue = step % settings.checkpointEvery === 0 || step === settings.steps;
+      if (checkpointDue) {
+        validationValue = await validationLoss();
+        if (validationValue !== null) {
+          validationHistory.push({ step, loss: validationValue });
+          if (bestValidationLoss === null || validationValue < bestValidationLoss) {
+            bestValidationLoss = validationValue;
+            bestStep = step;
+            bestEma = await Promise.all(
+              ema.shadowVariables.map(async (v) => (await v.data<'float32'>()).slice()),
+            );
+          }
+        }
+        await saveCheckpoint(
+          outDir,
+          {
+            step,
+            random: random.getState(),
+            losses,
+            validation: validationHistory,
+            bestStep,
+            bestValidationLoss,
+            seconds: previousSeconds + (performance.now() - started) / 1000,
+          },
+          model,
+          optimizer,
+          ema,
+          bestEma,
+        );
+      }
+      input.onStep?.({ step, steps: settings.steps, loss, validationLoss: validationValue });
+    }
+
+    // The delivered network: EMA weights at the best validation step (or the last EMA weights).
+    const seconds = previousSeconds + (performance.now() - started) / 1000;
+    const modelDir = join(outDir, 'model');
+    const delivered =
+      bestEma ??
+      (await Promise.all(ema.shadowVariables.map(async (v) => (await v.data<'float32'>()).slice())));
+    const trained = variables.map((v) => tf.clone(v));
+    try {
+      for (const [i, v] of variables.entries()) tf.tidy(() => v.assign(tf.tensor(delivered[i]!, v.shape)));
+      await saveDiffBattModel(model, modelDir, {
+        config,
+        provenance: {
+          trainedBy: input.fromModelDir ? 'diffbatt finetune' : 'diffbatt train',
+          weights: bestEma ? `EMA at best validation step ${bestStep}` : 'EMA at the last step',
+          data: input.dataDescription,
+          finetunedFrom: input.fromModelDir ?? null,
+          steps: settings.steps,
+          bestStep,
+          bestValidationLoss,
+          finalTrainingLoss: loss,
+          seed: settings.seed,
+          batchSize: settings.batchSize ?? 'full',
+          trainCells: train.length,
+          validationCells: validation.length,
+          backend: input.backend,
+          trainingSeconds: Math.round(seconds),
+        },
+      });
+    } finally {
+      for (const [i, v] of variables.entries()) v.assign(trained[i]!);
+      tf.dispose(trained);
+    }
+    await writeFileAtomic(
+      join(outDir, 'training.json'),
+      `${JSON.stringify({ steps: settings.steps, bestStep, bestValidationLoss, finalLoss: loss, seconds, losses, validation: validationHistory }, null, 2)}\n`,
+    );
+    return { modelDir, steps: settings.steps, bestStep, bestValidationLoss, finalLoss: loss, seconds };
+  } finally {
+    tf.dispose([x0, condition.capacityMatrix, condition.mask]);
+    if (validationX0 && validationCondition)
+      tf.dispose([validationX0, validationCondition.capacityMatrix, validationCondition.mask]);
+    ema.dispose();
+    optimizer.dispose();
+    model.dispose();
+  }
+}

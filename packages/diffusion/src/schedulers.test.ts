@@ -39,6 +39,29 @@ describe('DDPM step', () => {
     tf.dispose([x, eps, next, z]);
   });
 
+  it('draws from the posterior q(x_{t-1} | x_t, x_0) when given the true noise (statistical, fixed seed)', async () => {
+    const [t, n, x0, xt] = [400, 20_000, 0.3, 0.8];
+    const scheduler = createScheduler(schedule, { kind: 'ddpm' });
+    const noisy = tf.fill([n], xt);
+    // The noise that takes x0 to this x_t, so x0_hat = x0.
+    const trueNoise = (xt - schedule.sqrtAlphasCumprod[t]! * x0) / schedule.sqrtOneMinusAlphasCumprod[t]!;
+    const eps = tf.fill([n], trueNoise);
+    const next = scheduler.step(999 - t, noisy, eps, 31);
+    const { mean, variance } = tf.moments(next);
+    // Bayes for q(x_{t-1} | x_0) = N(sqrt(abar_{t-1}) x0, 1 - abar_{t-1}), q(x_t | x_{t-1}) = N(sqrt(alpha_t) x_{t-1}, beta_t).
+    const [beta, abarPrev] = [schedule.betas[t]!, schedule.alphasCumprodPrev[t]!];
+    const posteriorVariance = 1 / (1 / (1 - abarPrev) + (1 - beta) / beta);
+    const posteriorMean =
+      posteriorVariance * ((Math.sqrt(abarPrev) * x0) / (1 - abarPrev) + (Math.sqrt(1 - beta) * xt) / beta);
+    expect(Math.abs((await mean.data())[0]! - posteriorMean)).toBeLessThan(
+      4 * Math.sqrt(posteriorVariance / n),
+    );
+    expect(Math.abs((await variance.data())[0]! - posteriorVariance)).toBeLessThan(
+      4 * posteriorVariance * Math.sqrt(2 / n),
+    );
+    tf.dispose([noisy, eps, next, mean, variance]);
+  });
+
   it('adds no noise at t = 0 and clamps x0 only when asked', async () => {
     const x = tf.fill([1, 4], 0.5);
     const eps = tf.fill([1, 4], -3); // x0_hat = 0.5 sqrt(1/abar_0) + 3 sqrt(1/abar_0 - 1) ~ 0.53

@@ -56,6 +56,9 @@ const HUST: FeatureSource = {
     cathodeMaterial: 'LFP',
     anodeMaterial: 'graphite',
     formFactor: 'cylindrical 18650',
+    // BatteryML's HUST limits; they let the featuriser say what is missing (Q(V)), not the voltage range.
+    maxVoltageLimitInV: 3.6,
+    minVoltageLimitInV: 2.0,
     reference: 'Ma et al. 2022 (HUST, Mendeley nsc7hnsg4s), features by wang-fujin/PINN4SOH',
   }),
 };

@@ -4,6 +4,7 @@ import { calceDatasetPlugin } from '@diffbatt/datasets-calce';
 import { cloDatasetPlugin } from '@diffbatt/datasets-clo';
 import { diffbattDatasetPlugin } from '@diffbatt/datasets-diffbatt';
 import { hustDatasetPlugin, tjuDatasetPlugin } from '@diffbatt/datasets-hust';
+import { matrDatasetPlugin } from '@diffbatt/datasets-matr';
 import { nasaDatasetPlugin } from '@diffbatt/datasets-nasa';
 import { rwthDatasetPlugin } from '@diffbatt/datasets-rwth';
 
@@ -13,6 +14,7 @@ import { rwthDatasetPlugin } from '@diffbatt/datasets-rwth';
  */
 export const datasetRegistry = createDatasetRegistry([
   diffbattDatasetPlugin,
+  matrDatasetPlugin,
   nasaDatasetPlugin,
   rwthDatasetPlugin,
   calceDatasetPlugin,

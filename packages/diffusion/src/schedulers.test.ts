@@ -135,6 +135,9 @@ describe('inferenceTimesteps', () => {
       expect(() => createScheduler(schedule, { kind: 'ddim', timesteps })).toThrow(message);
     }
     expect(() => createScheduler(schedule, { kind: 'ddim', eta: -1 })).toThrow(/eta/);
+    expect(() => createScheduler(schedule, { kind: 'ddpm', clipSample: { min: 1, max: -1 } })).toThrow(
+      /min < max/,
+    );
     expect(createScheduler(schedule, { kind: 'dpm-solver++', timesteps: [700, 20, 3] }).timesteps).toEqual([
       700, 20, 3,
     ]);

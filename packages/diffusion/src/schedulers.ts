@@ -62,6 +62,10 @@ export const DEFAULT_DDIM_STEPS = 50;
 export const DEFAULT_DPM_SOLVER_STEPS = 20;
 
 export function createScheduler(schedule: NoiseSchedule, config: SamplerConfig): Scheduler {
+  const clip = config.clipSample;
+  if (clip !== undefined && !(clip.min < clip.max)) {
+    throw new RangeError(`clipSample needs min < max, got [${clip.min}, ${clip.max}]`);
+  }
   switch (config.kind) {
     case 'ddpm':
       return ddpmScheduler(schedule, config.clipSample);

@@ -27,7 +27,11 @@ const FEATURE_HEADER = [
   'current entropy',
   'capacity',
 ] as const;
-const featureHeader = type(FEATURE_HEADER.map((name) => `'${name}'`) as unknown as ['string']);
+const featureHeader = type('string[]').narrow(
+  (columns, ctx) =>
+    (columns.length === FEATURE_HEADER.length && columns.every((name, i) => name === FEATURE_HEADER[i])) ||
+    ctx.mustBe(`the ${FEATURE_HEADER.length} PINN4SOH columns ${FEATURE_HEADER.join(',')}`),
+);
 
 /** A plausible cell capacity in Ah: catches mAh files and corrupt values with a clear message. */
 const MAX_CAPACITY_IN_AH = 100;

@@ -92,7 +92,8 @@ export function unetConfigFromKeras(metadata: KerasModelMetadata, file: string):
   const activationName = [...activationNames][0]!;
   const activation = ACTIVATIONS[activationName];
   if (activation === undefined) throw fail(`activation ${activationName} is not supported (gelu or swish)`);
-  if (activationCalls.some((l) => JSON.stringify(l.inbound_nodes).includes('"approximate": true'))) {
+  // The call's keyword arguments sit in its inbound node; re-serialised JSON has no spaces.
+  if (activationCalls.some((l) => JSON.stringify(l.inbound_nodes).includes('"approximate":true'))) {
     throw fail('it uses the tanh approximation of GELU; this network computes the exact (erf) GELU');
   }
 

@@ -2,9 +2,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Cell, inspectCell } from '@diffbatt/core';
+import { inspectCell } from '@diffbatt/core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { matrDatasetPlugin } from './plugin.js';
+import { loadMatrCells, matrDatasetPlugin } from './plugin.js';
 
 const sample = join(
   dirname(fileURLToPath(import.meta.url)),
@@ -50,18 +50,11 @@ async function file(name: string, text: string): Promise<string> {
   return path;
 }
 
-async function loadCells(path: string): Promise<Cell[]> {
-  const cells: Cell[] = [];
-  for await (const record of matrDatasetPlugin.load(path))
-    if (record.kind === 'cell') cells.push(record.cell);
-  return cells;
-}
-
 describe('raw Arbin CSV', () => {
   it('parses the real MATR sample with its metadata (barcode, schedule): one rest cycle, no life yet', async () => {
     expect(await matrDatasetPlugin.detect(sample)).toBe(true);
     expect(await matrDatasetPlugin.detect(dirname(sample))).toBe(true);
-    const [cell] = await loadCells(sample);
+    const [cell] = await loadMatrCells(sample);
     expect(cell!.cellId).toBe('EL150800453116');
     expect(cell!.description).toContain('20170512-4_4C-80PER_4_4C.SDU');
     expect(cell!.cycles).toHaveLength(1);
@@ -76,7 +69,7 @@ describe('raw Arbin CSV', () => {
   });
 
   it('splits cycles and makes cumulative capacity counters per cycle', async () => {
-    const [cell] = await loadCells(await file('cells.csv', syntheticArbin(3)));
+    const [cell] = await loadMatrCells(await file('cells.csv', syntheticArbin(3)));
     expect(cell!.cellId).toBe('cells');
     expect(cell!.cycles.map((c) => c.cycleNumber)).toEqual([1, 2, 3]);
     // The cycle starts with its charge, so all 10 discharge steps count: 10 x (0.1 - 0.001 x cycle).
@@ -112,7 +105,7 @@ describe('raw Arbin CSV', () => {
     ];
     for (const [name, text, message] of cases) {
       const path = await file(name, text);
-      await expect(loadCells(path)).rejects.toThrow(message);
+      await expect(loadMatrCells(path)).rejects.toThrow(message);
     }
     expect(await matrDatasetPlugin.detect(await file('empty2.csv', ''))).toBe(false);
   });
@@ -120,7 +113,7 @@ describe('raw Arbin CSV', () => {
   it('refuses a metadata file without item_id, naming it', async () => {
     const path = await file('meta.csv', syntheticArbin(1));
     await writeFile(path.replace('.csv', '_Metadata.csv'), 'a,b\n1,2\n');
-    await expect(loadCells(path)).rejects.toThrow(
+    await expect(loadMatrCells(path)).rejects.toThrow(
       /meta_Metadata\.csv, line 1: header lacks column "item_id"/,
     );
   });

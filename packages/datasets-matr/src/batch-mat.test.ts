@@ -1,9 +1,9 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Cell, featuriseCell, inspectCell } from '@diffbatt/core';
+import { featuriseCell, inspectCell } from '@diffbatt/core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { matrDatasetPlugin } from './plugin.js';
+import { loadMatrCells, matrDatasetPlugin } from './plugin.js';
 
 const root = mkdtemp(join(tmpdir(), 'matr-batch-'));
 afterAll(async () => rm(await root, { recursive: true, force: true }));
@@ -80,13 +80,6 @@ async function writeSyntheticBatch(
 const fade = (cycles: number, start = 1.07, perCycle = 0.0003) =>
   Array.from({ length: cycles }, (_, i) => start - perCycle * i);
 
-async function loadCells(path: string): Promise<Cell[]> {
-  const cells: Cell[] = [];
-  for await (const record of matrDatasetPlugin.load(path))
-    if (record.kind === 'cell') cells.push(record.cell);
-  return cells;
-}
-
 describe('MATR batch .mat (HDF5)', () => {
   it('reads summary capacities, Qdlin, lives, barcodes and policies of every cell', async () => {
     const path = await writeSyntheticBatch('batch.mat', [
@@ -99,7 +92,7 @@ describe('MATR batch .mat (HDF5)', () => {
       },
     ]);
     expect(await matrDatasetPlugin.detect(path)).toBe(true);
-    const cells = await loadCells(path);
+    const cells = await loadMatrCells(path);
     expect(cells.map((c) => [c.cellId, c.publishedCycleLife, c.cycles.length])).toEqual([
       ['EL0001', 634, 700],
       ['EL0002', null, 150],
@@ -134,7 +127,7 @@ describe('MATR batch .mat (HDF5)', () => {
     const file = new h5wasm.File(empty, 'w');
     file.create_group('other');
     file.close();
-    await expect(loadCells(empty)).rejects.toThrow(
+    await expect(loadMatrCells(empty)).rejects.toThrow(
       `${empty}, field "batch": no "batch" struct: not a MATR batch file`,
     );
     const short = await writeSyntheticBatch(
@@ -142,7 +135,7 @@ describe('MATR batch .mat (HDF5)', () => {
       [{ barcode: 'X', policy: '4C(80%)-4C', capacities: fade(20), cycleLife: 10 }],
       50,
     );
-    await expect(loadCells(short)).rejects.toThrow(
+    await expect(loadMatrCells(short)).rejects.toThrow(
       `${short}, field "batch/cycles[0]/Qdlin[0]": Qdlin has 50 points, expected 1000`,
     );
     const good = await writeSyntheticBatch('cut.mat', [
@@ -150,11 +143,11 @@ describe('MATR batch .mat (HDF5)', () => {
     ]);
     const bytes = await readFile(good);
     await writeFile(good, bytes.subarray(0, bytes.length >> 1));
-    await expect(loadCells(good)).rejects.toThrow(
+    await expect(loadMatrCells(good)).rejects.toThrow(
       `${good}: cannot read as HDF5 (damaged or not MATLAB v7.3):`,
     );
     await writeFile(good, 'MATLAB 5.0 MAT-file, not HDF5');
     expect(await matrDatasetPlugin.detect(good)).toBe(false);
-    await expect(loadCells(good)).rejects.toThrow(`${good}: not a MATR input`);
+    await expect(loadMatrCells(good)).rejects.toThrow(`${good}: not a MATR input`);
   });
 });

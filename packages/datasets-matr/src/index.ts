@@ -1,5 +1,5 @@
 export { ARBIN_COLUMNS, arbinCycles, readArbinCell } from './arbin.js';
 export { DEFAULT_CURVE_CYCLES, readMatrBatch } from './batch-mat.js';
 export { MATR_SOURCE, matrCell, parseChargePolicy } from './matr-cell.js';
-export { matrDatasetPlugin } from './plugin.js';
+export { loadMatrCells, matrDatasetPlugin } from './plugin.js';
 export { QDLIN_VOLTAGES, readSeversonSplit } from './severson.js';

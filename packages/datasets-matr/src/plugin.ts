@@ -83,3 +83,11 @@ export const matrDatasetPlugin: DatasetPlugin = {
     for await (const cell of cells(await classify(path, false), path, options)) yield { kind: 'cell', cell };
   },
 };
+
+/** All cells of a MATR input, read with the plugin (convenience for scripts and tests). */
+export async function loadMatrCells(path: string, options: LoadOptions = {}): Promise<Cell[]> {
+  const loaded: Cell[] = [];
+  for await (const record of matrDatasetPlugin.load(path, options))
+    if (record.kind === 'cell') loaded.push(record.cell);
+  return loaded;
+}

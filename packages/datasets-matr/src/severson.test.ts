@@ -2,9 +2,9 @@ import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Cell, featuriseCell, inspectCell } from '@diffbatt/core';
+import { featuriseCell, inspectCell } from '@diffbatt/core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { matrDatasetPlugin } from './plugin.js';
+import { loadMatrCells, matrDatasetPlugin } from './plugin.js';
 
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures');
 const root = mkdtemp(join(tmpdir(), 'severson-'));
@@ -33,13 +33,6 @@ async function seversonFolder(name: string, cellFiles: Record<string, string>) {
   return join(top, 'data', 'test1');
 }
 
-async function loadCells(path: string): Promise<Cell[]> {
-  const cells: Cell[] = [];
-  for await (const record of matrDatasetPlugin.load(path))
-    if (record.kind === 'cell') cells.push(record.cell);
-  return cells;
-}
-
 describe('Severson Qdlin split', () => {
   it('reads cells with barcodes, policies and published lives, and featurises them to 100 x 100', async () => {
     const split = await seversonFolder('ok', {
@@ -48,7 +41,7 @@ describe('Severson Qdlin split', () => {
     });
     expect(await matrDatasetPlugin.detect(split)).toBe(true);
     expect(await matrDatasetPlugin.detect(dirname(split))).toBe(true);
-    const cells = await loadCells(split);
+    const cells = await loadMatrCells(split);
     expect(cells.map((c) => [c.cellId, c.publishedCycleLife])).toEqual([
       ['EL150800460514', 1852],
       ['EL150800463886', 636],
@@ -88,7 +81,7 @@ describe('Severson Qdlin split', () => {
       ],
     ];
     for (const [name, text, message] of cases) {
-      await expect(loadCells(await seversonFolder(name, { 'cell1.csv': text }))).rejects.toThrow(message);
+      await expect(loadMatrCells(await seversonFolder(name, { 'cell1.csv': text }))).rejects.toThrow(message);
     }
   });
 
@@ -97,29 +90,31 @@ describe('Severson Qdlin split', () => {
       'cell1.csv': syntheticQdlin(),
       'cell50.csv': syntheticQdlin(),
     });
-    await expect(loadCells(split)).rejects.toThrow(
+    await expect(loadMatrCells(split)).rejects.toThrow(
       /test1_cycle_lives\.csv: no cycle life for cell50 \(the file has 43 lines\)/,
     );
     await rm(join(split, 'cell50.csv'));
     const lives = join(dirname(split), 'cycle_lives', 'test1_cycle_lives.csv');
     await writeFile(lives, '1852\n22.5\n');
-    await expect(loadCells(split)).rejects.toThrow(
+    await expect(loadMatrCells(split)).rejects.toThrow(
       `${lives}, line 2: cycle life 22.5 is not a positive integer`,
     );
     await writeFile(lives, '1900\n');
-    await expect(loadCells(split)).rejects.toThrow(
+    await expect(loadMatrCells(split)).rejects.toThrow(
       /severson_et_al_SI_table9\.csv, line 2: cycle life 1852 of EL150800460514 disagrees with 1900/,
     );
     await writeFile(join(dirname(split), '..', 'severson_et_al_SI_table9.csv'), 'Barcode,Life\nx,1\n');
-    await expect(loadCells(split)).rejects.toThrow(/line 1: header lacks columns "Cell barcode", "Dataset"/);
+    await expect(loadMatrCells(split)).rejects.toThrow(
+      /line 1: header lacks columns "Cell barcode", "Dataset"/,
+    );
     await rm(lives);
-    await expect(loadCells(split)).rejects.toThrow(`${lives}: missing cycle lives for split "test1"`);
+    await expect(loadMatrCells(split)).rejects.toThrow(`${lives}: missing cycle lives for split "test1"`);
   });
 
   it('points a user who passes one Qdlin file at its split directory', async () => {
     const split = await seversonFolder('single', { 'cell1.csv': syntheticQdlin() });
     expect(await matrDatasetPlugin.detect(join(split, 'cell1.csv'))).toBe(false);
-    await expect(loadCells(join(split, 'cell1.csv'))).rejects.toThrow(
+    await expect(loadMatrCells(join(split, 'cell1.csv'))).rejects.toThrow(
       'a Severson Qdlin file: pass its split directory',
     );
   });

@@ -75,6 +75,7 @@ export async function readArbinSession(file: string, options: ReadArbinOptions =
       hyperlinks: 'ignore',
     });
     for await (const sheet of reader) {
+      // exceljs' typings omit the name of a streamed worksheet; it is set from workbook.xml.
       const name = (sheet as unknown as { name: string }).name;
       if (name === 'Info') startDate = await readInfoStart(sheet, `${file} [sheet Info]`);
       else if (name.startsWith('Channel')) {

@@ -2,6 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { crc32c, maskCrc } from './crc32c.js';
 import {
   concat,
   encodeBundle,
@@ -137,6 +138,30 @@ describe('readTensorBundle on a synthetic directory', () => {
     const bundle = await readTensorBundle(join(dir, 'variables'));
     expect(bundle.readFloat32('variables/7/.ATTRIBUTES/VARIABLE_VALUE')).toEqual(Float32Array.of(1, 2, 3, 4));
     expect(() => bundle.readFloat32('nope')).toThrow(/no variable "nope" in the bundle/);
+  });
+
+  it('reads variables from several shards', async () => {
+    const floats = (...values: number[]) => new Uint8Array(Float32Array.from(values).buffer);
+    const entry = (shard: number, bytes: Uint8Array) =>
+      concat(
+        pb.varint(1, 1),
+        pb.message(2, pb.message(2, pb.varint(1, bytes.length / 4))),
+        pb.varint(3, shard),
+        pb.varint(5, bytes.length),
+        pb.fixed32(6, maskCrc(crc32c(bytes))),
+      );
+    const [a, b] = [floats(1, 2), floats(3, 4, 5)];
+    const index = encodeTable([
+      ['', concat(pb.varint(1, 2), pb.message(3, pb.varint(1, 1)))],
+      ['a', entry(0, a)],
+      ['b', entry(1, b)],
+    ]);
+    await writeFile(join(dir, 'sharded.index'), index);
+    await writeFile(join(dir, 'sharded.data-00000-of-00002'), a);
+    await writeFile(join(dir, 'sharded.data-00001-of-00002'), b);
+    const bundle = await readTensorBundle(join(dir, 'sharded'));
+    expect(bundle.shardCount).toBe(2);
+    expect([...bundle.readFloat32('a'), ...bundle.readFloat32('b')]).toEqual([1, 2, 3, 4, 5]);
   });
 
   it('says which file is missing', async () => {

@@ -5,6 +5,7 @@ import { sharedPath } from '@diffbatt/core/testing';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_UNET_CONFIG } from '../config.js';
+import { compareWithGolden } from './golden.js';
 import { importKerasModel } from './import.js';
 
 const models = sharedPath('data', 'diffbatt', 'trained_models');
@@ -69,5 +70,31 @@ describe('matr_1_ema against the golden inputs', () => {
     });
     model.dispose();
     expect(worst).toBeLessThan(0.1);
+  });
+
+  it('matches the golden outputs to 1e-5 once the time MLP GELU the golden pass skips is dropped', async () => {
+    // The golden files equal the released weights computed WITHOUT the GELU of the time MLP's first
+    // Dense (Keras config: dense_86, "activation": "gelu"). Keras applies it, and with it the model
+    // denoises held-out MATR-1 curves better (README), so the import keeps it and misses the golden
+    // outputs by ~0.4. Everything else, all 422 variables included, agrees to float32 round-off.
+    const { model } = await importKerasModel(join(models, 'matr_1_ema_network'));
+    const faithful = await compareWithGolden(model, golden);
+    const topology = model.toJSON(null, false) as unknown as {
+      config: { layers: { name: string; config: Record<string, unknown> }[] };
+    };
+    const timeHidden = topology.config.layers.find((layer) => layer.name === 'dense')!;
+    expect(timeHidden.config['activation']).toBe('gelu');
+    delete timeHidden.config['activation'];
+    const withoutGelu = await tf.models.modelFromJSON({
+      modelTopology: topology as unknown as tf.io.ModelJSON['modelTopology'],
+    });
+    withoutGelu.setWeights(model.getWeights());
+    const skipped = await compareWithGolden(withoutGelu, golden);
+    model.dispose();
+    withoutGelu.dispose();
+    expect(skipped.conditional).toBeLessThan(1e-5);
+    expect(skipped.unconditional).toBeLessThan(1e-5);
+    expect(faithful.conditional).toBeGreaterThan(0.1);
+    expect(faithful.unconditional).toBeGreaterThan(0.1);
   });
 });

@@ -107,6 +107,16 @@ describe('dataset file', () => {
     await expect(readdir(join(await directory, 'bad'))).rejects.toThrow();
   });
 
+  it('refuses NaN or Infinity in meta and provenance, which JSON cannot hold', () => {
+    const sample = { ...syntheticSamples(1)[0]!, provenance: { seed: Number.NaN } };
+    expect(() => encodeDatasetFile([sample])).toThrow(
+      'field "seed": cell-0 provenance: NaN cannot be stored',
+    );
+    expect(() => encodeDatasetFile([], { loss: Number.POSITIVE_INFINITY })).toThrow(
+      'field "loss": meta: Infinity cannot be stored',
+    );
+  });
+
   it('names a missing file', async () => {
     const path = join(await directory, 'missing.dbds');
     await expect(readDatasetFile(path)).rejects.toThrow(`${path}: file not found`);

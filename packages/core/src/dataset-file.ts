@@ -58,6 +58,7 @@ export async function writeDatasetFile(
 
 /** Encodes samples in the dataset file format (see `writeDatasetFile`). */
 export function encodeDatasetFile(samples: readonly ModelSample[], meta: DatasetFileMeta = {}): Uint8Array {
+  assertJsonNumbers(meta, 'meta');
   let elements = 0;
   const place = (array: Float32Array): [number, number] => {
     const at: [number, number] = [elements, array.length];
@@ -66,6 +67,7 @@ export function encodeDatasetFile(samples: readonly ModelSample[], meta: Dataset
   };
   const entries: Header['samples'] = samples.map((sample) => {
     assertValidSample(sample);
+    if (sample.provenance) assertJsonNumbers(sample.provenance, `${sample.cellId} provenance`);
     return {
       cellId: sample.cellId,
       source: sample.source,
@@ -202,6 +204,15 @@ export function decodeDatasetFile(
     return sample;
   });
   return { meta: header.meta, samples };
+}
+
+/** JSON turns NaN and Infinity into null, which would then fail to read back: refuse them when writing. */
+function assertJsonNumbers(values: Record<string, unknown>, where: string): void {
+  for (const [key, value] of Object.entries(values)) {
+    if (typeof value === 'number' && !Number.isFinite(value)) {
+      throw new DiffBattError(`${where}: ${value} cannot be stored (finite numbers only)`, { field: key });
+    }
+  }
 }
 
 const littleEndianHost = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;

@@ -24,3 +24,15 @@ export function parseOptions<T extends type.Any>(schema: T, raw: unknown): T['in
   }
   return result as T['infer'];
 }
+
+/** An integer option (commander hands over strings) of at least `min`. */
+export const integerText = (min: number) =>
+  type('string')
+    .pipe((s, ctx) => (/^-?\d+$/.test(s.trim()) ? Number(s) : ctx.error('an integer')))
+    .pipe(type(`number >= ${min}`));
+
+/** A finite number option. */
+export const numberText = type('string').pipe((s, ctx) => {
+  const n = Number(s);
+  return s.trim() !== '' && Number.isFinite(n) ? n : ctx.error('a number');
+});

@@ -3,6 +3,8 @@
 const isTty = () => Boolean(process.stderr.isTTY);
 
 export interface ProgressBar {
+  /** May be raised once the real amount of work is known. */
+  total: number;
   update(done: number, detail?: string): void;
   finish(detail?: string): void;
 }
@@ -30,7 +32,13 @@ export const terminal = {
   progress(label: string, total: number): ProgressBar {
     const started = performance.now();
     let lastPlain = 0;
-    const render = (done: number, detail: string | undefined, final: boolean) => {
+    const bar: ProgressBar = {
+      total,
+      update: (done, detail) => render(done, detail, false),
+      finish: (detail) => render(bar.total, detail, true),
+    };
+    function render(done: number, detail: string | undefined, final: boolean) {
+      const total = bar.total;
       const elapsed = (performance.now() - started) / 1000;
       const fraction = total > 0 ? Math.min(1, done / total) : 1;
       const eta = done > 0 ? (elapsed / done) * (total - done) : Number.NaN;
@@ -44,10 +52,7 @@ export const terminal = {
         lastPlain = elapsed;
         process.stderr.write(`${label} ${tail}\n`);
       }
-    };
-    return {
-      update: (done, detail) => render(done, detail, false),
-      finish: (detail) => render(total, detail, true),
-    };
+    }
+    return bar;
   },
 };

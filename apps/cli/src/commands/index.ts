@@ -2,7 +2,10 @@ import type { Command } from 'commander';
 import { registerBackendCommand } from './backend.js';
 import { registerDatasetsCommand } from './datasets.js';
 import { registerImportCommand } from './import.js';
+import { registerPredictCommand } from './predict.js';
 import { registerScoreCommand } from './score.js';
+import { registerSynthesizeCommand } from './synthesize.js';
+import { registerTestCommand } from './test.js';
 import { registerTrainCommands } from './train.js';
 
 /** One line per command; each command lives in its own module. */
@@ -12,4 +15,7 @@ export function registerCommands(program: Command): void {
   registerImportCommand(program);
   registerScoreCommand(program);
   registerTrainCommands(program);
+  registerTestCommand(program);
+  registerPredictCommand(program);
+  registerSynthesizeCommand(program);
 }

@@ -5,17 +5,8 @@ import { type } from 'arktype';
 import type { Command } from 'commander';
 import { loadSamples, requireCapacityMatrices } from '../flows/data.js';
 import { DEFAULT_TRAIN_SETTINGS, type TrainSettings, trainDiffBatt } from '../flows/train.js';
-import { parseOptions } from '../options.js';
+import { integerText, numberText, parseOptions } from '../options.js';
 import { terminal } from '../terminal.js';
-
-const integerText = (min: number) =>
-  type('string')
-    .pipe((s, ctx) => (/^-?\d+$/.test(s.trim()) ? Number(s) : ctx.error('an integer')))
-    .pipe(type(`number >= ${min}`));
-const numberText = type('string').pipe((s, ctx) => {
-  const n = Number(s);
-  return s.trim() !== '' && Number.isFinite(n) ? n : ctx.error('a number');
-});
 
 const trainOptions = type({
   data: 'string > 0',

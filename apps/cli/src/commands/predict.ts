@@ -1,0 +1,165 @@
+import { writeFileAtomic } from '@diffbatt/core';
+import { type } from 'arktype';
+import type { Command } from 'commander';
+import { CURVE_CYCLES, curveBand, lifeSummary, reportCell, sampleLives } from '../flows/curves.js';
+import { loadModelAndCells } from '../flows/model-input.js';
+import { describeSampler, samplerConfig, samplerSteps } from '../flows/sampler-options.js';
+import { integerText, parseOptions } from '../options.js';
+import { assertWritable } from '../output.js';
+import { renderReport } from '../report/html-report.js';
+import { terminal } from '../terminal.js';
+import { addSamplingOptions, generateWithProgress, samplingOptionFields } from './sampling-options.js';
+
+const predictOptions = type({
+  ...samplingOptionFields,
+  samples: integerText(1),
+  'plugin?': 'string',
+  'json?': 'string > 0',
+  'csv?': 'string > 0',
+  'report?': 'string > 0',
+});
+
+const LEVELS = [0.8, 0.95];
+
+export function registerPredictCommand(program: Command): void {
+  addSamplingOptions(
+    program
+      .command('predict')
+      .description('predict the SOH curve and cycle life (with intervals) of cells from their raw files')
+      .argument('<cells...>', 'cell files or directories, read through the dataset plugins'),
+    { sampler: 'dpm-solver++', samples: '16' },
+  )
+    .option('--plugin <id>', 'dataset plugin for the cell files (default: detected)')
+    .option('--json <file>', 'write predictions as JSON')
+    .option('--csv <file>', 'write predicted SOH curves (median and bands per cycle) as CSV')
+    .option('--report <file>', 'write an HTML report with the predicted curves and bands')
+    .action(async (paths: string[], raw: Record<string, unknown>) => {
+      const options = parseOptions(predictOptions, raw);
+      const sampler = samplerConfig(options.sampler, options.steps, options.eta);
+      for (const [path, option] of [
+        [options.json, '--json'],
+        [options.csv, '--csv'],
+        [options.report, '--report'],
+      ] as const) {
+        if (path) await assertWritable(path, option);
+      }
+      const { backend, model, config, cells } = await loadModelAndCells(options.model, paths, {
+        ...(options.plugin === undefined ? {} : { pluginId: options.plugin }),
+        ...(options.backend === undefined ? {} : { backend: options.backend }),
+        onWarning: (message) => terminal.info(`warning: ${message}`),
+      });
+      terminal.info(`backend: ${backend.backend} (${backend.reason})`);
+      const { curves, seconds } = await generateWithProgress(
+        {
+          model,
+          config,
+          conditions: cells.map((c) => c.capacityMatrix),
+          samplesPerCell: options.samples,
+          sampler,
+          guidanceWeight: options.guidance,
+          seed: options.seed,
+          maxBatch: options.maxBatch,
+        },
+        `predicting ${cells.length} cell(s) x ${options.samples}`,
+      );
+      model.dispose();
+      const predictions = cells.map((cell, i) => {
+        const lives = sampleLives(curves[i]!, options.eol);
+        const band = curveBand(curves[i]!, LEVELS[0]!);
+        return { cell, lives, life: lifeSummary(lives, LEVELS), band };
+      });
+
+      const rows = predictions.map(({ cell, life }) => {
+        const [i80, i95] = life.intervals;
+        return [
+          cell.cellId,
+          life.median.toFixed(0),
+          `${i80!.lower.toFixed(0)}-${i80!.upper.toFixed(0)}`,
+          `${i95!.lower.toFixed(0)}-${i95!.upper.toFixed(0)}`,
+        ];
+      });
+      const header = ['cell', 'cycle life (median)', '80 % interval', '95 % interval'];
+      const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
+      terminal.out(
+        `model ${options.model}; sampler ${describeSampler(sampler)}; guidance w=${options.guidance}; ` +
+          `${options.samples} sample(s) per cell; ${seconds.toFixed(1)} s on ${backend.backend}`,
+      );
+      for (const row of [header, ...rows]) {
+        terminal.out(row.map((v, c) => (c === 0 ? v.padEnd(widths[c]!) : v.padStart(widths[c]!))).join('  '));
+      }
+
+      if (options.json) {
+        const json = {
+          model: options.model,
+          backend: backend.backend,
+          sampler: sampler.kind,
+          steps: samplerSteps(sampler),
+          guidanceWeight: options.guidance,
+          samplesPerCell: options.samples,
+          seed: options.seed,
+          eolSoh: options.eol,
+          seconds,
+          cells: predictions.map(({ cell, lives, life, band }) => ({
+            cellId: cell.cellId,
+            source: cell.source,
+            cycleLifeMedian: life.median,
+            cycleLifeMean: life.mean,
+            cycleLifeIntervals: life.intervals,
+            cycleLifeSamples: lives,
+            cycles: CURVE_CYCLES,
+            sohMedian: band.median,
+            sohLow80: band.low,
+            sohHigh80: band.high,
+          })),
+        };
+        await writeFileAtomic(options.json, `${JSON.stringify(json, null, 2)}\n`);
+        terminal.info(`predictions written to ${options.json}`);
+      }
+      if (options.csv) {
+        const lines = ['cell_id,cycle,soh_median_percent,soh_low80_percent,soh_high80_percent'];
+        for (const { cell, band } of predictions) {
+          CURVE_CYCLES.forEach((cycle, i) => {
+            lines.push(
+              `${JSON.stringify(cell.cellId)},${cycle},${band.median[i]!.toFixed(3)},${band.low[i]!.toFixed(3)},${band.high[i]!.toFixed(3)}`,
+            );
+          });
+        }
+        await writeFileAtomic(options.csv, `${lines.join('\n')}\n`);
+        terminal.info(`curves written to ${options.csv}`);
+      }
+      if (options.report) {
+        const html = renderReport({
+          title: 'DiffBatt prediction',
+          facts: [
+            ['model', options.model],
+            ['cells', paths.join(', ')],
+            [
+              'sampler',
+              `${describeSampler(sampler)}, guidance w=${options.guidance}, ${options.samples} sample(s) per cell, seed ${options.seed}`,
+            ],
+            ['time', `${seconds.toFixed(1)} s on ${backend.backend}`],
+          ],
+          tables: [{ caption: 'Predicted cycle life', header, rows }],
+          cells: predictions.map(({ cell, life }, i) =>
+            reportCell(
+              cell.cellId,
+              cell.sohCurve,
+              curves[i]!,
+              {
+                truth: null,
+                predicted: life.median,
+                low: life.intervals[0]!.lower,
+                high: life.intervals[0]!.upper,
+              },
+              LEVELS[0]!,
+              cell.synthetic,
+            ),
+          ),
+          intervalLabel: `central 80 % of ${options.samples} sample(s); measured curve = the data given (may be only early cycles)`,
+          endOfLifeSoh: options.eol,
+        });
+        await writeFileAtomic(options.report, html);
+        terminal.info(`report written to ${options.report}`);
+      }
+    });
+}

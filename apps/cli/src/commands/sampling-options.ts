@@ -1,0 +1,52 @@
+import { type } from 'arktype';
+import type { Command } from 'commander';
+import { type GenerateInput, generateCurves } from '../flows/generate.js';
+import { SAMPLER_NAMES } from '../flows/sampler-options.js';
+import { integerText, numberText } from '../options.js';
+import { terminal } from '../terminal.js';
+
+/** Options shared by every command that draws curves from a model (test, predict, synthesize). */
+export function addSamplingOptions(
+  command: Command,
+  defaults: { sampler: string; samples?: string },
+): Command {
+  if (defaults.samples !== undefined) command.option('--samples <n>', 'curves per cell', defaults.samples);
+  return command
+    .requiredOption('--model <dir>', 'saved model directory (from diffbatt train or diffbatt import)')
+    .option('--sampler <name>', `sampler: ${SAMPLER_NAMES.join(', ')}`, defaults.sampler)
+    .option('--steps <k>', 'sampling steps (ddim, dpm-solver++; ddpm always 1000)')
+    .option('--eta <eta>', 'DDIM noise scale (0 deterministic, 1 DDPM-like)')
+    .option('--guidance <w>', 'guidance weight w: eps = (1+w) eps_cond - w eps_uncond', '0')
+    .option('--seed <s>', 'sampling seed', '0')
+    .option('--backend <name>', 'TensorFlow.js backend (default: fastest available)')
+    .option('--max-batch <n>', 'curves per network call', '256')
+    .option('--eol <soh>', 'end-of-life SOH %', '80');
+}
+
+/** arktype fields of `addSamplingOptions`, to spread into a command's option schema. */
+export const samplingOptionFields = {
+  model: 'string > 0',
+  sampler: type.enumerated(...SAMPLER_NAMES),
+  'steps?': integerText(1),
+  'eta?': numberText.pipe(type('0 <= number <= 1')),
+  guidance: numberText.pipe(type('number >= 0')),
+  seed: integerText(0),
+  'backend?': 'string',
+  maxBatch: integerText(1),
+  eol: numberText.pipe(type('0 < number < 100')),
+} as const;
+
+/** Draws curves with a progress bar; returns them with the wall time. */
+export async function generateWithProgress(input: GenerateInput, label: string) {
+  const started = performance.now();
+  const bar = terminal.progress(label, 1);
+  const curves = await generateCurves({
+    ...input,
+    onProgress: (done, total) => {
+      bar.total = total;
+      bar.update(done);
+    },
+  });
+  bar.finish();
+  return { curves, seconds: (performance.now() - started) / 1000 };
+}

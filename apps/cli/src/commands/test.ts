@@ -1,0 +1,153 @@
+import { basename } from 'node:path';
+import { writeFileAtomic } from '@diffbatt/core';
+import { formatScoreTable, scoreResultsToJson, scoreSohCurves } from '@diffbatt/eval';
+import { type } from 'arktype';
+import type { Command } from 'commander';
+import { reportCell } from '../flows/curves.js';
+import { loadModelAndCells } from '../flows/model-input.js';
+import { describeSampler, samplerConfig, samplerSteps } from '../flows/sampler-options.js';
+import { integerText, parseOptions } from '../options.js';
+import { assertWritable } from '../output.js';
+import { renderReport } from '../report/html-report.js';
+import { terminal } from '../terminal.js';
+import { addSamplingOptions, generateWithProgress, samplingOptionFields } from './sampling-options.js';
+
+const testOptions = type({
+  ...samplingOptionFields,
+  samples: integerText(1),
+  data: 'string > 0',
+  'plugin?': 'string',
+  'json?': 'string > 0',
+  'report?': 'string > 0',
+});
+
+/** Band and life interval shown in the report. */
+const REPORT_LEVEL = 0.8;
+
+export function registerTestCommand(program: Command): void {
+  addSamplingOptions(
+    program
+      .command('test')
+      .description(
+        'generate SOH curves for a test split and score them (original protocol and a peeking-free rule)',
+      ),
+    { sampler: 'ddpm', samples: '1' },
+  )
+    .requiredOption('--data <path>', 'test split: a dataset file (.dbds) or a path a dataset plugin reads')
+    .option('--plugin <id>', 'dataset plugin to read --data with (default: detected)')
+    .option('--json <file>', 'write the scores as JSON')
+    .option('--report <file>', 'write an HTML report with curves, bands and a life scatter')
+    .action(async (raw: Record<string, unknown>) => {
+      const options = parseOptions(testOptions, raw);
+      const sampler = samplerConfig(options.sampler, options.steps, options.eta);
+      if (options.json) await assertWritable(options.json, '--json');
+      if (options.report) await assertWritable(options.report, '--report');
+      const { backend, model, config, cells } = await loadModelAndCells(options.model, [options.data], {
+        ...(options.plugin === undefined ? {} : { pluginId: options.plugin }),
+        ...(options.backend === undefined ? {} : { backend: options.backend }),
+        onWarning: (message) => terminal.info(`warning: ${message}`),
+      });
+      terminal.info(`backend: ${backend.backend} (${backend.reason})`);
+      const { curves: generated, seconds } = await generateWithProgress(
+        {
+          model,
+          config,
+          conditions: cells.map((c) => c.capacityMatrix),
+          samplesPerCell: options.samples,
+          sampler,
+          guidanceWeight: options.guidance,
+          seed: options.seed,
+          maxBatch: options.maxBatch,
+        },
+        `sampling ${cells.length} cells x ${options.samples}`,
+      );
+      model.dispose();
+      const results = scoreSohCurves(
+        { reference: cells.map((c) => c.sohCurve), generated, cellIds: cells.map((c) => c.cellId) },
+        { eolSoh: options.eol },
+      );
+      terminal.out(
+        `model ${options.model}; data ${options.data} (${cells.length} cells); sampler ${describeSampler(sampler)}; ` +
+          `guidance w=${options.guidance}; seed ${options.seed}; ${seconds.toFixed(1)} s on ${backend.backend}`,
+      );
+      terminal.out(formatScoreTable(results));
+      if (options.json) {
+        const json = {
+          model: options.model,
+          data: options.data,
+          backend: backend.backend,
+          sampler: sampler.kind,
+          steps: samplerSteps(sampler),
+          guidanceWeight: options.guidance,
+          samplesPerCell: options.samples,
+          seed: options.seed,
+          seconds,
+          ...JSON.parse(scoreResultsToJson(results)),
+        };
+        await writeFileAtomic(options.json, `${JSON.stringify(json, null, 2)}\n`);
+        terminal.info(`scores written to ${options.json}`);
+      }
+      if (options.report) {
+        const interval = results.rulSamples.intervals.find((i) => i.level === REPORT_LEVEL);
+        const html = renderReport({
+          title: `DiffBatt test: ${basename(options.data)}`,
+          facts: [
+            ['model', options.model],
+            ['data', `${options.data} (${cells.length} cells)`],
+            [
+              'sampler',
+              `${describeSampler(sampler)}, guidance w=${options.guidance}, ${options.samples} sample(s) per cell, seed ${options.seed}`,
+            ],
+            ['time', `${seconds.toFixed(1)} s on ${backend.backend}`],
+          ],
+          tables: [
+            {
+              caption: 'Cycle life and SOH errors',
+              header: ['metric', 'best of reps (peeks at the reference)', 'median of samples'],
+              rows: [
+                [
+                  'cycle life RMSE (cycles)',
+                  results.rulRmse.toFixed(1),
+                  results.medianOfSamples.rulRmse.toFixed(1),
+                ],
+                [
+                  'cycle life MAE (cycles)',
+                  results.rulMae.toFixed(1),
+                  results.medianOfSamples.rulMae.toFixed(1),
+                ],
+                [
+                  'cycle life MAPE (%)',
+                  (results.rulMape * 100).toFixed(1),
+                  (results.medianOfSamples.rulMape * 100).toFixed(1),
+                ],
+                [
+                  'SOH RMSE (% points)',
+                  results.sohRmse.toFixed(3),
+                  results.medianOfSamples.sohRmse.toFixed(3),
+                ],
+              ],
+            },
+          ],
+          cells: cells.map((cell, i) =>
+            reportCell(
+              cell.cellId,
+              cell.sohCurve,
+              generated[i]!,
+              {
+                truth: results.rulReference[i]!,
+                predicted: results.medianOfSamples.rulPredicted[i]!,
+                low: interval?.lower[i] ?? results.medianOfSamples.rulPredicted[i]!,
+                high: interval?.upper[i] ?? results.medianOfSamples.rulPredicted[i]!,
+              },
+              REPORT_LEVEL,
+              cell.synthetic,
+            ),
+          ),
+          intervalLabel: `central ${REPORT_LEVEL * 100} % of ${options.samples} sample(s) per cell`,
+          endOfLifeSoh: options.eol,
+        });
+        await writeFileAtomic(options.report, html);
+        terminal.info(`report written to ${options.report}`);
+      }
+    });
+}

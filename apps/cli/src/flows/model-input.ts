@@ -1,0 +1,34 @@
+import type { ModelSample } from '@diffbatt/core';
+import { type BackendReport, selectBackend } from '@diffbatt/core/backend';
+import { type LoadedDiffBattModel, loadDiffBattModel } from '@diffbatt/unet';
+import { loadSamples, requireCapacityMatrices } from './data.js';
+
+export interface ModelAndCells extends LoadedDiffBattModel {
+  backend: BackendReport;
+  /** Cells that can condition the model, from every input path in order. */
+  cells: ModelSample[];
+}
+
+/**
+ * The common start of test/predict/synthesize: pick the backend, load the model, read every input path
+ * through the dataset plugins and keep the cells whose capacity matrix fits the model.
+ */
+export async function loadModelAndCells(
+  modelDir: string,
+  paths: readonly string[],
+  options: { pluginId?: string; backend?: string; onWarning: (message: string) => void },
+): Promise<ModelAndCells> {
+  const backend = await selectBackend(options.backend === undefined ? {} : { backend: options.backend });
+  const loaded = await loadDiffBattModel(modelDir);
+  const cells: ModelSample[] = [];
+  for (const path of paths) {
+    const samples = await loadSamples(path, {
+      ...(options.pluginId === undefined ? {} : { pluginId: options.pluginId }),
+      onWarning: options.onWarning,
+    });
+    cells.push(
+      ...requireCapacityMatrices(samples, path, loaded.config.capacityMatrixRows, options.onWarning),
+    );
+  }
+  return { ...loaded, backend, cells };
+}

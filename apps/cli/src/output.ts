@@ -1,0 +1,36 @@
+import { constants } from 'node:fs';
+import { access, mkdir } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { DiffBattError } from '@diffbatt/core';
+
+/**
+ * Fails fast, before minutes of sampling, when an output file could not be written; creates no
+ * directory, so a refused run leaves nothing behind.
+ */
+export async function assertWritable(path: string, option: string): Promise<void> {
+  let directory = dirname(resolve(path));
+  // Walk up to the first directory that exists: that one must be writable.
+  for (;;) {
+    try {
+      await access(directory, constants.W_OK);
+      return;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT') {
+        throw new DiffBattError(
+          `cannot write ${option} output: ${code === 'EACCES' ? 'permission denied' : code}`,
+          {
+            file: path,
+          },
+        );
+      }
+      const parent = dirname(directory);
+      if (parent === directory) throw new DiffBattError(`cannot write ${option} output`, { file: path });
+      directory = parent;
+    }
+  }
+}
+
+export async function ensureDirectory(path: string): Promise<void> {
+  await mkdir(path, { recursive: true });
+}

@@ -1,7 +1,7 @@
 import type { Cell, Cycle } from '../cell.js';
 import { type CapacityPoint, endOfLifeCycle } from '../life.js';
 import { CYCLES_PER_SOH_POINT, SOH_CURVE_LENGTH, SOH_CURVE_PADDING } from '../sample.js';
-import { runningMedian } from './numeric.js';
+import { finiteMedian, runningMedian } from './numeric.js';
 
 /** End of life as a fraction of the nominal capacity (MATR: 0.88 Ah of 1.1 Ah). */
 export const END_OF_LIFE_FRACTION = 0.8;
@@ -56,7 +56,10 @@ export function capacityFade(cell: Cell, options: CapacityFadeOptions = {}): Cap
   const capacities = valid.map((point) => point.dischargeCapacityInAh);
   const medians = runningMedian(capacities, halfWindow);
   const residuals = capacities.map((value, i) => Math.abs(value - medians[i]!));
-  const mad = runningMedian(residuals, residuals.length)[0] ?? 0;
+  const mad =
+    residuals.length > 0
+      ? finiteMedian(residuals, 0, residuals.length, new Float64Array(residuals.length))
+      : 0;
   const threshold = Math.max(sigmas * 1.4826 * mad, floor);
   const points: CapacityPoint[] = [];
   const outlierCycles: number[] = [];

@@ -19,7 +19,8 @@ describe('featuriser numerics', () => {
 
   it('spaces points like numpy.linspace, high to low as well', () => {
     const points = Array.from(linspace(3.6, 2.0, 5));
-    [3.6, 3.2, 2.8, 2.4, 2.0].forEach((expected, i) => expect(points[i]).toBeCloseTo(expected, 12));
+    for (const [i, expected] of [3.6, 3.2, 2.8, 2.4, 2.0].entries())
+      expect(points[i]).toBeCloseTo(expected, 12);
     expect(linspace(3.6, 2.0, 1000)[999]).toBeCloseTo(2.0, 12);
   });
 });

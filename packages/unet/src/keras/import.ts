@@ -1,4 +1,4 @@
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import type { DiffBattUNetConfig } from '../config.js';
 import { buildDiffBattUNet } from '../unet.js';
@@ -31,12 +31,12 @@ export interface KerasImport {
  */
 export async function importKerasModel(directory: string): Promise<KerasImport> {
   const saved = await readKerasSavedModel(directory);
-  const metadataFile = `${directory}/keras_metadata.pb`;
-  const config = unetConfigFromKeras(saved.metadata, metadataFile);
-  const mapped = mapKerasVariables(saved.metadata, saved.variables, `${directory}/variables`);
+  const config = unetConfigFromKeras(saved.metadata, join(directory, 'keras_metadata.pb'));
+  const variablesDir = join(directory, 'variables');
+  const mapped = mapKerasVariables(saved.metadata, saved.variables, variablesDir);
   const model = buildDiffBattUNet(config);
   try {
-    assignKerasWeights(model, mapped, `${directory}/variables`);
+    assignKerasWeights(model, mapped, variablesDir);
   } catch (error) {
     model.dispose();
     throw error;

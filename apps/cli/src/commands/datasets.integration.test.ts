@@ -78,7 +78,7 @@ describe('diffbatt datasets on ../shared (issue 5 done-when checks)', () => {
     expect(convert.code).toBe(0);
     expect(convert.stderr).toMatch(/wrote 4 samples \(4 with a capacity matrix\)/);
     const { meta, samples } = await readDatasetFile(out);
-    expect(meta).toMatchObject({ plugin: 'matr', capacityMatrixRows: 100 });
+    expect(meta).toMatchObject({ plugin: 'matr', featuriserRows: 100 });
     expect(samples.map((s) => s.cellId)).toEqual([
       'EL150800460514',
       'EL150800460623',

@@ -93,8 +93,10 @@ export function registerDatasetsCommand(program: Command): Command {
       const plugin = await datasetRegistry.resolve(path, options.plugin);
       const samples: ModelSample[] = [];
       let warnings = 0;
+      let featurised = 0;
       for await (const record of plugin.load(path)) {
         // Every cell is featurised before anything is written, so a bad one leaves no partial file.
+        if (record.kind === 'cell') featurised++;
         samples.push(
           record.kind === 'sample'
             ? record.sample
@@ -111,7 +113,8 @@ export function registerDatasetsCommand(program: Command): Command {
       await writeDatasetFile(options.out, samples, {
         plugin: plugin.id,
         input: path,
-        capacityMatrixRows: options.rows,
+        // Only cells go through the featuriser; samples keep the rows their source gave them.
+        featuriserRows: featurised > 0 ? options.rows : null,
         createdBy: 'diffbatt datasets convert',
       });
       const withMatrix = samples.filter((s) => s.capacityMatrix !== null).length;

@@ -25,6 +25,8 @@ export interface ParseMatFileOptions {
   onProgress?: (bytesRead: number, totalBytes: number) => void;
 }
 
+/** Largest struct array without fields accepted (such arrays carry no bytes to check dimensions against). */
+const MAX_FIELDLESS_ELEMENTS = 1 << 24;
 const HDF5_SIGNATURE = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
 const V73_ADVICE =
   'this reader handles level-5 files (MATLAB -v6/-v7) only; read it with an HDF5 reader such as h5wasm, ' +
@@ -287,6 +289,7 @@ class ArrayDecoder {
 
     switch (classId) {
       case MX.CELL: {
+        this.checkRoom(count, 1, end - position, here);
         const elements: MatValue[] = [];
         for (let index = 0; index < count; index += 1) {
           const child = this.expect(region, position, end, [MI.MATRIX], 'cell element', here);
@@ -373,8 +376,9 @@ class ArrayDecoder {
       fieldNames.push(decodeName(region.bytes.subarray(offset, offset + nameLength!)));
     }
     const count = elementCount(dimensions);
-    const elements: Array<Record<string, MatValue>> = [];
     let position = namesElement.next;
+    this.checkRoom(count, fieldNames.length, end - position, path);
+    const elements: Array<Record<string, MatValue>> = [];
     for (let index = 0; index < count; index += 1) {
       const record: Record<string, MatValue> = {};
       const elementPath = count === 1 ? path : `${path}(${index + 1})`;
@@ -449,6 +453,22 @@ class ArrayDecoder {
         reason: `MATLAB ${className} objects (opaque data) are not decoded`,
       },
     };
+  }
+
+  /**
+   * Every cell or struct field value takes at least an 8-byte tag, so corrupt dimensions are caught before
+   * any allocation; a struct array without fields has no bytes per element and gets a plain size cap.
+   */
+  private checkRoom(count: number, valuesPerElement: number, bytesLeft: number, path: string): void {
+    if (valuesPerElement === 0 ? count > MAX_FIELDLESS_ELEMENTS : count * valuesPerElement * 8 > bytesLeft) {
+      this.fail(
+        `implausibly large: ${count} elements` +
+          (valuesPerElement === 0
+            ? ' of a struct array without fields'
+            : ` but only ${bytesLeft} bytes of data`),
+        path,
+      );
+    }
   }
 
   private expect(

@@ -1,10 +1,12 @@
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseNpy } from '@diffbatt/core';
 import { sharedPath } from '@diffbatt/core/testing';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_UNET_CONFIG } from '../config.js';
+import { loadDiffBattModel, saveDiffBattModel } from '../io.js';
 import { compareWithGolden } from './golden.js';
 import { importKerasModel } from './import.js';
 
@@ -96,5 +98,24 @@ describe('matr_1_ema against the golden inputs', () => {
     expect(skipped.unconditional).toBeLessThan(1e-5);
     expect(faithful.conditional).toBeGreaterThan(0.1);
     expect(faithful.unconditional).toBeGreaterThan(0.1);
+  });
+
+  it('saves and loads back to the same outputs', async () => {
+    const { model, config, provenance } = await importKerasModel(join(models, 'matr_1_ema_network'));
+    const dir = await mkdtemp(join(tmpdir(), 'diffbatt-imported-'));
+    try {
+      await saveDiffBattModel(model, dir, { config, provenance });
+      const loaded = await loadDiffBattModel(dir);
+      expect(loaded.provenance).toEqual(provenance);
+      const [before, after] = [
+        await compareWithGolden(model, golden),
+        await compareWithGolden(loaded.model, golden),
+      ];
+      loaded.model.dispose();
+      expect(after).toEqual(before);
+    } finally {
+      model.dispose();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -66,6 +66,26 @@ describe('readLevelDbTable on synthetic tables', () => {
     );
   });
 
+  it('refuses an entry sharing more key bytes than the previous key has, or any at a restart point', () => {
+    const entries: [string, Uint8Array][] = [
+      ['ab', value('x')],
+      ['ac', value('y')],
+    ];
+    // The second entry's header starts at byte 6: 3 header bytes, key "ab", value "x".
+    const sharing = (shared: number, restartInterval: number) =>
+      encodeTable(entries, { restartInterval, mutateDataBlock: (block) => block.set([shared], 6) });
+    expect(() => readLevelDbTable(sharing(9, 16), 'synthetic.index')).toThrow(
+      'synthetic.index: data block at byte 0, entry at byte 6: shares 9 bytes with a 2-byte key (not a valid TensorFlow index table)',
+    );
+    expect(() => readLevelDbTable(sharing(1, 1), 'synthetic.index')).toThrow(
+      /entry at byte 6: shares 1 bytes/,
+    );
+    expect(decoded(sharing(1, 16))).toEqual([
+      ['ab', 'x'],
+      ['ac', 'y'],
+    ]);
+  });
+
   it('refuses keys that are not in order (a table must be sorted)', () => {
     const unsorted = encodeTable([
       ['b', value('1')],

@@ -1,5 +1,5 @@
 import { constants } from 'node:fs';
-import { access, mkdir } from 'node:fs/promises';
+import { access, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { DiffBattError } from '@diffbatt/core';
 
@@ -13,8 +13,14 @@ export async function assertWritable(path: string, option: string): Promise<void
   for (;;) {
     try {
       await access(directory, constants.W_OK);
+      if (!(await stat(directory)).isDirectory()) {
+        throw new DiffBattError(`cannot write ${option} output: ${directory} is not a directory`, {
+          file: path,
+        });
+      }
       return;
     } catch (error) {
+      if (error instanceof DiffBattError) throw error;
       const code = (error as NodeJS.ErrnoException).code;
       if (code !== 'ENOENT') {
         throw new DiffBattError(
@@ -29,8 +35,4 @@ export async function assertWritable(path: string, option: string): Promise<void
       directory = parent;
     }
   }
-}
-
-export async function ensureDirectory(path: string): Promise<void> {
-  await mkdir(path, { recursive: true });
 }

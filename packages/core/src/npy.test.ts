@@ -27,7 +27,9 @@ describe('npy', () => {
 describe('npy from a Node Buffer', () => {
   it('reads the data after the header, not from the start of the pooled memory', () => {
     const data = Float32Array.from([1.5, -2, 3.25]);
-    const pooled = Buffer.concat([Buffer.alloc(7, 0xff), Buffer.from(encodeNpyFloat32(data, [3]))]).subarray(7);
+    const pooled = Buffer.concat([Buffer.alloc(7, 0xff), Buffer.from(encodeNpyFloat32(data, [3]))]).subarray(
+      7,
+    );
     expect(Array.from(parseNpy(pooled).data as Float32Array)).toEqual([1.5, -2, 3.25]);
   });
 });

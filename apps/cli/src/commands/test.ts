@@ -79,7 +79,6 @@ export function registerTestCommand(program: Command): void {
           sampler: sampler.kind,
           steps: samplerSteps(sampler),
           guidanceWeight: options.guidance,
-          samplesPerCell: options.samples,
           seed: options.seed,
           seconds,
           ...JSON.parse(scoreResultsToJson(results)),

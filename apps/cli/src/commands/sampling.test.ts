@@ -1,0 +1,187 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readDatasetFile } from '@diffbatt/core';
+import { buildDiffBattUNet, saveDiffBattModel } from '@diffbatt/unet';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../testing/run-cli.js';
+import { writeSyntheticDataset } from '../testing/synthetic-data.js';
+
+// An untrained small network: these tests check the command mechanics and outputs, not accuracy.
+const SMALL = {
+  widths: [8, 16],
+  hasAttention: [false, true],
+  numResBlocks: 1,
+  capacityMatrixRows: 20 as const,
+};
+
+let dir: string;
+let model: string;
+let model100: string;
+let data: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'diffbatt-sampling-'));
+  model = join(dir, 'model');
+  model100 = join(dir, 'model100');
+  data = join(dir, 'cells.dbds');
+  await writeSyntheticDataset(data, 5, 2);
+  await saveDiffBattModel(buildDiffBattUNet(SMALL), model, {
+    config: SMALL,
+    provenance: { note: 'untrained test model' },
+  });
+  const config100 = { ...SMALL, capacityMatrixRows: 100 as const };
+  await saveDiffBattModel(buildDiffBattUNet(config100), model100, { config: config100 });
+}, 60_000);
+
+const errorLines = (stderr: string) => stderr.split('\n').filter((line) => line.includes('error'));
+
+describe('diffbatt test', () => {
+  it('scores a split and writes JSON and an HTML report', async () => {
+    const json = join(dir, 'out', 'scores.json');
+    const report = join(dir, 'out', 'report.html');
+    const run = runCli([
+      'test',
+      '--model',
+      model,
+      '--data',
+      data,
+      '--sampler',
+      'ddim',
+      '--steps',
+      '3',
+      '--samples',
+      '2',
+      '--json',
+      json,
+      '--report',
+      report,
+    ]);
+    expect(run.stderr).not.toMatch(/error/);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/cycle life RMSE/);
+    const scores = JSON.parse(await readFile(json, 'utf8'));
+    expect(scores).toMatchObject({ cells: 5, sampler: 'ddim', steps: 3, samplesPerCell: [2, 2, 2, 2, 2] });
+    for (const key of ['rulRmse', 'sohRmse', 'seconds']) expect(typeof scores[key]).toBe('number');
+    expect(scores.rulReference).toHaveLength(5);
+    const html = await readFile(report, 'utf8');
+    expect(html.match(/<svg /g)).toHaveLength(6);
+    expect(html).toContain('synthetic-1 (synthetic)');
+  }, 120_000);
+
+  it('refuses a 20x100 dataset for a 100x100 model, --steps 0 and an unwritable output, in one line each', () => {
+    const mismatch = runCli([
+      'test',
+      '--model',
+      model100,
+      '--data',
+      data,
+      '--sampler',
+      'ddim',
+      '--steps',
+      '2',
+    ]);
+    expect(mismatch.code).toBe(1);
+    expect(errorLines(mismatch.stderr)).toEqual([
+      expect.stringMatching(/20 rows but the model expects 100x100/),
+    ]);
+    const zero = runCli(['test', '--model', model, '--data', data, '--sampler', 'ddim', '--steps', '0']);
+    expect(errorLines(zero.stderr)).toEqual([expect.stringMatching(/option --steps must be at least 1/)]);
+    const ddpmSteps = runCli(['test', '--model', model, '--data', data, '--steps', '50']);
+    expect(errorLines(ddpmSteps.stderr)).toEqual([expect.stringMatching(/ddpm always takes 1000 steps/)]);
+    const blocked = runCli([
+      'test',
+      '--model',
+      model,
+      '--data',
+      data,
+      '--sampler',
+      'ddim',
+      '--steps',
+      '2',
+      '--json',
+      join(data, 'x.json'),
+    ]);
+    expect(blocked.code).toBe(1);
+    expect(errorLines(blocked.stderr)).toEqual([expect.stringMatching(/cannot write --json output/)]);
+    const noModel = runCli(['test', '--model', join(dir, 'nowhere'), '--data', data]);
+    expect(noModel.code).toBe(1);
+    expect(errorLines(noModel.stderr)).toHaveLength(1);
+    expect(noModel.stderr).not.toMatch(/\s+at /);
+  }, 120_000);
+});
+
+describe('diffbatt predict', () => {
+  it('writes life intervals as JSON and the curves as CSV', async () => {
+    const json = join(dir, 'predict.json');
+    const csv = join(dir, 'predict.csv');
+    const run = runCli([
+      'predict',
+      '--model',
+      model,
+      data,
+      '--steps',
+      '2',
+      '--samples',
+      '3',
+      '--json',
+      json,
+      '--csv',
+      csv,
+    ]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/80 % interval/);
+    const predictions = JSON.parse(await readFile(json, 'utf8'));
+    expect(predictions.cells).toHaveLength(5);
+    const cell = predictions.cells[0];
+    expect(cell.cycleLifeSamples).toHaveLength(3);
+    expect(cell.cycleLifeIntervals[0].lower).toBeLessThanOrEqual(cell.cycleLifeMedian);
+    expect(cell.cycleLifeIntervals[0].upper).toBeGreaterThanOrEqual(cell.cycleLifeMedian);
+    const lines = (await readFile(csv, 'utf8')).trim().split('\n');
+    expect(lines).toHaveLength(1 + 5 * 256);
+  }, 120_000);
+});
+
+describe('diffbatt synthesize', () => {
+  it('writes conditional curves marked synthetic with provenance, and unconditional ones as CSV', async () => {
+    const out = join(dir, 'synthetic.dbds');
+    const run = runCli([
+      'synthesize',
+      '--model',
+      model,
+      '--n',
+      '2',
+      '--condition',
+      data,
+      '--guidance',
+      '1',
+      '--steps',
+      '2',
+      '--out',
+      out,
+    ]);
+    expect(run.code).toBe(0);
+    const { samples } = await readDatasetFile(out);
+    expect(samples).toHaveLength(10);
+    for (const sample of samples) {
+      expect(sample.synthetic).toBe(true);
+      expect(sample.provenance).toMatchObject({ guidanceWeight: 1, seed: 0, sampler: 'dpm-solver++' });
+    }
+    expect(samples[0]!.provenance?.['sourceCellId']).toBe('synthetic-1');
+    const csv = join(dir, 'unconditional.csv');
+    expect(runCli(['synthesize', '--model', model, '--n', '3', '--steps', '2', '--out', csv]).code).toBe(0);
+    const rows = (await readFile(csv, 'utf8')).trim().split('\n');
+    expect(rows).toHaveLength(4);
+    expect(rows[0]!.split(',')).toHaveLength(5 + 256);
+    expect(rows[1]).toMatch(/^"synthetic-unconditional-1",true,"unconditional",0,0,/);
+  }, 120_000);
+
+  it('refuses an output format it cannot write, leaving nothing behind', async () => {
+    const out = join(dir, 'curves.txt');
+    const run = runCli(['synthesize', '--model', model, '--n', '1', '--out', out]);
+    expect(run.code).toBe(1);
+    expect(errorLines(run.stderr)).toEqual([expect.stringMatching(/--out must end in .csv or .dbds/)]);
+    expect(existsSync(out)).toBe(false);
+  });
+});

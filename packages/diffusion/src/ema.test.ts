@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_EMA_DECAY, ExponentialMovingAverage } from './index.js';
+import { DEFAULT_EMA_DECAY, ExponentialMovingAverage, emaWarmupDecay } from './index.js';
 
 const f = Math.fround;
 
@@ -73,5 +73,25 @@ describe('ExponentialMovingAverage', () => {
     expect(() => ema.setShadowWeights([Float32Array.of(0, 0)])).toThrow(/has 2 shadow weights, got 1/);
     ema.dispose();
     tf.dispose([a, b]);
+  });
+});
+
+describe('emaWarmupDecay', () => {
+  it('starts near 0.1, grows as (1 + n) / (10 + n) and is capped at the maximum', () => {
+    expect(emaWarmupDecay(0)).toBeCloseTo(0.1, 12);
+    expect(emaWarmupDecay(90)).toBeCloseTo(0.91, 12);
+    expect(emaWarmupDecay(100_000)).toBe(0.999);
+    expect(emaWarmupDecay(100_000, 0.99)).toBe(0.99);
+  });
+
+  it('is the decay a per-step override applies', () => {
+    const weight = tf.variable(tf.scalar(0));
+    const ema = new ExponentialMovingAverage([weight], { decay: 0.999 });
+    weight.assign(tf.scalar(1));
+    ema.update(emaWarmupDecay(0));
+    expect(ema.shadowVariables[0]!.dataSync()[0]).toBeCloseTo(0.9, 6);
+    expect(() => ema.update(1.5)).toThrow(/EMA decay must be in \[0, 1\]/);
+    ema.dispose();
+    weight.dispose();
   });
 });

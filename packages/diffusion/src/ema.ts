@@ -3,6 +3,15 @@ import * as tf from '@tensorflow/tfjs';
 export const DEFAULT_EMA_DECAY = 0.999;
 
 /**
+ * The usual EMA warm-up (as diffusers' EMAModel): decay min(maxDecay, (1 + n) / (10 + n)) at update n
+ * (0-based), so the average forgets the random initial weights within a few hundred steps instead of
+ * the ~5000 a constant 0.999 needs. The original DiffBatt uses the constant decay.
+ */
+export function emaWarmupDecay(update: number, maxDecay: number = DEFAULT_EMA_DECAY): number {
+  return Math.min(maxDecay, (1 + update) / (10 + update));
+}
+
+/**
  * Exponential moving average of a list of variables (the network's weights), as the original keeps an
  * "EMA network" for sampling: after each update `shadow = decay * shadow + (1 - decay) * weight`, in
  * float32. Shadows start equal to the weights and are non-trainable, so optimisers never touch them.
@@ -25,11 +34,15 @@ export class ExponentialMovingAverage {
     return this.shadows;
   }
 
-  /** One averaging step; call after each optimiser update. */
-  update(): void {
+  /**
+   * One averaging step; call after each optimiser update. `decay` overrides the constant decay for this
+   * step, e.g. with `emaWarmupDecay` so short runs are not dominated by the initial weights.
+   */
+  update(decay: number = this.decay): void {
+    if (!(decay >= 0 && decay <= 1)) throw new RangeError(`EMA decay must be in [0, 1], got ${decay}`);
     tf.tidy(() => {
       this.shadows.forEach((shadow, i) => {
-        shadow.assign(tf.add(tf.mul(this.decay, shadow), tf.mul(1 - this.decay, this.variables[i]!)));
+        shadow.assign(tf.add(tf.mul(decay, shadow), tf.mul(1 - decay, this.variables[i]!)));
       });
     });
   }

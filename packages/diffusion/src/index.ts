@@ -3,7 +3,7 @@ export type {
   Denoiser,
   DropCondition,
 } from './denoiser.js';
-export { DEFAULT_EMA_DECAY, ExponentialMovingAverage } from './ema.js';
+export { DEFAULT_EMA_DECAY, ExponentialMovingAverage, emaWarmupDecay } from './ema.js';
 export { extractPerRow, qSample } from './forward.js';
 export {
   type ClassifierFreeGuidance,

@@ -72,6 +72,8 @@ export interface TrainingStepOptions<C extends tf.TensorContainer>
   optimizer: tf.Optimizer;
   /** Updated after the optimiser step when given. */
   ema?: ExponentialMovingAverage;
+  /** This step's EMA decay (default: the EMA's own constant decay). */
+  emaDecay?: number;
 }
 
 /**
@@ -89,7 +91,7 @@ export async function trainingStep<C extends tf.TensorContainer>(
     () => optimizer.minimize(() => epsilonLoss({ ...options, training: true }), true, variables)!,
   );
   try {
-    ema?.update();
+    ema?.update(options.emaDecay);
     const [value] = await loss.data();
     return value!;
   } finally {

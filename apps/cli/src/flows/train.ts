@@ -14,6 +14,7 @@ import {
   createNoiseSchedule,
   deriveSeed,
   ExponentialMovingAverage,
+  emaWarmupDecay,
   epsilonLoss,
   type NoiseSchedule,
   trainingStep,
@@ -42,6 +43,8 @@ export interface TrainSettings {
   checkpointEvery: number;
   learningRate: number;
   emaDecay: number;
+  /** Warm the EMA decay up as (1 + n) / (10 + n) (the original keeps it constant; see emaWarmupDecay). */
+  emaWarmup: boolean;
   conditionDropout: number;
 }
 
@@ -53,6 +56,7 @@ export const DEFAULT_TRAIN_SETTINGS: TrainSettings = {
   checkpointEvery: 100,
   learningRate: 1e-3,
   emaDecay: 0.999,
+  emaWarmup: true,
   conditionDropout: 0.2,
 };
 
@@ -250,6 +254,7 @@ function sameSettings(a: RunRecord, b: RunRecord): string | null {
     'batchSize',
     'learningRate',
     'emaDecay',
+    'emaWarmup',
     'conditionDropout',
   ] as const) {
     if (a.settings[key] !== b.settings[key]) return `${key} was ${a.settings[key]}, now ${b.settings[key]}`;
@@ -424,6 +429,7 @@ export async function trainDiffBatt(input: TrainFlowInput): Promise<TrainResult>
           variables,
           optimizer,
           ema,
+          emaDecay: settings.emaWarmup ? emaWarmupDecay(step - 1, settings.emaDecay) : settings.emaDecay,
         });
       } finally {
         if (indices) tf.dispose([indices, batch.x0, batch.condition.capacityMatrix, batch.condition.mask]);
@@ -490,6 +496,8 @@ export async function trainDiffBatt(input: TrainFlowInput): Promise<TrainResult>
           finalTrainingLoss: loss,
           seed: settings.seed,
           batchSize: settings.batchSize ?? 'full',
+          emaDecay: settings.emaDecay,
+          emaWarmup: settings.emaWarmup,
           trainCells: train.length,
           validationCells: validation.length,
           backend: input.backend,

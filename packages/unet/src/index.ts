@@ -46,3 +46,4 @@ export {
   UNetLayerFactory,
   upSample,
 } from './unet.js';
+} from './denoiser.js';

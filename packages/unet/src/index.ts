@@ -46,4 +46,10 @@ export {
   UNetLayerFactory,
   upSample,
 } from './unet.js';
+export {
+  type CapacityCondition,
+  capacityCondition,
+  concatCapacityConditions,
+  diffBattDenoiser,
+  dropCapacityCondition,
 } from './denoiser.js';

@@ -5,6 +5,13 @@ export {
   parseUNetConfig,
 } from './config.js';
 export {
+  type CapacityCondition,
+  capacityCondition,
+  concatCapacityConditions,
+  diffBattDenoiser,
+  dropCapacityCondition,
+} from './denoiser.js';
+export {
   DIFFBATT_JSON,
   type LoadedDiffBattModel,
   loadDiffBattModel,
@@ -20,6 +27,7 @@ export { type Conv1DArgs, DiffBattConv1D } from './layers/conv1d.js';
 export { type DenseArgs, DiffBattDense } from './layers/dense.js';
 export {
   type ActivationArgs,
+  ChannelConcat,
   ChannelScaleShift,
   DiffBattActivation,
   UpSampling1D,
@@ -33,7 +41,18 @@ export {
 } from './layers/embeddings.js';
 export { GroupNormalization, type GroupNormalizationArgs } from './layers/group-normalization.js';
 export { DIFFBATT_LAYER_CLASSES, registerDiffBattLayers } from './layers/register.js';
-export { type Activation, activate, conv1d, dense, gelu, groupNorm, matMul, swish } from './ops.js';
+export {
+  type Activation,
+  activate,
+  batchMatMul,
+  concatChannels,
+  conv1d,
+  dense,
+  gelu,
+  groupNorm,
+  matMul,
+  swish,
+} from './ops.js';
 export {
   type BuildOptions,
   buildDiffBattUNet,
@@ -46,10 +65,3 @@ export {
   UNetLayerFactory,
   upSample,
 } from './unet.js';
-export {
-  type CapacityCondition,
-  capacityCondition,
-  concatCapacityConditions,
-  diffBattDenoiser,
-  dropCapacityCondition,
-} from './denoiser.js';

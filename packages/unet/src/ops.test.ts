@@ -1,7 +1,17 @@
 import { selectBackend } from '@diffbatt/core/backend';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { conv1d, conv1dPadding, dense, gelu, groupNorm, matMul } from './ops.js';
+import {
+  batchMatMul,
+  compositeGroupNorm,
+  concatChannels,
+  conv1d,
+  conv1dPadding,
+  dense,
+  gelu,
+  groupNorm,
+  matMul,
+} from './ops.js';
 
 /**
  * Each hand-written gradient against tfjs' own autodiff of the textbook formula, on the cpu backend
@@ -66,12 +76,9 @@ const CASES: OpCase[] = [
   ...CONV_CASES.map(
     ([name, length, kernel, stride, inChannels, padding]): OpCase => ({
       name: `conv1d ${name}`,
-      ours: (x, w) => conv1d(x!, w!, { stride, padding }),
-      stock: (x, w) => tf.conv1d(x as tf.Tensor3D, w as tf.Tensor3D, stride, padding),
-      shapes: [
-        [2, length, inChannels],
-        [kernel, inChannels, 5],
-      ],
+      ours: (x, w, b) => conv1d(x!, w!, b!, { stride, padding }),
+      stock: (x, w, b) => tf.add(tf.conv1d(x as tf.Tensor3D, w as tf.Tensor3D, stride, padding), b!),
+      shapes: [[2, length, inChannels], [kernel, inChannels, 5], [5]],
     }),
   ),
   {
@@ -82,8 +89,23 @@ const CASES: OpCase[] = [
     shapes: [[2, 5, 6], [6, 3], [3]],
   },
   {
-    name: 'batched matMul',
+    name: 'matMul',
     ours: (a, b) => matMul(a!, b!),
+    stock: (a, b) => tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D),
+    shapes: [
+      [4, 5],
+      [5, 2],
+    ],
+  },
+  {
+    name: 'matMul with bias',
+    ours: (a, b, c) => matMul(a!, b!, c!),
+    stock: (a, b, c) => tf.add(tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D), c!),
+    shapes: [[4, 5], [5, 2], [2]],
+  },
+  {
+    name: 'batched matMul',
+    ours: (a, b) => batchMatMul(a!, b!),
     stock: (a, b) => tf.matMul(a as tf.Tensor3D, b as tf.Tensor3D),
     shapes: [
       [3, 4, 5],
@@ -96,6 +118,27 @@ const CASES: OpCase[] = [
     ours: (x, g, b) => groupNorm(x!, g!, b!, 4, 1e-3),
     stock: (x, g, b) => stockGroupNorm(x!, g!, b!, 4),
     shapes: [[2, 6, 8], [8], [8]],
+  },
+  {
+    name: 'groupNorm, tf-op version for other backends',
+    ours: (x, g, b) => compositeGroupNorm(x!, g!, b!, 4, 1e-3),
+    stock: (x, g, b) => stockGroupNorm(x!, g!, b!, 4),
+    shapes: [[2, 6, 8], [8], [8]],
+  },
+  {
+    name: 'groupNorm, one channel per group, offset data',
+    ours: (x, g, b) => groupNorm(tf.add(x!, 3), g!, b!, 8, 1e-3),
+    stock: (x, g, b) => stockGroupNorm(tf.add(x!, 3), g!, b!, 8),
+    shapes: [[3, 5, 8], [8], [8]],
+  },
+  {
+    name: 'concatChannels',
+    ours: (a, b) => concatChannels(a!, b!),
+    stock: (a, b) => tf.concat([a!, b!], 2),
+    shapes: [
+      [2, 5, 3],
+      [2, 5, 4],
+    ],
   },
 ];
 

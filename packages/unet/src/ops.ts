@@ -1,4 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
+import {
+  CONCAT_CHANNELS,
+  GROUP_NORM,
+  GROUP_NORM_GRAD,
+  hasFusedKernels,
+  runFused,
+  SPLIT_CHANNELS,
+} from './kernels.js';
 
 /**
  * The numerical building blocks of the U-Net, each with a hand-written gradient. They exist because the
@@ -44,30 +52,58 @@ export function activate(x: tf.Tensor, activation: Activation): tf.Tensor {
   return activation === 'gelu' ? gelu(x) : swish(x);
 }
 
-/** Swaps the last two axes. */
-function transposeLast2(x: tf.Tensor): tf.Tensor {
-  const perm = x.shape.map((_, i) => i);
-  const n = perm.length;
-  perm[n - 2] = n - 1;
-  perm[n - 1] = n - 2;
-  return tf.transpose(x, perm);
+/**
+ * `a @ b (+ bias)` for rank-2 operands: forward as one fused kernel (XNNPACK on wasm), gradient with
+ * explicit transposes instead of BatchMatMul's transpose flags (8-10x slower on wasm).
+ */
+export function matMul(a: tf.Tensor, b: tf.Tensor, bias?: tf.Tensor): tf.Tensor {
+  const op = tf.customGrad((...args) => {
+    const save = args.pop() as Save;
+    const [x, y, shift] = args as [tf.Tensor2D, tf.Tensor2D, tf.Tensor | undefined];
+    save([x, y]);
+    return {
+      value: tf.fused.matMul({ a: x, b: y, ...(shift === undefined ? {} : { bias: shift }) }),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [xs, ys] = saved as [tf.Tensor2D, tf.Tensor2D];
+        const d = dy as tf.Tensor2D;
+        const grads = [tf.matMul(d, tf.transpose(ys)), tf.matMul(tf.transpose(xs), d)];
+        return shift === undefined ? grads : [...grads, tf.sum(d, 0)];
+      },
+    };
+  });
+  return bias === undefined ? op(a, b) : op(a, b, bias);
 }
 
 /**
- * `a @ b` for rank-2 or batched rank-3 operands, with a gradient that transposes explicitly instead of
- * using BatchMatMul's transpose flags (slow on wasm).
+ * Per-sample products `a[i] @ b[i]` of `[batch, m, k]` and `[batch, k, n]`, computed as one depthwise
+ * convolution: wasm's BatchMatMul runs a scalar loop when the batch is > 1 (3-15x slower than XNNPACK),
+ * while its depthwise conv is an XNNPACK grouped GEMM. The samples become the conv's channels: input
+ * `[1, m, k, batch]`, filter `[1, k, batch, n]` (one k-wide tap per channel, n outputs per channel).
  */
-export function matMul(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
+function batchedProduct(a: tf.Tensor3D, b: tf.Tensor3D): tf.Tensor3D {
+  return tf.tidy(() => {
+    const [batch, m, k] = a.shape;
+    const n = b.shape[2];
+    const input = tf.reshape(tf.transpose(a, [1, 2, 0]), [1, m, k, batch]) as tf.Tensor4D;
+    const filter = tf.reshape(tf.transpose(b, [1, 0, 2]), [1, k, batch, n]) as tf.Tensor4D;
+    const out = tf.depthwiseConv2d(input, filter, 1, 'valid');
+    return tf.transpose(tf.reshape(out, [m, batch, n]), [1, 0, 2]);
+  });
+}
+
+/** Batched `a @ b` (`[batch, m, k] x [batch, k, n]`) with a gradient made of the same fast products. */
+export function batchMatMul(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
   const op = tf.customGrad((...args) => {
-    const [x, y, save] = args as [tf.Tensor, tf.Tensor, Save];
+    const [x, y, save] = args as [tf.Tensor3D, tf.Tensor3D, Save];
     save([x, y]);
     return {
-      value: tf.matMul(x as tf.Tensor2D, y as tf.Tensor2D),
+      value: batchedProduct(x, y),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [xs, ys] = saved as [tf.Tensor, tf.Tensor];
+        const [xs, ys] = saved as [tf.Tensor3D, tf.Tensor3D];
+        const d = dy as tf.Tensor3D;
         return [
-          tf.matMul(dy as tf.Tensor2D, transposeLast2(ys) as tf.Tensor2D),
-          tf.matMul(transposeLast2(xs) as tf.Tensor2D, dy as tf.Tensor2D),
+          batchedProduct(d, tf.transpose(ys, [0, 2, 1])),
+          batchedProduct(tf.transpose(xs, [0, 2, 1]), d),
         ];
       },
     };
@@ -76,12 +112,10 @@ export function matMul(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
 }
 
 /** `x @ kernel + bias` over the last axis of x (any rank), as a Keras Dense layer. */
-export function dense(x: tf.Tensor, kernel: tf.Tensor, bias: tf.Tensor | null): tf.Tensor {
+export function dense(x: tf.Tensor, kernel: tf.Tensor, bias?: tf.Tensor): tf.Tensor {
   return tf.tidy(() => {
     const units = kernel.shape[1]!;
-    const flat = tf.reshape(x, [-1, x.shape[x.rank - 1]!]);
-    let y = matMul(flat, kernel);
-    if (bias !== null) y = tf.add(y, bias);
+    const y = matMul(tf.reshape(x, [-1, x.shape[x.rank - 1]!]), kernel, bias);
     return tf.reshape(y, [...x.shape.slice(0, -1), units]);
   });
 }
@@ -141,25 +175,40 @@ function windowColumnsTransposed(
 }
 
 /**
- * 1-D convolution, channels last, kernel `[kernelSize, inChannels, outChannels]` as Keras' Conv1D, with
+ * 1-D convolution plus bias, channels last, kernel `[kernelSize, inChannels, outChannels]` as Keras' Conv1D, with
  * TensorFlow's "same"/"valid" padding and a gradient built from forward convs and matMuls only:
  * - input gradient: a stride-1 conv of the (zero-upsampled, for stride > 1) output gradient with the
  *   flipped, transposed kernel;
  * - kernel gradient: the windows of the padded input (im2col) times the output gradient.
  */
-export function conv1d(x: tf.Tensor, kernel: tf.Tensor, geometry: Conv1dGeometry): tf.Tensor {
+export function conv1d(
+  x: tf.Tensor,
+  kernel: tf.Tensor,
+  bias: tf.Tensor,
+  geometry: Conv1dGeometry,
+): tf.Tensor {
   const op = tf.customGrad((...args) => {
-    const [xs, w, save] = args as [tf.Tensor3D, tf.Tensor3D, Save];
+    const [xs, w, shift, save] = args as [tf.Tensor3D, tf.Tensor3D, tf.Tensor1D, Save];
     save([xs, w]);
+    const [batch, length, inChannels] = xs.shape;
+    const [kernelSize, , outChannels] = w.shape;
+    // As tf.conv1d does, but with the bias fused into the (XNNPACK) conv kernel.
+    const y = tf.fused.conv2d({
+      x: tf.reshape<tf.Rank.R4>(xs, [batch, 1, length, inChannels]),
+      filter: tf.reshape<tf.Rank.R4>(w, [1, kernelSize, inChannels, outChannels]),
+      strides: [1, geometry.stride],
+      pad: geometry.padding,
+      bias: shift,
+    });
     return {
-      value: tf.conv1d(xs, w, geometry.stride, geometry.padding),
+      value: tf.reshape(y, [batch, y.shape[2], outChannels]),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [xSaved, wSaved] = saved as [tf.Tensor3D, tf.Tensor3D];
-        return conv1dGradients(xSaved, wSaved, dy as tf.Tensor3D, geometry);
+        return [...conv1dGradients(xSaved, wSaved, dy as tf.Tensor3D, geometry), tf.sum(dy, [0, 1])];
       },
     };
   });
-  return op(x, kernel);
+  return op(x, kernel, bias);
 }
 
 function conv1dGradients(
@@ -231,8 +280,8 @@ function conv1dGradients(
 /**
  * Group normalisation over `[batch, length, channels]` (Keras' GroupNormalization with axis -1): each
  * sample's channels are split into `groups` groups normalised over length and the group's channels, then
- * scaled by `gamma` and shifted by `beta` per channel. The gradient is the closed form, far fewer ops than
- * differentiating moments().
+ * scaled by `gamma` and shifted by `beta` per channel. Uses the fused kernels of ./kernels.ts where the
+ * backend has them, else tf ops; the gradient is the closed form either way.
  */
 export function groupNorm(
   x: tf.Tensor,
@@ -241,6 +290,49 @@ export function groupNorm(
   groups: number,
   epsilon: number,
 ): tf.Tensor {
+  return hasFusedKernels()
+    ? fusedGroupNorm(x, gamma, beta, groups, epsilon)
+    : compositeGroupNorm(x, gamma, beta, groups, epsilon);
+}
+
+/** groupNorm through the fused kernels of ./kernels.ts. */
+function fusedGroupNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, groups: number, epsilon: number) {
+  const op = tf.customGrad((...args) => {
+    const [xs, scale, shift, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, Save];
+    const [y, mean, invStd] = runFused(
+      GROUP_NORM,
+      { x: xs, gamma: scale, beta: shift },
+      { groups, epsilon },
+    ) as [tf.Tensor, tf.Tensor, tf.Tensor];
+    save([xs, scale, mean, invStd]);
+    return {
+      value: y,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [xSaved, gammaSaved, meanSaved, invStdSaved] = saved as [
+          tf.Tensor,
+          tf.Tensor,
+          tf.Tensor,
+          tf.Tensor,
+        ];
+        return runFused(
+          GROUP_NORM_GRAD,
+          { dy, x: xSaved, gamma: gammaSaved, mean: meanSaved, invStd: invStdSaved },
+          { groups },
+        );
+      },
+    };
+  });
+  return op(x, gamma, beta);
+}
+
+/** The tf-op version of groupNorm, for backends without the fused kernels (exported for tests). */
+export function compositeGroupNorm(
+  x: tf.Tensor,
+  gamma: tf.Tensor,
+  beta: tf.Tensor,
+  groups: number,
+  epsilon: number,
+) {
   const op = tf.customGrad((...args) => {
     const [xs, scale, shift, save] = args as [tf.Tensor3D, tf.Tensor, tf.Tensor, Save];
     const [batch, length, channels] = xs.shape;
@@ -269,4 +361,18 @@ export function groupNorm(
     };
   });
   return op(x, gamma, beta);
+}
+
+/** `[..., a]` and `[..., b]` side by side along the last (channel) axis, as the U-Net's skip concat. */
+export function concatChannels(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
+  if (!hasFusedKernels()) return tf.concat([a, b], -1);
+  const first = a.shape[a.rank - 1]!;
+  const op = tf.customGrad((...args) => {
+    const [left, right] = args as [tf.Tensor, tf.Tensor];
+    return {
+      value: runFused(CONCAT_CHANNELS, { a: left, b: right })[0]!,
+      gradFunc: (dy: tf.Tensor) => runFused(SPLIT_CHANNELS, { x: dy }, { first }),
+    };
+  });
+  return op(a, b);
 }

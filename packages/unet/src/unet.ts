@@ -3,7 +3,7 @@ import { CAPACITY_MATRIX_COLUMNS, type DiffBattUNetConfig, parseUNetConfig } fro
 import { AttentionBlock } from './layers/attention.js';
 import { DiffBattConv1D } from './layers/conv1d.js';
 import { DiffBattDense } from './layers/dense.js';
-import { ChannelScaleShift, DiffBattActivation, UpSampling1D } from './layers/elementwise.js';
+import { ChannelConcat, ChannelScaleShift, DiffBattActivation, UpSampling1D } from './layers/elementwise.js';
 import { PositionalEncoding1D, TimeEmbedding } from './layers/embeddings.js';
 import { GroupNormalization } from './layers/group-normalization.js';
 import { registerDiffBattLayers } from './layers/register.js';
@@ -102,8 +102,8 @@ export class UNetLayerFactory {
     return tf.layers.add({ name: this.name('add') }).apply(inputs) as Node;
   }
 
-  concatenate(inputs: Node[]): Node {
-    return tf.layers.concatenate({ name: this.name('concatenate'), axis: -1 }).apply(inputs) as Node;
+  concatenate(inputs: [Node, Node]): Node {
+    return new ChannelConcat({ name: this.name('concatenate') }).apply(inputs) as Node;
   }
 
   scaleShift(inputs: Node[]): Node {

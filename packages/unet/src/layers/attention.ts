@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { dense, groupNorm, matMul } from '../ops.js';
+import { batchMatMul, dense, groupNorm } from '../ops.js';
 import { channelsOf, kernelInitializer, singleInput, singleShape } from './common.js';
 
 export interface AttentionBlockArgs {
@@ -59,19 +59,16 @@ export class AttentionBlock extends tf.layers.Layer {
     return tf.tidy(() => {
       const x = singleInput(inputs);
       const h = groupNorm(x, this.weight('norm/gamma'), this.weight('norm/beta'), this.groups, 1e-3);
-      // One matMul for query, key and value together.
-      const qkvKernel = tf.concat(
-        [this.weight('query/kernel'), this.weight('key/kernel'), this.weight('value/kernel')],
-        1,
+      // 1/sqrt(units) folded into the (small) query weights rather than applied to the scores.
+      const scale = 1 / Math.sqrt(this.units);
+      const q = dense(
+        h,
+        tf.mul(this.weight('query/kernel'), scale),
+        tf.mul(this.weight('query/bias'), scale),
       );
-      const qkvBias = tf.concat([
-        this.weight('query/bias'),
-        this.weight('key/bias'),
-        this.weight('value/bias'),
-      ]);
-      const [q, k, v] = tf.split(dense(h, qkvKernel, qkvBias), 3, 2) as [tf.Tensor, tf.Tensor, tf.Tensor];
-      const scores = tf.mul(matMul(q, tf.transpose(k, [0, 2, 1])), 1 / Math.sqrt(this.units));
-      const attended = matMul(tf.softmax(scores), v);
+      const k = dense(h, this.weight('key/kernel'), this.weight('key/bias'));
+      const v = dense(h, this.weight('value/kernel'), this.weight('value/bias'));
+      const attended = batchMatMul(tf.softmax(batchMatMul(q, tf.transpose(k, [0, 2, 1]))), v);
       return tf.add(h, dense(attended, this.weight('proj/kernel'), this.weight('proj/bias')));
     });
   }

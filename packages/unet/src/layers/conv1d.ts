@@ -62,9 +62,7 @@ export class DiffBattConv1D extends tf.layers.Layer {
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
-    return tf.tidy(() =>
-      tf.add(conv1d(singleInput(inputs), this.kernel!.read(), this.geometry), this.bias!.read()),
-    );
+    return conv1d(singleInput(inputs), this.kernel!.read(), this.bias!.read(), this.geometry);
   }
 
   override getConfig(): tf.serialization.ConfigDict {

@@ -1,14 +1,16 @@
 import * as tf from '@tensorflow/tfjs';
+import { registerFusedKernels } from '../kernels.js';
 import { AttentionBlock } from './attention.js';
 import { DiffBattConv1D } from './conv1d.js';
 import { DiffBattDense } from './dense.js';
-import { ChannelScaleShift, DiffBattActivation, UpSampling1D } from './elementwise.js';
+import { ChannelConcat, ChannelScaleShift, DiffBattActivation, UpSampling1D } from './elementwise.js';
 import { PositionalEncoding1D, TimeEmbedding } from './embeddings.js';
 import { GroupNormalization } from './group-normalization.js';
 
 /** Every custom layer class a saved U-Net may contain. */
 export const DIFFBATT_LAYER_CLASSES = [
   AttentionBlock,
+  ChannelConcat,
   ChannelScaleShift,
   DiffBattActivation,
   DiffBattConv1D,
@@ -27,6 +29,7 @@ let registered = false;
  */
 export function registerDiffBattLayers(): void {
   if (registered) return;
+  registerFusedKernels();
   for (const layerClass of DIFFBATT_LAYER_CLASSES) tf.serialization.registerClass(layerClass);
   registered = true;
 }

@@ -43,10 +43,17 @@ function floats(array: NpyArray, file: string, shape: (number | null)[]): Float3
 
 export async function compareWithGolden(model: tf.LayersModel, directory: string): Promise<GoldenComparison> {
   const [curveShape, , matrixShape, maskShape] = model.inputs.map((input) => input.shape);
-  const [xT, t, matrix, epsCond, epsUncond] = await Promise.all(
+  // Settle every read so that the error reported is the first missing file in this order, whichever
+  // read happened to fail first.
+  const reads = await Promise.allSettled(
     ['x_t.npy', 't.npy', 'capacity_matrix.npy', 'eps_cond.npy', 'eps_uncond.npy'].map((n) =>
       readNpy(directory, n),
     ),
+  );
+  const failed = reads.find((read) => read.status === 'rejected');
+  if (failed) throw failed.reason;
+  const [xT, t, matrix, epsCond, epsUncond] = reads.map(
+    (read) => (read as PromiseFulfilledResult<NpyArray>).value,
   );
   const batch = xT!.shape[0] ?? 0;
   const file = (name: string) => join(directory, name);

@@ -2,13 +2,12 @@ import { writeFileAtomic } from '@diffbatt/core';
 import { type } from 'arktype';
 import type { Command } from 'commander';
 import { CURVE_CYCLES, curveBand, lifeSummary, reportCell, sampleLives } from '../flows/curves.js';
-import { loadModelAndCells } from '../flows/model-input.js';
 import { describeSampler, samplerConfig, samplerSteps } from '../flows/sampler-options.js';
 import { integerText, parseOptions } from '../options.js';
 import { assertWritable } from '../output.js';
 import { renderReport } from '../report/html-report.js';
 import { terminal } from '../terminal.js';
-import { addSamplingOptions, generateWithProgress, samplingOptionFields } from './sampling-options.js';
+import { addSamplingOptions, drawCurves, loadForSampling, samplingOptionFields } from './sampling-options.js';
 
 const predictOptions = type({
   ...samplingOptionFields,
@@ -43,26 +42,16 @@ export function registerPredictCommand(program: Command): void {
       ] as const) {
         if (path) await assertWritable(path, option);
       }
-      const { backend, model, config, cells } = await loadModelAndCells(options.model, paths, {
-        ...(options.plugin === undefined ? {} : { pluginId: options.plugin }),
-        ...(options.backend === undefined ? {} : { backend: options.backend }),
-        onWarning: (message) => terminal.info(`warning: ${message}`),
-      });
-      terminal.info(`backend: ${backend.backend} (${backend.reason})`);
-      const { curves, seconds } = await generateWithProgress(
-        {
-          model,
-          config,
-          conditions: cells.map((c) => c.capacityMatrix),
-          samplesPerCell: options.samples,
-          sampler,
-          guidanceWeight: options.guidance,
-          seed: options.seed,
-          maxBatch: options.maxBatch,
-        },
+      const loaded = await loadForSampling(options, paths);
+      const { backend, cells } = loaded;
+      const { curves, seconds } = await drawCurves(
+        loaded,
+        cells.map((c) => c.capacityMatrix),
+        options.samples,
+        sampler,
+        options,
         `predicting ${cells.length} cell(s) x ${options.samples}`,
       );
-      model.dispose();
       const predictions = cells.map((cell, i) => {
         const lives = sampleLives(curves[i]!, options.eol);
         const band = curveBand(curves[i]!, LEVELS[0]!);

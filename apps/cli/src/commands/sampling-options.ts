@@ -1,6 +1,8 @@
+import type { SamplerConfig } from '@diffbatt/diffusion';
 import { type } from 'arktype';
 import type { Command } from 'commander';
 import { type GenerateInput, generateCurves } from '../flows/generate.js';
+import { loadModelAndCells, type ModelAndCells } from '../flows/model-input.js';
 import { SAMPLER_NAMES } from '../flows/sampler-options.js';
 import { integerText, numberText } from '../options.js';
 import { terminal } from '../terminal.js';
@@ -36,17 +38,59 @@ export const samplingOptionFields = {
   eol: numberText.pipe(type('0 < number < 100')),
 } as const;
 
-/** Draws curves with a progress bar; returns them with the wall time. */
-export async function generateWithProgress(input: GenerateInput, label: string) {
+/** Parsed values of the shared sampling options that drawing curves needs. */
+interface SamplingValues {
+  model: string;
+  guidance: number;
+  seed: number;
+  maxBatch: number;
+  plugin?: string;
+  backend?: string;
+}
+
+/** Loads the model and the cells of `paths` for the options given, and says which backend runs them. */
+export async function loadForSampling(
+  options: SamplingValues,
+  paths: readonly string[],
+): Promise<ModelAndCells> {
+  const loaded = await loadModelAndCells(options.model, paths, {
+    ...(options.plugin === undefined ? {} : { pluginId: options.plugin }),
+    ...(options.backend === undefined ? {} : { backend: options.backend }),
+    onWarning: (message) => terminal.info(`warning: ${message}`),
+  });
+  terminal.info(`backend: ${loaded.backend.backend} (${loaded.backend.reason})`);
+  return loaded;
+}
+
+/** Draws `samplesPerCell` curves per condition with a progress bar; frees the model afterwards. */
+export async function drawCurves(
+  loaded: ModelAndCells,
+  conditions: GenerateInput['conditions'],
+  samplesPerCell: number,
+  sampler: SamplerConfig,
+  options: SamplingValues,
+  label: string,
+) {
   const started = performance.now();
   const bar = terminal.progress(label, 1);
-  const curves = await generateCurves({
-    ...input,
-    onProgress: (done, total) => {
-      bar.total = total;
-      bar.update(done);
-    },
-  });
-  bar.finish();
-  return { curves, seconds: (performance.now() - started) / 1000 };
+  try {
+    const curves = await generateCurves({
+      model: loaded.model,
+      config: loaded.config,
+      conditions,
+      samplesPerCell,
+      sampler,
+      guidanceWeight: options.guidance,
+      seed: options.seed,
+      maxBatch: options.maxBatch,
+      onProgress: (done, total) => {
+        bar.total = total;
+        bar.update(done);
+      },
+    });
+    bar.finish();
+    return { curves, seconds: (performance.now() - started) / 1000 };
+  } finally {
+    loaded.model.dispose();
+  }
 }

@@ -3,12 +3,11 @@ import { DiffBattError, type ModelSample, writeDatasetFile, writeFileAtomic } fr
 import { type } from 'arktype';
 import type { Command } from 'commander';
 import { CURVE_CYCLES } from '../flows/curves.js';
-import { loadModelAndCells } from '../flows/model-input.js';
 import { describeSampler, samplerConfig, samplerSteps } from '../flows/sampler-options.js';
 import { integerText, parseOptions } from '../options.js';
 import { assertWritable } from '../output.js';
 import { terminal } from '../terminal.js';
-import { addSamplingOptions, generateWithProgress, samplingOptionFields } from './sampling-options.js';
+import { addSamplingOptions, drawCurves, loadForSampling, samplingOptionFields } from './sampling-options.js';
 
 const synthesizeOptions = type({
   ...samplingOptionFields,
@@ -43,31 +42,20 @@ export function registerSynthesizeCommand(program: Command): void {
       }
       const sampler = samplerConfig(options.sampler, options.steps, options.eta);
       await assertWritable(options.out, '--out');
-      const { backend, model, config, cells } = await loadModelAndCells(
-        options.model,
+      const loaded = await loadForSampling(
+        options,
         options.condition === undefined ? [] : [options.condition],
-        {
-          ...(options.plugin === undefined ? {} : { pluginId: options.plugin }),
-          ...(options.backend === undefined ? {} : { backend: options.backend }),
-          onWarning: (message) => terminal.info(`warning: ${message}`),
-        },
       );
-      terminal.info(`backend: ${backend.backend} (${backend.reason})`);
+      const { backend, cells } = loaded;
       const conditional = options.condition !== undefined;
-      const { curves, seconds } = await generateWithProgress(
-        {
-          model,
-          config,
-          conditions: conditional ? cells.map((c) => c.capacityMatrix) : [null],
-          samplesPerCell: options.n,
-          sampler,
-          guidanceWeight: options.guidance,
-          seed: options.seed,
-          maxBatch: options.maxBatch,
-        },
+      const { curves, seconds } = await drawCurves(
+        loaded,
+        conditional ? cells.map((c) => c.capacityMatrix) : [null],
+        options.n,
+        sampler,
+        options,
         `synthesizing ${conditional ? `${cells.length} cell(s) x ${options.n}` : options.n}`,
       );
-      model.dispose();
       const synthetic: ModelSample[] = curves.flatMap((perCell, c) =>
         perCell.map((sohCurve, k) => {
           const source = conditional ? cells[c]! : null;

@@ -4,13 +4,12 @@ import { formatScoreTable, scoreResultsToJson, scoreSohCurves } from '@diffbatt/
 import { type } from 'arktype';
 import type { Command } from 'commander';
 import { reportCell } from '../flows/curves.js';
-import { loadModelAndCells } from '../flows/model-input.js';
 import { describeSampler, samplerConfig, samplerSteps } from '../flows/sampler-options.js';
 import { integerText, parseOptions } from '../options.js';
 import { assertWritable } from '../output.js';
 import { renderReport } from '../report/html-report.js';
 import { terminal } from '../terminal.js';
-import { addSamplingOptions, generateWithProgress, samplingOptionFields } from './sampling-options.js';
+import { addSamplingOptions, drawCurves, loadForSampling, samplingOptionFields } from './sampling-options.js';
 
 const testOptions = type({
   ...samplingOptionFields,
@@ -42,26 +41,16 @@ export function registerTestCommand(program: Command): void {
       const sampler = samplerConfig(options.sampler, options.steps, options.eta);
       if (options.json) await assertWritable(options.json, '--json');
       if (options.report) await assertWritable(options.report, '--report');
-      const { backend, model, config, cells } = await loadModelAndCells(options.model, [options.data], {
-        ...(options.plugin === undefined ? {} : { pluginId: options.plugin }),
-        ...(options.backend === undefined ? {} : { backend: options.backend }),
-        onWarning: (message) => terminal.info(`warning: ${message}`),
-      });
-      terminal.info(`backend: ${backend.backend} (${backend.reason})`);
-      const { curves: generated, seconds } = await generateWithProgress(
-        {
-          model,
-          config,
-          conditions: cells.map((c) => c.capacityMatrix),
-          samplesPerCell: options.samples,
-          sampler,
-          guidanceWeight: options.guidance,
-          seed: options.seed,
-          maxBatch: options.maxBatch,
-        },
+      const loaded = await loadForSampling(options, [options.data]);
+      const { backend, cells } = loaded;
+      const { curves: generated, seconds } = await drawCurves(
+        loaded,
+        cells.map((c) => c.capacityMatrix),
+        options.samples,
+        sampler,
+        options,
         `sampling ${cells.length} cells x ${options.samples}`,
       );
-      model.dispose();
       const results = scoreSohCurves(
         { reference: cells.map((c) => c.sohCurve), generated, cellIds: cells.map((c) => c.cellId) },
         { eolSoh: options.eol },

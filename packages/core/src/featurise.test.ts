@@ -236,3 +236,15 @@ describe('inspectCell and inspectSample', () => {
     expect(inspectSample({ ...sample, sohCurve: new Float32Array(256).fill(0.9) }).cycleLife).toBeNull();
   });
 });
+
+describe('end-of-life threshold', () => {
+  it('is exactly 0.88 Ah for a 1.1 Ah cell, so a cycle at 0.88 Ah is not yet end of life', async () => {
+    const { endOfLifeCapacity, fadeEndOfLife } = await import('./featurise/soh-curve.js');
+    expect(endOfLifeCapacity(1.1)).toBe(0.88);
+    const points = [1.1, 0.95, 0.88, 0.8799].map((q, i) => ({
+      cycleNumber: i + 1,
+      dischargeCapacityInAh: q,
+    }));
+    expect(fadeEndOfLife(points, 1.1)).toBe(4);
+  });
+});

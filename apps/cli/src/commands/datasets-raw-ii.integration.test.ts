@@ -68,13 +68,11 @@ describe('diffbatt datasets inspect on ../shared/data/raw (issue 6 done-when che
     for (const row of [8, 17]) {
       expect(qn[row]!.warnings.some((w) => /outlier|differs from the published/.test(w))).toBe(true);
     }
-    // Every other cell's life in the data is its published life. Row 30 has a cycle of exactly 0.88 Ah
-    // (777) just before its published life 778; a threshold computed as 0.8 * 1.1 (= 0.8800000000000001)
-    // counts it as below, so 777 is accepted there too until core compares against 0.88 itself.
+    // Every other cell's life in the data is its published life, including row 30 whose cycle 777 sits at
+    // exactly 0.88 Ah (not below it) just before its published life 778.
     qn.forEach((cell, row) => {
       if (row === 8 || row === 17) return;
-      if (row === 30) expect([777, 778]).toContain(cell.cycleLife);
-      else expect([row, cell.cycleLife]).toEqual([row, cell.publishedCycleLife]);
+      expect([row, cell.cycleLife]).toEqual([row, cell.publishedCycleLife]);
     });
   });
 });

@@ -71,8 +71,16 @@ export function capacityFade(cell: Cell, options: CapacityFadeOptions = {}): Cap
 }
 
 /** End of life of a cleaned capacity fade: first cycle below 0.8 x nominal, or null when never reached. */
+/**
+ * 80 % of nominal, rounded to 12 significant digits: 0.8 * 1.1 is 0.8800000000000001 in binary, which
+ * would count a cycle of exactly 0.88 Ah (the published threshold) as below end of life.
+ */
+export function endOfLifeCapacity(nominalCapacityInAh: number): number {
+  return Number((END_OF_LIFE_FRACTION * nominalCapacityInAh).toPrecision(12));
+}
+
 export function fadeEndOfLife(points: readonly CapacityPoint[], nominalCapacityInAh: number): number | null {
-  return endOfLifeCycle(points, END_OF_LIFE_FRACTION * nominalCapacityInAh);
+  return endOfLifeCycle(points, endOfLifeCapacity(nominalCapacityInAh));
 }
 
 /**

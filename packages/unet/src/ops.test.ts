@@ -63,22 +63,24 @@ interface OpCase {
   shapes: number[][];
 }
 
-const CONV_CASES: [string, number, number, number, number, 'same' | 'valid'][] = [
-  // name, length, kernel, stride, inChannels -> padding
-  ['k3 same', 12, 3, 1, 4, 'same'],
-  ['k1 valid', 12, 1, 1, 4, 'valid'],
-  ['k7 same', 12, 7, 1, 2, 'same'],
-  ['k3 stride 2 same (pad 0 left, 1 right)', 12, 3, 2, 4, 'same'],
-  ['k3 stride 2 same, odd length', 11, 3, 2, 4, 'same'],
+const CONV_CASES: [string, number, number, number, number, 'same' | 'valid', number][] = [
+  // name, length, kernel, stride, inChannels, padding, outChannels (> 16 takes the im2col filter gradient)
+  ['k3 same', 12, 3, 1, 4, 'same', 5],
+  ['k3 same, im2col route', 12, 3, 1, 4, 'same', 20],
+  ['k1 valid', 12, 1, 1, 4, 'valid', 5],
+  ['k1 valid, im2col route', 12, 1, 1, 4, 'valid', 20],
+  ['k7 same', 12, 7, 1, 2, 'same', 5],
+  ['k3 stride 2 same (pad 0 left, 1 right)', 12, 3, 2, 4, 'same', 5],
+  ['k3 stride 2 same, odd length', 11, 3, 2, 4, 'same', 20],
 ];
 
 const CASES: OpCase[] = [
   ...CONV_CASES.map(
-    ([name, length, kernel, stride, inChannels, padding]): OpCase => ({
+    ([name, length, kernel, stride, inChannels, padding, outChannels]): OpCase => ({
       name: `conv1d ${name}`,
       ours: (x, w, b) => conv1d(x!, w!, b!, { stride, padding }),
       stock: (x, w, b) => tf.add(tf.conv1d(x as tf.Tensor3D, w as tf.Tensor3D, stride, padding), b!),
-      shapes: [[2, length, inChannels], [kernel, inChannels, 5], [5]],
+      shapes: [[2, length, inChannels], [kernel, inChannels, outChannels], [outChannels]],
     }),
   ),
   {

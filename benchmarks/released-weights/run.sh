@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# The released DiffBatt matr_1 EMA weights, imported into our port, on the MATR-1 test split:
+# DDPM 1000 steps (the original sampler) and 50-step fast samplers, w = 0, 1 sample per cell, over seeds.
+# Needs ../shared (the released weights and the test split). Results: results/*.json, summarised by
+# summarize.mjs into RESULTS.md. Usage: benchmarks/released-weights/run.sh [seeds...]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+shared=${DIFFBATT_SHARED:-../shared}
+out=benchmarks/released-weights
+seeds=${*:-0 1 2}
+diffbatt() { node --conditions=@diffbatt/source --import tsx apps/cli/src/bin.ts "$@"; }
+
+model=$(mktemp -d)/matr_1_ema
+diffbatt import "$shared/data/diffbatt/trained_models/matr_1_ema_network" --out "$model"
+mkdir -p "$out/results"
+for seed in $seeds; do
+  for sampler in "ddpm" "dpm-solver++ 50" "ddim 50"; do
+    set -- $sampler
+    name=${1}${2:+-$2}-seed$seed
+    diffbatt test --model "$model" --data "$shared/data/diffbatt/data/matr_1_test_ds" --sampler "$1" ${2:+--steps $2} \
+      --samples 1 --guidance 0 --seed "$seed" --json "$out/results/$name.json" > /dev/null
+    echo "$name done"
+  done
+done
+node "$out/summarize.mjs"

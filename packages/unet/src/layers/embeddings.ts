@@ -53,7 +53,7 @@ export interface PositionalEncoding1DArgs {
 export class PositionalEncoding1D extends tf.layers.Layer {
   static readonly className = 'PositionalEncoding1D';
   readonly channels: number;
-  private cache: { length: number; table: Float32Array } | null = null;
+  private cache: { batch: number; length: number; table: Float32Array } | null = null;
 
   constructor(args: PositionalEncoding1DArgs) {
     super(args);
@@ -65,26 +65,29 @@ export class PositionalEncoding1D extends tf.layers.Layer {
     return [batch ?? null, length ?? null, this.channels];
   }
 
-  /** `[length, channels]` table; the angle is rounded to float32 as TensorFlow computes it. */
-  private table(length: number): Float32Array {
-    if (this.cache?.length === length) return this.cache.table;
+  /** `[batch, length, channels]` values; the angle is rounded to float32 as TensorFlow computes it. */
+  private table(batch: number, length: number): Float32Array {
+    if (this.cache?.batch === batch && this.cache.length === length) return this.cache.table;
     const even = Math.ceil(this.channels / 2) * 2;
-    const table = new Float32Array(length * this.channels);
+    const one = new Float32Array(length * this.channels);
     for (let j = 0; j < even / 2; j++) {
       const inverseFrequency = Math.fround(1 / 10000 ** ((2 * j) / even));
       for (let p = 0; p < length; p++) {
         const angle = Math.fround(p * inverseFrequency);
-        if (2 * j < this.channels) table[p * this.channels + 2 * j] = Math.sin(angle);
-        if (2 * j + 1 < this.channels) table[p * this.channels + 2 * j + 1] = Math.cos(angle);
+        if (2 * j < this.channels) one[p * this.channels + 2 * j] = Math.sin(angle);
+        if (2 * j + 1 < this.channels) one[p * this.channels + 2 * j + 1] = Math.cos(angle);
       }
     }
-    this.cache = { length, table };
+    // Repeated over the batch here: tf.tile and broadcasting adds are slow on wasm for this shape.
+    const table = new Float32Array(batch * one.length);
+    for (let b = 0; b < batch; b++) table.set(one, b * one.length);
+    this.cache = { batch, length, table };
     return table;
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     const [batch, length] = singleInput(inputs).shape as [number, number];
-    return tf.tidy(() => tf.tile(tf.tensor3d(this.table(length), [1, length, this.channels]), [batch, 1, 1]));
+    return tf.tensor3d(this.table(batch, length), [batch, length, this.channels]);
   }
 
   override getConfig(): tf.serialization.ConfigDict {

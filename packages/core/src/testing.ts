@@ -1,4 +1,6 @@
 import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -19,4 +21,26 @@ export function sharedPath(...parts: string[]): string {
     throw new Error(`integration data missing: ${path} (set DIFFBATT_SHARED to the shared/ folder)`);
   }
   return path;
+}
+
+/** A temporary directory for tests that write small input files. */
+export interface ScratchDirectory {
+  readonly path: string;
+  /** Writes `content` to `relative` (creating parent folders) and returns the absolute path. */
+  write(relative: string, content: string | Uint8Array): Promise<string>;
+  remove(): Promise<void>;
+}
+
+export async function createScratchDirectory(prefix: string): Promise<ScratchDirectory> {
+  const path = await mkdtemp(join(tmpdir(), `${prefix}-`));
+  return {
+    path,
+    async write(relative, content) {
+      const file = join(path, relative);
+      await mkdir(dirname(file), { recursive: true });
+      await writeFile(file, content);
+      return file;
+    },
+    remove: () => rm(path, { recursive: true, force: true }),
+  };
 }

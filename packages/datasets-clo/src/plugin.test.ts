@@ -1,25 +1,17 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Cell, DatasetError } from '@diffbatt/core';
+import { createScratchDirectory, type ScratchDirectory } from '@diffbatt/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chargePolicy } from './metadata.js';
 import { cloDatasetPlugin } from './plugin.js';
 
-let dir: string;
+let scratch: ScratchDirectory;
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'clo-'));
+  scratch = await createScratchDirectory('clo');
 });
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => scratch.remove());
 
-async function write(relative: string, text: string): Promise<string> {
-  const path = join(dir, relative);
-  await mkdir(join(path, '..'), { recursive: true });
-  await writeFile(path, text);
-  return path;
-}
+const write = (relative: string, text: string) => scratch.write(relative, text);
 
 async function cells(path: string): Promise<Cell[]> {
   const found: Cell[] = [];
@@ -50,8 +42,8 @@ describe('clo plugin: Qn.csv + final_results.csv', () => {
     rows[7]![9] = 0.87; // a one-cycle dip at cycle 10 in the cell whose published life is 32
     await write('a/figures/fig4/final_results.csv', FINAL_RESULTS);
     await write('a/figures/fig4/Qn.csv', qn(rows));
-    expect(await cloDatasetPlugin.detect(join(dir, 'a'))).toBe(true);
-    const found = await cells(join(dir, 'a'));
+    expect(await cloDatasetPlugin.detect(join(scratch.path, 'a'))).toBe(true);
+    const found = await cells(join(scratch.path, 'a'));
     expect(found.map((c) => c.cellId)).toEqual([
       ...[1, 2, 3, 4, 5].map((r) => `CLO_3.6-6-5.6_${r}`),
       ...[1, 2, 3, 4, 5].map((r) => `CLO_8-7-5.2_${r}`),
@@ -83,7 +75,7 @@ describe('clo plugin: EL<barcode>.csv cell files', () => {
       lines.push(`${capacities[i] ?? ''},${((1.0 * i) / 999).toFixed(6)},${((1.02 * i) / 999).toFixed(6)}`);
     }
     const file = await write('b/EL150800000001.csv', lines.join('\n'));
-    expect(await cloDatasetPlugin.detect(join(dir, 'b'))).toBe(true);
+    expect(await cloDatasetPlugin.detect(join(scratch.path, 'b'))).toBe(true);
     const [cell] = await cells(file);
     expect(cell!.cellId).toBe('EL150800000001');
     expect(cell!.cycles).toHaveLength(150);
@@ -99,15 +91,15 @@ describe('clo plugin: EL<barcode>.csv cell files', () => {
   it('does not claim other folders', async () => {
     await write('c/notes.csv', 'a,b\n1,2\n');
     await write('c/EL1.csv', 'a,b\n1,2\n');
-    expect(await cloDatasetPlugin.detect(join(dir, 'c'))).toBe(false);
-    expect(await cloDatasetPlugin.detect(join(dir, 'nowhere'))).toBe(false);
+    expect(await cloDatasetPlugin.detect(join(scratch.path, 'c'))).toBe(false);
+    expect(await cloDatasetPlugin.detect(join(scratch.path, 'nowhere'))).toBe(false);
   });
 });
 
 describe('clo plugin on bad input', () => {
   async function loadError(name: string, files: Record<string, string>): Promise<DatasetError> {
     for (const [file, text] of Object.entries(files)) await write(`${name}/${file}`, text);
-    const error = await cells(join(dir, name)).catch((e: unknown) => e);
+    const error = await cells(join(scratch.path, name)).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DatasetError);
     return error as DatasetError;
   }

@@ -1,7 +1,6 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Cell, DatasetError } from '@diffbatt/core';
+import { createScratchDirectory, type ScratchDirectory } from '@diffbatt/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hustDatasetPlugin, tjuDatasetPlugin } from './plugin.js';
 
@@ -15,20 +14,13 @@ function featureCsv(capacities: readonly (number | string)[], header = HEADER): 
   return [header, ...capacities.map((q) => `${features},${q}`)].join('\n') + '\n';
 }
 
-let dir: string;
+let scratch: ScratchDirectory;
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'hust-'));
+  scratch = await createScratchDirectory('hust');
 });
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => scratch.remove());
 
-async function write(relative: string, text: string): Promise<string> {
-  const path = join(dir, relative);
-  await mkdir(join(path, '..'), { recursive: true });
-  await writeFile(path, text);
-  return path;
-}
+const write = (relative: string, text: string) => scratch.write(relative, text);
 
 async function cells(plugin: typeof hustDatasetPlugin, path: string): Promise<Cell[]> {
   const found: Cell[] = [];
@@ -39,8 +31,8 @@ async function cells(plugin: typeof hustDatasetPlugin, path: string): Promise<Ce
 describe('hust and tju plugins', () => {
   it('reads a HUST file: row r = cycle r, capacity in Ah, no Q(V)', async () => {
     const file = await write('HUST/1-1.csv', featureCsv([1.17, 1.16, 1.15, 0.87]));
-    expect(await hustDatasetPlugin.detect(join(dir, 'HUST'))).toBe(true);
-    expect(await tjuDatasetPlugin.detect(join(dir, 'HUST'))).toBe(false);
+    expect(await hustDatasetPlugin.detect(join(scratch.path, 'HUST'))).toBe(true);
+    expect(await tjuDatasetPlugin.detect(join(scratch.path, 'HUST'))).toBe(false);
     const [cell] = await cells(hustDatasetPlugin, file);
     expect(cell).toMatchObject({
       cellId: 'HUST_1-1',
@@ -60,11 +52,11 @@ describe('hust and tju plugins', () => {
   it('reads TJU files with chemistry and temperature from the path, and reports progress', async () => {
     await write('TJU/Dataset_1_NCA_battery/CY25-025_1-#1.csv', featureCsv([3.2, 3.1]));
     await write('TJU/Dataset_3_NCM+NCA_battery/CY35-05_1-#2.csv', featureCsv([2.4]));
-    expect(await tjuDatasetPlugin.detect(join(dir, 'TJU'))).toBe(true);
-    expect(await hustDatasetPlugin.detect(join(dir, 'TJU'))).toBe(false);
+    expect(await tjuDatasetPlugin.detect(join(scratch.path, 'TJU'))).toBe(true);
+    expect(await hustDatasetPlugin.detect(join(scratch.path, 'TJU'))).toBe(false);
     const progress: number[] = [];
     const found: Cell[] = [];
-    for await (const record of tjuDatasetPlugin.load(join(dir, 'TJU'), {
+    for await (const record of tjuDatasetPlugin.load(join(scratch.path, 'TJU'), {
       onProgress: (p) => progress.push(p.done),
     })) {
       if (record.kind === 'cell') found.push(record.cell);
@@ -78,9 +70,11 @@ describe('hust and tju plugins', () => {
 
   it('does not claim other CSVs with the same header but another name, nor missing paths', async () => {
     await write('MATR/2017-05-12_battery-1.csv', featureCsv([1.07]));
-    expect(await hustDatasetPlugin.detect(join(dir, 'MATR'))).toBe(false);
-    expect(await hustDatasetPlugin.detect(join(dir, 'nowhere'))).toBe(false);
-    await expect(cells(hustDatasetPlugin, join(dir, 'MATR'))).rejects.toThrow(/no HUST cell files here/);
+    expect(await hustDatasetPlugin.detect(join(scratch.path, 'MATR'))).toBe(false);
+    expect(await hustDatasetPlugin.detect(join(scratch.path, 'nowhere'))).toBe(false);
+    await expect(cells(hustDatasetPlugin, join(scratch.path, 'MATR'))).rejects.toThrow(
+      /no HUST cell files here/,
+    );
   });
 });
 

@@ -1,29 +1,8 @@
-import { sharedPath } from '@diffbatt/core/testing';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../testing/run-cli.js';
+import { inspectRaw } from '../testing/inspect.js';
 
 /** `diffbatt datasets inspect <dir> --json` on the raw NASA and RWTH folders (MATLAB .mat files, issue 6). */
-interface InspectedCell {
-  cellId: string;
-  cycles: number;
-  cycleLife: number | null;
-  cycleLifeSource: 'data' | 'published' | null;
-  publishedCycleLife: number | null;
-  capacityMatrixShape: number[] | null;
-  warnings: string[];
-}
-
-function inspect(folder: string): { plugin: string; cells: InspectedCell[] } {
-  const { code, stdout, stderr } = runCli([
-    'datasets',
-    'inspect',
-    sharedPath('data', 'raw', folder),
-    '--json',
-  ]);
-  expect(stderr).toBe('');
-  expect(code).toBe(0);
-  return JSON.parse(stdout);
-}
+const inspect = inspectRaw;
 
 describe('diffbatt datasets inspect on the raw MATLAB datasets', () => {
   it('NASA: B0025 has 28 discharges and never reaches end of life; the derived B0005 series does at 75', () => {

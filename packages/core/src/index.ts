@@ -11,6 +11,7 @@ export {
   type DischargeCurve,
   dischargeCurveSchema,
 } from './cell.js';
+export { crc32c, maskCrc } from './crc32c.js';
 export { type BlankCells, type CsvOptions, CsvTable, parseCsv, parseCsvNumber, readCsv } from './csv.js';
 export {
   DATASET_FILE_EXTENSION,

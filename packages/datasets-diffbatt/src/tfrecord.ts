@@ -1,26 +1,8 @@
-import { DatasetError } from '@diffbatt/core';
-
-/** CRC-32C (Castagnoli, reflected polynomial 0x82F63B78), as TFRecord uses; table-driven. */
-const CRC32C_TABLE = (() => {
-  const table = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0x82f63b78 : c >>> 1;
-    table[n] = c >>> 0;
-  }
-  return table;
-})();
-
-export function crc32c(bytes: Uint8Array): number {
-  let crc = 0xffffffff;
-  for (let i = 0; i < bytes.length; i++) crc = CRC32C_TABLE[(crc ^ bytes[i]!) & 0xff]! ^ (crc >>> 8);
-  return (crc ^ 0xffffffff) >>> 0;
-}
+import { crc32c, DatasetError, maskCrc } from '@diffbatt/core';
 
 /** TFRecord stores CRCs "masked" so that a CRC of data containing CRCs stays well distributed. */
 export function maskedCrc32c(bytes: Uint8Array): number {
-  const crc = crc32c(bytes);
-  return ((((crc >>> 15) | (crc << 17)) >>> 0) + 0xa282ead8) >>> 0;
+  return maskCrc(crc32c(bytes));
 }
 
 /**

@@ -1,5 +1,4 @@
-import { DiffBattError } from '@diffbatt/core';
-import { crc32c, maskCrc } from './crc32c.js';
+import { crc32c, DiffBattError, maskCrc } from '@diffbatt/core';
 import { expectVarint } from './protobuf.js';
 
 /**

@@ -1,8 +1,8 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { crc32c, maskCrc } from '@diffbatt/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { crc32c, maskCrc } from './crc32c.js';
 import {
   concat,
   encodeBundle,

@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { DiffBattError } from '@diffbatt/core';
-import { crc32c, maskCrc } from './crc32c.js';
+import { crc32c, DiffBattError, maskCrc } from '@diffbatt/core';
 import { readLevelDbTable } from './leveldb-table.js';
 import { expectVarint, ProtoMessage } from './protobuf.js';
 

@@ -44,6 +44,14 @@ export { writeFileAtomic } from './fs.js';
 export { type CapacityPoint, endOfLifeCycle } from './life.js';
 export { encodeNpyFloat32, type NpyArray, parseNpy } from './npy.js';
 export type { DatasetPlugin, DatasetRecord, LoadOptions, LoadProgress } from './plugin.js';
+export {
+  decodeFields,
+  expectVarint,
+  type ProtoField,
+  ProtoMessage,
+  type ProtoSource,
+  readVarint,
+} from './protobuf.js';
 export { type RandomState, SeededRandom } from './random.js';
 export { createDatasetRegistry, type DatasetRegistry } from './registry.js';
 export {

@@ -44,3 +44,45 @@ export async function createScratchDirectory(prefix: string): Promise<ScratchDir
     remove: () => rm(path, { recursive: true, force: true }),
   };
 }
+
+/** Concatenates byte arrays (for tests that build binary files). */
+export function concatBytes(...parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let pos = 0;
+  for (const part of parts) {
+    out.set(part, pos);
+    pos += part.length;
+  }
+  return out;
+}
+
+/** A protobuf base-128 varint (int64 semantics for negative values). */
+export function encodeVarint(value: number | bigint): Uint8Array {
+  let v = BigInt.asUintN(64, BigInt(value));
+  const bytes: number[] = [];
+  do {
+    const low = Number(v & 0x7fn);
+    v >>= 7n;
+    bytes.push(v > 0n ? low | 0x80 : low);
+  } while (v > 0n);
+  return Uint8Array.from(bytes);
+}
+
+/** A little-endian uint32. */
+export const uint32LE = (value: number) => {
+  const out = new Uint8Array(4);
+  new DataView(out.buffer).setUint32(0, value >>> 0, true);
+  return out;
+};
+
+/** Protobuf field encoders, for tests that build SYNTHETIC TensorFlow files byte by byte. */
+export const pb = {
+  varint: (field: number, value: number | bigint) =>
+    concatBytes(encodeVarint(field * 8), encodeVarint(value)),
+  bytes: (field: number, value: Uint8Array | string) => {
+    const bytes = typeof value === 'string' ? new TextEncoder().encode(value) : value;
+    return concatBytes(encodeVarint(field * 8 + 2), encodeVarint(bytes.length), bytes);
+  },
+  message: (field: number, ...parts: Uint8Array[]) => pb.bytes(field, concatBytes(...parts)),
+  fixed32: (field: number, value: number) => concatBytes(encodeVarint(field * 8 + 5), uint32LE(value)),
+};

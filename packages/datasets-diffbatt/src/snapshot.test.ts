@@ -2,34 +2,17 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ModelSample } from '@diffbatt/core';
+import { concatBytes, pb } from '@diffbatt/core/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { diffbattDatasetPlugin } from './plugin.js';
 import { maskedCrc32c, tfRecords } from './tfrecord.js';
 
 // A tiny writer of the tf.data save layout, so these tests need no ../shared data (synthetic tensors).
-function varint(value: number): number[] {
-  const out: number[] = [];
-  let v = value;
-  while (v >= 0x80) {
-    out.push((v % 0x80) | 0x80);
-    v = Math.floor(v / 0x80);
-  }
-  out.push(v);
-  return out;
-}
-const field = (number: number, bytes: Uint8Array | number[]) => [
-  ...varint((number << 3) | 2),
-  ...varint(bytes.length),
-  ...bytes,
-];
-const varintField = (number: number, value: number) => [...varint(number << 3), ...varint(value)];
-
 function tensorProto(shape: number[], values: Float32Array, dtype = 1): Uint8Array {
-  const dims = shape.flatMap((size) => field(2, varintField(1, size)));
-  return Uint8Array.from([
-    ...varintField(1, dtype),
-    ...field(2, dims),
-    ...field(4, new Uint8Array(values.buffer, values.byteOffset, values.byteLength)),
+  return concat([
+    pb.varint(1, dtype),
+    pb.message(2, ...shape.map((size) => pb.message(2, pb.varint(1, size)))),
+    pb.bytes(4, new Uint8Array(values.buffer, values.byteOffset, values.byteLength)),
   ]);
 }
 
@@ -43,15 +26,7 @@ function tfRecord(payload: Uint8Array): Uint8Array {
   return out;
 }
 
-const concat = (parts: Uint8Array[]) => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
-};
+const concat = (parts: Uint8Array[]) => concatBytes(...parts);
 
 const root = mkdtemp(join(tmpdir(), 'diffbatt-split-'));
 afterAll(async () => rm(await root, { recursive: true, force: true }));
@@ -61,12 +36,12 @@ async function writeSplit(name: string, cells: number, rows: number, runId = '12
   const directory = join(await root, name);
   const shardDirectory = join(directory, runId, '00000000.shard');
   await mkdir(shardDirectory, { recursive: true });
-  const metadata = [
-    ...field(2, new TextEncoder().encode(runId)),
-    ...varintField(3, 1700000000),
-    ...field(5, [1, 1, 1]),
-  ];
-  await writeFile(join(directory, 'snapshot.metadata'), Uint8Array.from(metadata));
+  const metadata = concat([
+    pb.bytes(2, runId),
+    pb.varint(3, 1700000000),
+    pb.bytes(5, Uint8Array.from([1, 1, 1])),
+  ]);
+  await writeFile(join(directory, 'snapshot.metadata'), metadata);
   const soh = Float32Array.from({ length: cells * 256 }, (_, i) => 1 - (i % 256) / 512);
   const protocol = Float32Array.from({ length: cells * 26 }, (_, i) => i);
   const matrix = Float32Array.from({ length: cells * rows * 100 }, (_, i) => (i % 100) * -1e-4);
@@ -149,7 +124,7 @@ describe('diffbatt plugin', () => {
     );
     await writeFile(join(directory, 'snapshot.metadata'), Uint8Array.from([0x12, 0x40, 0x31]));
     await expect(collect(directory)).rejects.toThrow(
-      'corrupt snapshot.metadata: field 2 runs past the end of its message',
+      'corrupt snapshot.metadata: field 2 needs 64 bytes at byte 2, only 1 left (not a valid protobuf message)',
     );
     const foreign = join(await root, 'not-a-split');
     await mkdir(foreign);

@@ -5,11 +5,12 @@ import {
   CAPACITY_MATRIX_VOLTAGE_POINTS,
   type CapacityMatrixRows,
   DatasetError,
+  expectVarint,
   type LoadOptions,
   type ModelSample,
+  ProtoMessage,
   SOH_CURVE_LENGTH,
 } from '@diffbatt/core';
-import { ProtoError, protoFields } from './protobuf.js';
 import { tfRecords } from './tfrecord.js';
 
 /** TensorFlow's DataType enum value for float32. */
@@ -29,83 +30,58 @@ async function readBytes(file: string, what: string): Promise<Uint8Array> {
   }
 }
 
-/** Wraps protobuf decoding errors so they name the file (and record) instead of escaping as bugs. */
-function decoding<T>(file: string, what: string, decode: () => T): T {
-  try {
-    return decode();
-  } catch (error) {
-    if (error instanceof ProtoError) throw new DatasetError(`${what}: ${error.message}`, { file });
-    throw error;
-  }
-}
-
 /** `snapshot.metadata` (SnapshotMetadataRecord): field 2 is the run id, field 5 the element dtypes. */
 export async function readSnapshotMetadata(directory: string): Promise<{ runId: string; dtypes: number[] }> {
   const file = join(directory, 'snapshot.metadata');
   const bytes = await readBytes(file, 'snapshot.metadata (not a tf.data save directory?)');
-  return decoding(file, 'corrupt snapshot.metadata', () => {
-    let runId: string | undefined;
-    const dtypes: number[] = [];
-    for (const field of protoFields(bytes)) {
-      if (field.number === 2 && field.wireType === 2) runId = new TextDecoder().decode(field.bytes);
-      if (field.number === 5 && field.wireType === 0) dtypes.push(Number(field.value));
-      if (field.number === 5 && field.wireType === 2) {
-        for (const packed of protoFields(prefixPacked(field.bytes))) {
-          if (packed.wireType === 0) dtypes.push(Number(packed.value));
-        }
-      }
-    }
-    if (!runId || !/^[\w.-]+$/.test(runId)) {
-      throw new DatasetError('snapshot.metadata names no valid run id', { file, field: 'run_id' });
-    }
-    return { runId, dtypes };
-  });
-}
-
-/** Packed repeated varints are bare varints; give each a field key (1, varint) so protoFields can walk them. */
-function prefixPacked(bytes: Uint8Array): Uint8Array {
-  const out: number[] = [];
-  let fresh = true;
-  for (const byte of bytes) {
-    if (fresh) out.push(0x08);
-    out.push(byte);
-    fresh = (byte & 0x80) === 0;
+  const metadata = new ProtoMessage(bytes, { file, what: 'corrupt snapshot.metadata' });
+  const runId = metadata.string(2);
+  // dtypes is a repeated enum: packed (one length-delimited field) or one varint per element.
+  const dtypes = metadata.fields
+    .filter((f) => f.field === 5)
+    .flatMap((f) =>
+      f.kind === 'varint' ? [f.value] : f.kind === 'bytes' ? packedVarints(f.value, file) : [],
+    );
+  if (!runId || !/^[\w.-]+$/.test(runId)) {
+    throw new DatasetError('snapshot.metadata names no valid run id', { file, field: 'run_id' });
   }
-  return Uint8Array.from(out);
+  return { runId, dtypes };
 }
 
-/** Decodes a float32 `TensorProto` (dtype 1, shape dims, tensor_content or packed float_val). */
+function packedVarints(bytes: Uint8Array, file: string): number[] {
+  const values: number[] = [];
+  for (let pos = 0; pos < bytes.length; ) {
+    const read = expectVarint(
+      bytes,
+      pos,
+      (problem) => new DatasetError(`corrupt snapshot.metadata: ${problem}`, { file }),
+    );
+    values.push(read.value);
+    pos = read.next;
+  }
+  return values;
+}
+
+/** Decodes a float32 `TensorProto` (dtype 1, shape dims, tensor_content). */
 export function decodeFloatTensor(bytes: Uint8Array, file: string, record: number): FloatTensor {
-  return decoding(file, `record ${record} is not a TensorProto`, () => {
-    let dtype = 0;
-    const shape: number[] = [];
-    let content: Uint8Array | undefined;
-    for (const field of protoFields(bytes)) {
-      if (field.number === 1 && field.wireType === 0) dtype = Number(field.value);
-      else if (field.number === 2 && field.wireType === 2) {
-        for (const dim of protoFields(field.bytes)) {
-          if (dim.number !== 2 || dim.wireType !== 2) continue;
-          for (const size of protoFields(dim.bytes)) {
-            if (size.number === 1 && size.wireType === 0) shape.push(Number(BigInt.asIntN(64, size.value)));
-          }
-        }
-      } else if ((field.number === 4 || field.number === 5) && field.wireType === 2) content = field.bytes;
-    }
-    if (dtype !== DT_FLOAT) {
-      throw new DatasetError(`record ${record} holds dtype ${dtype}, expected float32 (1)`, { file });
-    }
-    const count = shape.reduce((a, b) => a * b, 1);
-    if (shape.some((d) => d < 0) || !content || content.length !== count * 4) {
-      throw new DatasetError(
-        `record ${record}: tensor of shape [${shape.join(',')}] has ${content?.length ?? 0} data bytes, expected ${count * 4}`,
-        { file },
-      );
-    }
-    const view = new DataView(content.buffer, content.byteOffset, content.byteLength);
-    const values = new Float32Array(count);
-    for (let i = 0; i < count; i++) values[i] = view.getFloat32(i * 4, true);
-    return { shape, values };
-  });
+  const tensor = new ProtoMessage(bytes, { file, what: `record ${record} is not a TensorProto` });
+  const dtype = tensor.int(1);
+  const shape = (tensor.message(2, 'tensor_shape')?.messages(2, 'dim') ?? []).map((dim) => dim.int(1));
+  const content = tensor.bytes(4) ?? tensor.bytes(5);
+  if (dtype !== DT_FLOAT) {
+    throw new DatasetError(`record ${record} holds dtype ${dtype}, expected float32 (1)`, { file });
+  }
+  const count = shape.reduce((a, b) => a * b, 1);
+  if (shape.some((d) => d < 0) || !content || content.length !== count * 4) {
+    throw new DatasetError(
+      `record ${record}: tensor of shape [${shape.join(',')}] has ${content?.length ?? 0} data bytes, expected ${count * 4}`,
+      { file },
+    );
+  }
+  const view = new DataView(content.buffer, content.byteOffset, content.byteLength);
+  const values = new Float32Array(count);
+  for (let i = 0; i < count; i++) values[i] = view.getFloat32(i * 4, true);
+  return { shape, values };
 }
 
 /** The snapshot files of a run, in shard then file order; a missing run or shard is named. */

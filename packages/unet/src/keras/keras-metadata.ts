@@ -1,6 +1,5 @@
-import { DiffBattError } from '@diffbatt/core';
+import { DiffBattError, ProtoMessage } from '@diffbatt/core';
 import { type } from 'arktype';
-import { ProtoMessage } from './protobuf.js';
 
 /**
  * `keras_metadata.pb` of a Keras SavedModel: a SavedMetadata protobuf with one node per saved object

@@ -1,5 +1,4 @@
-import { crc32c, DiffBattError, maskCrc } from '@diffbatt/core';
-import { expectVarint } from './protobuf.js';
+import { crc32c, DiffBattError, expectVarint, maskCrc } from '@diffbatt/core';
 
 /**
  * A reader for the LevelDB table format ("SSTable") that TensorFlow uses for a checkpoint's

@@ -1,5 +1,4 @@
-import { DiffBattError } from '@diffbatt/core';
-import { ProtoMessage } from './protobuf.js';
+import { DiffBattError, ProtoMessage } from '@diffbatt/core';
 
 /**
  * TensorFlow's TrackableObjectGraph, stored in a checkpoint under `_CHECKPOINTABLE_OBJECT_GRAPH`: the

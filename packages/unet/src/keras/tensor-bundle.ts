@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { crc32c, DiffBattError, maskCrc } from '@diffbatt/core';
+import { crc32c, DiffBattError, expectVarint, maskCrc, ProtoMessage } from '@diffbatt/core';
 import { readLevelDbTable } from './leveldb-table.js';
-import { expectVarint, ProtoMessage } from './protobuf.js';
 
 /**
  * TensorFlow's tensor bundle (the `variables/` of a SavedModel): `<prefix>.index` is a table from

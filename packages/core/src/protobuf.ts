@@ -1,9 +1,10 @@
-import { DiffBattError } from '@diffbatt/core';
+import { DiffBattError } from './errors.js';
 
 /**
- * A minimal reader of the protobuf wire format, enough for the few TensorFlow messages a Keras
- * SavedModel's weights need (BundleEntryProto, TrackableObjectGraph, SavedMetadata). It decodes fields
- * by number without a schema; each message type names the fields it reads.
+ * A minimal reader of the protobuf wire format, enough for the TensorFlow messages our readers need
+ * (Keras SavedModel weights: BundleEntryProto, TrackableObjectGraph, SavedMetadata; tf.data snapshots:
+ * SnapshotMetadataRecord, TensorProto). It decodes fields by number without a schema; each message type
+ * names the fields it reads.
  */
 
 /** Where a message came from, for error messages: the file and what was being read. */

@@ -1,7 +1,7 @@
-import { DiffBattError } from '@diffbatt/core';
 import { describe, expect, it } from 'vitest';
-import { concat, pb, varint } from './fixtures/synthetic.js';
+import { DiffBattError } from './errors.js';
 import { decodeFields, ProtoMessage, readVarint } from './protobuf.js';
+import { concatBytes as concat, pb, encodeVarint as varint } from './testing.js';
 
 const source = { file: 'synthetic.pb', what: 'TestMessage' };
 

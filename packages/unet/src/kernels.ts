@@ -17,6 +17,14 @@ export const SPLIT_CHANNELS = 'DiffBattSplitChannels';
 // sums in locals: a sample is at most a few tens of KB, so the strided reads stay in cache, and this ran
 // 2-3x faster under V8 than walking the sample in memory order with per-channel accumulator arrays.
 
+/** Sizes of a `[batch, length, channels]` tensor split into channel groups. */
+function groupGeometry(shape: readonly number[], groups: number) {
+  const [batch, length, channels] = shape as [number, number, number];
+  const perGroup = channels / groups;
+  // count: elements per (sample, group); size: elements per sample.
+  return { batch, channels, perGroup, count: length * perGroup, size: length * channels };
+}
+
 /**
  * y = (x - mean) * invStd * gamma + beta over `[batch, length, channels]`, statistics per sample and
  * group; writes `mean` and `invStd` (`[batch, groups]`). Two passes: sums of x and x^2 (float64, so
@@ -33,10 +41,7 @@ export function groupNormForward(
   mean: Float32Array,
   invStd: Float32Array,
 ): void {
-  const [batch, length, channels] = shape as [number, number, number];
-  const perGroup = channels / groups;
-  const count = length * perGroup;
-  const size = length * channels;
+  const { batch, channels, perGroup, count, size } = groupGeometry(shape, groups);
   for (let b = 0; b < batch; b++) {
     const start = b * size;
     const end = start + size;
@@ -80,10 +85,7 @@ export function groupNormBackward(
   dGamma: Float32Array,
   dBeta: Float32Array,
 ): void {
-  const [batch, length, channels] = shape as [number, number, number];
-  const perGroup = channels / groups;
-  const count = length * perGroup;
-  const size = length * channels;
+  const { batch, channels, perGroup, count, size } = groupGeometry(shape, groups);
   const sumDyXhat = new Float64Array(channels);
   const gammaTotal = new Float64Array(channels);
   const betaTotal = new Float64Array(channels);

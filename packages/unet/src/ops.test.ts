@@ -167,31 +167,16 @@ describe.each(BACKENDS)('hand-written gradients on %s', (backend) => {
 });
 
 describe('conv1dPadding', () => {
-  it('pads like TensorFlow "same": the odd zero on the right', () => {
-    expect(conv1dPadding(256, 3, { stride: 2, padding: 'same' })).toEqual({
-      outLength: 128,
-      padLeft: 0,
-      padRight: 1,
-    });
-    expect(conv1dPadding(256, 3, { stride: 1, padding: 'same' })).toEqual({
-      outLength: 256,
-      padLeft: 1,
-      padRight: 1,
-    });
-    expect(conv1dPadding(256, 7, { stride: 1, padding: 'same' })).toEqual({
-      outLength: 256,
-      padLeft: 3,
-      padRight: 3,
-    });
-    expect(conv1dPadding(11, 3, { stride: 2, padding: 'same' })).toEqual({
-      outLength: 6,
-      padLeft: 1,
-      padRight: 1,
-    });
-    expect(conv1dPadding(12, 1, { stride: 1, padding: 'valid' })).toEqual({
-      outLength: 12,
-      padLeft: 0,
-      padRight: 0,
-    });
-  });
+  it.each([
+    [256, 3, 2, 'same', { outLength: 128, padLeft: 0, padRight: 1 }],
+    [256, 3, 1, 'same', { outLength: 256, padLeft: 1, padRight: 1 }],
+    [256, 7, 1, 'same', { outLength: 256, padLeft: 3, padRight: 3 }],
+    [11, 3, 2, 'same', { outLength: 6, padLeft: 1, padRight: 1 }],
+    [12, 1, 1, 'valid', { outLength: 12, padLeft: 0, padRight: 0 }],
+  ] as const)(
+    'length %i, kernel %i, stride %i, %s: as TensorFlow (odd zero on the right)',
+    (length, kernel, stride, padding, expected) => {
+      expect(conv1dPadding(length, kernel, { stride, padding })).toEqual(expected);
+    },
+  );
 });

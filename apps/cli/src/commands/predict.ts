@@ -26,7 +26,7 @@ export function registerPredictCommand(program: Command): void {
       .command('predict')
       .description('predict the SOH curve and cycle life (with intervals) of cells from their raw files')
       .argument('<cells...>', 'cell files or directories, read through the dataset plugins'),
-    { sampler: 'dpm-solver++', samples: '16' },
+    { sampler: 'dpm-solver++', samples: '8' },
   )
     .option('--plugin <id>', 'dataset plugin for the cell files (default: detected)')
     .option('--json <file>', 'write predictions as JSON')

@@ -13,8 +13,9 @@ import {
  * default installable backend (tfjs-backend-wasm 4.22) cannot train the stock ops: it has no
  * Conv2DBackpropFilter kernel, its Conv2DBackpropInput is ~10x slower than a forward conv, and the stock
  * matMul gradient uses transposed BatchMatMul, which is 8-10x slower there than an explicit transpose
- * followed by a plain matMul. Every gradient below uses only forward convs, plain matMuls, transposes,
- * pads, slices, concats and element-wise ops, which all backends have.
+ * followed by a plain matMul. Every gradient below uses only forward (and depthwise) convs, plain matMuls,
+ * transposes, pads, slices, element-wise ops and the fused kernels of ./kernels.ts, which wasm and cpu
+ * have (other backends get tf-op versions).
  */
 
 const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);

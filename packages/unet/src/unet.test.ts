@@ -157,6 +157,24 @@ describe('buildDiffBattUNet config', () => {
     out.dispose();
   });
 
+  it('builds a smaller swish variant that runs', () => {
+    const model = buildDiffBattUNet({
+      widths: [8, 16],
+      hasAttention: [false, true],
+      activation: 'swish',
+      sequenceLength: 32,
+    });
+    const out = model.apply([
+      tf.randomNormal([2, 32, 1]),
+      tf.tensor1d([1, 2], 'int32'),
+      tf.zeros([2, 100, 100, 1]),
+      tf.ones([2, 32]),
+    ]) as tf.Tensor;
+    expect(out.shape).toEqual([2, 32, 1]);
+    expect(model.layers.filter((l) => l.getClassName() === 'AttentionBlock')).toHaveLength(1 + 2 + 3 + 1);
+    out.dispose();
+  });
+
   it('names the bad field in validation errors', () => {
     expect(() => buildDiffBattUNet({ widths: [8, 12], hasAttention: [false, false] })).toThrow(
       /field "widths".*width 12 is not divisible by normGroups 8/,

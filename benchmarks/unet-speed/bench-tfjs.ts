@@ -13,9 +13,9 @@ import { buildDiffBattUNet } from '../../packages/unet/src/unet.js';
 
 // The same tfjs instance the unet package uses (this folder has no node_modules of its own).
 const fromUnet = createRequire(new URL('../../packages/unet/package.json', import.meta.url));
-const tf: typeof import('@tensorflow/tfjs') = await import(
-  pathToFileURL(fromUnet.resolve('@tensorflow/tfjs')).href
-);
+type Tf = typeof import('@tensorflow/tfjs');
+type Tensor = import('@tensorflow/tfjs').Tensor;
+const tf: Tf = await import(pathToFileURL(fromUnet.resolve('@tensorflow/tfjs')).href);
 
 const { values } = parseArgs({
   options: {
@@ -32,7 +32,7 @@ const model = buildDiffBattUNet({}, { seed: 0 });
 const optimizer = tf.train.adam(1e-3, 0.9, 0.999, 1e-7);
 
 /** Synthetic inputs of the contract's shapes (values do not change the work done). */
-function batch(size: number, seed: number): import('@tensorflow/tfjs').Tensor[] {
+function batch(size: number, seed: number): Tensor[] {
   return [
     tf.randomNormal([size, 256, 1], 0, 1, 'float32', seed),
     tf.randomUniform([size], 0, 1000, 'int32', seed + 1),
@@ -54,8 +54,8 @@ function step(): void {
     () =>
       tf.losses.meanSquaredError(
         target,
-        model.apply(trainInputs, { training: true }) as tf.Tensor,
-      ) as tf.Scalar,
+        model.apply(trainInputs, { training: true }) as Tensor,
+      ) as ReturnType<Tf['scalar']>,
     true,
   );
   loss!.dataSync();
@@ -63,7 +63,7 @@ function step(): void {
 }
 
 function forward(): void {
-  const out = model.apply(forwardInputs) as import('@tensorflow/tfjs').Tensor;
+  const out = model.apply(forwardInputs) as Tensor;
   out.dataSync();
   out.dispose();
 }

@@ -1,4 +1,4 @@
-import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DiffBattError } from '@diffbatt/core';
@@ -83,6 +83,24 @@ describe('saveDiffBattModel / loadDiffBattModel', () => {
     const load = loadDiffBattModel(dir);
     await expect(load).rejects.toBeInstanceOf(DiffBattError);
     await expect(load).rejects.toThrow(/model\.json.*leaves the model directory/);
+  });
+
+  it('refuses a weights file that a symbolic link takes outside the directory', async () => {
+    const dir = await copyOfSaved('escape-link');
+    await rename(join(dir, 'weights.bin'), join(root, 'outside.bin'));
+    await symlink(join(root, 'outside.bin'), join(dir, 'weights.bin'));
+    await expect(loadDiffBattModel(dir)).rejects.toThrow(
+      /model\.json, field "weightsManifest\.paths": weights path "weights\.bin" leaves the model directory through a link/,
+    );
+  });
+
+  it('reads a weights file name that merely starts with two dots', async () => {
+    const dir = await copyOfSaved('dotted-name');
+    await rename(join(dir, 'weights.bin'), join(dir, '..weights.bin'));
+    await editJson(join(dir, 'model.json'), (json) => {
+      (json['weightsManifest'] as { paths: string[] }[])[0]!.paths = ['..weights.bin'];
+    });
+    await expect(loadDiffBattModel(dir)).resolves.toHaveProperty('model');
   });
 
   it('refuses a config that does not match the weights', async () => {

@@ -1,5 +1,5 @@
-import { readFile } from 'node:fs/promises';
-import { isAbsolute, join, relative, resolve } from 'node:path';
+import { readFile, realpath } from 'node:fs/promises';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { DiffBattError, writeFileAtomic } from '@diffbatt/core';
 import * as tf from '@tensorflow/tfjs';
 import { type } from 'arktype';
@@ -109,24 +109,44 @@ function checked<T>(schema: (input: unknown) => T | type.errors, value: unknown,
   return result;
 }
 
+/** Whether `target` is not strictly inside `dir` (both absolute). */
+function outside(dir: string, target: string): boolean {
+  const fromDir = relative(dir, target);
+  return fromDir === '' || fromDir.split(sep)[0] === '..' || isAbsolute(fromDir);
+}
+
+function escapeError(path: string, manifestFile: string, how: string): DiffBattError {
+  return new DiffBattError(`weights path "${path}" ${how}; refusing to read it`, {
+    file: manifestFile,
+    field: 'weightsManifest.paths',
+  });
+}
+
 /** A weights path from a manifest, resolved inside `dir`; anything that would leave it is refused. */
 function weightsPathInside(dir: string, path: string, manifestFile: string): string {
   const target = resolve(dir, path);
-  const fromDir = relative(resolve(dir), target);
   if (
     path.length === 0 ||
     /^[a-z][a-z0-9+.-]*:/i.test(path) ||
     isAbsolute(path) ||
-    fromDir === '' ||
-    fromDir.startsWith('..') ||
-    isAbsolute(fromDir)
+    outside(resolve(dir), target)
   ) {
-    throw new DiffBattError(`weights path "${path}" leaves the model directory; refusing to read it`, {
-      file: manifestFile,
-      field: 'weightsManifest.paths',
-    });
+    throw escapeError(path, manifestFile, 'leaves the model directory');
   }
   return target;
+}
+
+/** Reads a weights file, refusing one that a symbolic link takes outside the model directory. */
+async function readWeightsFile(dir: string, path: string, manifestFile: string): Promise<Buffer> {
+  try {
+    if (outside(await realpath(dir), await realpath(path))) {
+      throw escapeError(relative(dir, path), manifestFile, 'leaves the model directory through a link');
+    }
+    return await readFile(path);
+  } catch (error) {
+    if (error instanceof DiffBattError) throw error;
+    throw new DiffBattError(`cannot read weights: ${(error as NodeJS.ErrnoException).code}`, { file: path });
+  }
 }
 
 /**
@@ -156,17 +176,7 @@ export async function loadDiffBattModel(dir: string): Promise<LoadedDiffBattMode
   );
   assertWeightsFitConfig(weightSpecs, config, manifestFile);
 
-  const buffers = await Promise.all(
-    paths.map(async (path) => {
-      try {
-        return await readFile(path);
-      } catch (error) {
-        throw new DiffBattError(`cannot read weights: ${(error as NodeJS.ErrnoException).code}`, {
-          file: path,
-        });
-      }
-    }),
-  );
+  const buffers = await Promise.all(paths.map((path) => readWeightsFile(dir, path, manifestFile)));
   const weightData = tf.io.CompositeArrayBuffer.join(buffers.map((buffer) => new Uint8Array(buffer).buffer));
   const expectedBytes = weightSpecs.reduce((sum, spec) => sum + 4 * spec.shape.reduce((a, b) => a * b, 1), 0);
   if (weightData.byteLength !== expectedBytes) {

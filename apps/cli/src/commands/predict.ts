@@ -34,7 +34,7 @@ export function registerPredictCommand(program: Command): void {
     .option('--report <file>', 'write an HTML report with the predicted curves and bands')
     .action(async (paths: string[], raw: Record<string, unknown>) => {
       const options = parseOptions(predictOptions, raw);
-      const sampler = samplerConfig(options.sampler, options.steps, options.eta);
+      const sampler = samplerConfig(options.sampler, options.steps, options.eta, options.clip);
       for (const [path, option] of [
         [options.json, '--json'],
         [options.csv, '--csv'],
@@ -83,6 +83,7 @@ export function registerPredictCommand(program: Command): void {
           backend: backend.backend,
           sampler: sampler.kind,
           steps: samplerSteps(sampler),
+          clipSample: sampler.clipSample !== undefined,
           guidanceWeight: options.guidance,
           samplesPerCell: options.samples,
           seed: options.seed,

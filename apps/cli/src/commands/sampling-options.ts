@@ -3,7 +3,7 @@ import { type } from 'arktype';
 import type { Command } from 'commander';
 import { type GenerateInput, generateCurves } from '../flows/generate.js';
 import { loadModelAndCells, type ModelAndCells } from '../flows/model-input.js';
-import { SAMPLER_NAMES } from '../flows/sampler-options.js';
+import { CLIP_CHOICES, SAMPLER_NAMES } from '../flows/sampler-options.js';
 import { integerText, numberText } from '../options.js';
 import { terminal } from '../terminal.js';
 
@@ -18,6 +18,11 @@ export function addSamplingOptions(
     .option('--sampler <name>', `sampler: ${SAMPLER_NAMES.join(', ')}`, defaults.sampler)
     .option('--steps <k>', 'sampling steps (ddim, dpm-solver++; ddpm always 1000)')
     .option('--eta <eta>', 'DDIM noise scale (0 deterministic, 1 DDPM-like)')
+    .option(
+      '--clip <mode>',
+      'clip the predicted clean curve to [-1, 1]: auto (few-step samplers only), on, off',
+      'auto',
+    )
     .option('--guidance <w>', 'guidance weight w: eps = (1+w) eps_cond - w eps_uncond', '0')
     .option('--seed <s>', 'sampling seed', '0')
     .option('--backend <name>', 'TensorFlow.js backend (default: fastest available)')
@@ -31,6 +36,7 @@ export const samplingOptionFields = {
   sampler: type.enumerated(...SAMPLER_NAMES),
   'steps?': integerText(1),
   'eta?': numberText.pipe(type('0 <= number <= 1')),
+  clip: type.enumerated(...CLIP_CHOICES),
   guidance: numberText.pipe(type('number >= 0')),
   seed: integerText(0),
   'backend?': 'string',

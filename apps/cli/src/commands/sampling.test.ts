@@ -62,7 +62,13 @@ describe('diffbatt test', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/cycle life RMSE/);
     const scores = JSON.parse(await readFile(json, 'utf8'));
-    expect(scores).toMatchObject({ cells: 5, sampler: 'ddim', steps: 3, samplesPerCell: [2, 2, 2, 2, 2] });
+    expect(scores).toMatchObject({
+      cells: 5,
+      sampler: 'ddim',
+      steps: 3,
+      clipSample: true,
+      samplesPerCell: [2, 2, 2, 2, 2],
+    });
     for (const key of ['rulRmse', 'sohRmse', 'seconds']) expect(typeof scores[key]).toBe('number');
     expect(scores.rulReference).toHaveLength(5);
     const html = await readFile(report, 'utf8');

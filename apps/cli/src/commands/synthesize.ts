@@ -40,7 +40,7 @@ export function registerSynthesizeCommand(program: Command): void {
       if (format !== '.csv' && format !== '.dbds') {
         throw new DiffBattError('--out must end in .csv or .dbds', { file: options.out });
       }
-      const sampler = samplerConfig(options.sampler, options.steps, options.eta);
+      const sampler = samplerConfig(options.sampler, options.steps, options.eta, options.clip);
       await assertWritable(options.out, '--out');
       const loaded = await loadForSampling(
         options,
@@ -70,6 +70,7 @@ export function registerSynthesizeCommand(program: Command): void {
               model: options.model,
               sampler: sampler.kind,
               steps: samplerSteps(sampler),
+              clipSample: sampler.clipSample !== undefined,
               guidanceWeight: options.guidance,
               seed: options.seed,
               sourceCellId: source?.cellId ?? 'unconditional',

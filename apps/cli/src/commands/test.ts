@@ -38,7 +38,7 @@ export function registerTestCommand(program: Command): void {
     .option('--report <file>', 'write an HTML report with curves, bands and a life scatter')
     .action(async (raw: Record<string, unknown>) => {
       const options = parseOptions(testOptions, raw);
-      const sampler = samplerConfig(options.sampler, options.steps, options.eta);
+      const sampler = samplerConfig(options.sampler, options.steps, options.eta, options.clip);
       if (options.json) await assertWritable(options.json, '--json');
       if (options.report) await assertWritable(options.report, '--report');
       const loaded = await loadForSampling(options, [options.data]);
@@ -67,6 +67,7 @@ export function registerTestCommand(program: Command): void {
           backend: backend.backend,
           sampler: sampler.kind,
           steps: samplerSteps(sampler),
+          clipSample: sampler.clipSample !== undefined,
           guidanceWeight: options.guidance,
           seed: options.seed,
           seconds,

@@ -97,6 +97,13 @@ describe('diffbatt train', () => {
       await readFile(join(resumedOut, 'model', 'diffbatt.json'), 'utf8'),
     ).provenance;
     expect(provenance).toMatchObject({ trainedBy: 'diffbatt train', seed: 3, steps: 6 });
+
+    // Resuming a finished run re-delivers its model and still reports the last training loss.
+    const again = runCli([...trainArgs(resumedOut), '--resume']);
+    expect(again.code).toBe(0);
+    const redelivered = JSON.parse(await readFile(join(resumedOut, 'model', 'diffbatt.json'), 'utf8')).provenance;
+    expect(redelivered.finalTrainingLoss).toBe(provenance.finalTrainingLoss);
+    expect(Number.isFinite(redelivered.finalTrainingLoss)).toBe(true);
   }, 240_000);
 
   it('refuses to overwrite a run without --resume, and bad options, in one line', async () => {

@@ -401,7 +401,8 @@ export async function trainDiffBatt(input: TrainFlowInput): Promise<TrainResult>
   };
 
   try {
-    let loss = Number.NaN;
+    // The last recorded loss, so a resumed run that has no step left still reports it.
+    let loss = losses[losses.length - 1] ?? Number.NaN;
     for (let step = startStep + 1; step <= settings.steps; step++) {
       const stepSeed = random.seed();
       let batch: { x0: tf.Tensor; condition: CapacityCondition };

@@ -32,4 +32,17 @@ describe('diffbatt CLI basics', () => {
       'diffbatt: error: unknown backend "quantum" (from the --backend option); choose one of tensorflow-gpu, tensorflow, wasm, cpu',
     ]);
   });
+
+  it('turns an unknown plugin id or an unreadable path into one line and a non-zero exit', () => {
+    const unknown = runCli(['datasets', 'inspect', '.', '--plugin', 'nosuch']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(/^diffbatt: error: unknown dataset plugin "nosuch"; known: diffbatt, matr, /),
+    ]);
+    const missing = runCli(['datasets', 'inspect', '/definitely/not/here']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr.trim().split('\n')).toEqual([
+      'diffbatt: error: /definitely/not/here: cannot read: no such file or directory',
+    ]);
+  });
 });

@@ -28,8 +28,11 @@ export const terminal = {
   error(text: string): void {
     process.stderr.write(`diffbatt: error: ${text}\n`);
   },
-  /** A progress bar with rate and ETA on a terminal; occasional plain lines when output is a file. */
-  progress(label: string, total: number): ProgressBar {
+  /**
+   * A progress bar with rate and ETA on a terminal; occasional plain lines when output is a file. `start`
+   * is work already done before this process (a resumed run).
+   */
+  progress(label: string, total: number, start = 0): ProgressBar {
     const started = performance.now();
     let lastPlain = 0;
     const bar: ProgressBar = {
@@ -41,7 +44,8 @@ export const terminal = {
       const total = bar.total;
       const elapsed = (performance.now() - started) / 1000;
       const fraction = total > 0 ? Math.min(1, done / total) : 1;
-      const eta = done > 0 ? (elapsed / done) * (total - done) : Number.NaN;
+      // Rate from the work done in this process, so a resumed run's ETA is right.
+      const eta = done > start ? (elapsed / (done - start)) * (total - done) : Number.NaN;
       const tail = `${done}/${total} ${formatDuration(elapsed)} elapsed, ETA ${formatDuration(eta)}${detail ? ` ${detail}` : ''}`;
       if (isTty()) {
         const width = 24;

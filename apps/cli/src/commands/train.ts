@@ -105,7 +105,7 @@ async function runTraining(raw: Record<string, unknown>, mode: 'train' | 'finetu
         `${mode}: ${info.trainCells} training + ${info.validationCells} validation cells, ${info.parameters} parameters` +
           (info.startStep > 0 ? `, resuming at step ${info.startStep}` : ''),
       );
-      bar = terminal.progress(mode, settings.steps);
+      bar = terminal.progress(mode, settings.steps, info.startStep);
     },
     onStep: ({ step, loss, validationLoss }) => {
       if (validationLoss !== null) lastValidation = ` val ${validationLoss.toFixed(4)}`;

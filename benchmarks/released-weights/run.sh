@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The released DiffBatt matr_1 EMA weights, imported into our port, on the MATR-1 test split:
-# DDPM 1000 steps (the original sampler) and 50-step fast samplers, w = 0, 1 sample per cell, over seeds.
-# Needs ../shared (the released weights and the test split). Results: results/*.json, summarised by
-# summarize.mjs into RESULTS.md. Usage: benchmarks/released-weights/run.sh [seeds...]
+# DDPM 1000 steps (the original sampler) and 20/50-step fast samplers (with and without clipping the
+# predicted clean curve), w = 0, 1 sample per cell, over seeds.
+# Needs ../shared (the released weights and the test split). Results: results/*.json, summarised into
+# RESULTS.md by benchmarks/summarize-tests.mjs. Usage: benchmarks/released-weights/run.sh [seeds...]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 shared=${DIFFBATT_SHARED:-../shared}
@@ -14,12 +15,14 @@ model=$(mktemp -d)/matr_1_ema
 diffbatt import "$shared/data/diffbatt/trained_models/matr_1_ema_network" --out "$model"
 mkdir -p "$out/results"
 for seed in $seeds; do
-  for sampler in "ddpm" "dpm-solver++ 50" "ddim 50"; do
-    set -- $sampler
-    name=${1}${2:+-$2}-seed$seed
-    diffbatt test --model "$model" --data "$shared/data/diffbatt/data/matr_1_test_ds" --sampler "$1" ${2:+--steps $2} \
+  # sampler, steps, clipping of the predicted clean curve (auto = few-step samplers only)
+  for run in "ddpm 1000 auto" "dpm-solver++ 20 auto" "dpm-solver++ 50 auto" "ddim 50 auto" "ddim 50 off"; do
+    set -- $run
+    name=$1-$2-clip-$3-seed$seed
+    steps=$([ "$1" = ddpm ] || echo "--steps $2")
+    diffbatt test --model "$model" --data "$shared/data/diffbatt/data/matr_1_test_ds" --sampler "$1" $steps --clip "$3" \
       --samples 1 --guidance 0 --seed "$seed" --json "$out/results/$name.json" > /dev/null
     echo "$name done"
   done
 done
-node "$out/summarize.mjs"
+node benchmarks/summarize-tests.mjs "$out"

@@ -101,7 +101,9 @@ describe('diffbatt train', () => {
     // Resuming a finished run re-delivers its model and still reports the last training loss.
     const again = runCli([...trainArgs(resumedOut), '--resume']);
     expect(again.code).toBe(0);
-    const redelivered = JSON.parse(await readFile(join(resumedOut, 'model', 'diffbatt.json'), 'utf8')).provenance;
+    const redelivered = JSON.parse(
+      await readFile(join(resumedOut, 'model', 'diffbatt.json'), 'utf8'),
+    ).provenance;
     expect(redelivered.finalTrainingLoss).toBe(provenance.finalTrainingLoss);
     expect(Number.isFinite(redelivered.finalTrainingLoss)).toBe(true);
   }, 240_000);

@@ -35,18 +35,16 @@ beforeAll(async () => {
   await saveDiffBattModel(buildDiffBattUNet(config100), model100, { config: config100 });
 }, 60_000);
 
+/** `diffbatt test` on the small model and the synthetic cells, plus `extra` options. */
+const runTest = (extra: string[]) => runCli(['test', '--model', model, '--data', data, ...extra]);
+
 const errorLines = (stderr: string) => stderr.split('\n').filter((line) => line.includes('error'));
 
 describe('diffbatt test', () => {
   it('scores a split and writes JSON and an HTML report', async () => {
     const json = join(dir, 'out', 'scores.json');
     const report = join(dir, 'out', 'report.html');
-    const run = runCli([
-      'test',
-      '--model',
-      model,
-      '--data',
-      data,
+    const run = runTest([
       '--sampler',
       'ddim',
       '--steps',
@@ -92,23 +90,11 @@ describe('diffbatt test', () => {
     expect(errorLines(mismatch.stderr)).toEqual([
       expect.stringMatching(/20 rows but the model expects 100x100/),
     ]);
-    const zero = runCli(['test', '--model', model, '--data', data, '--sampler', 'ddim', '--steps', '0']);
+    const zero = runTest(['--sampler', 'ddim', '--steps', '0']);
     expect(errorLines(zero.stderr)).toEqual([expect.stringMatching(/option --steps must be at least 1/)]);
-    const ddpmSteps = runCli(['test', '--model', model, '--data', data, '--steps', '50']);
+    const ddpmSteps = runTest(['--steps', '50']);
     expect(errorLines(ddpmSteps.stderr)).toEqual([expect.stringMatching(/ddpm always takes 1000 steps/)]);
-    const blocked = runCli([
-      'test',
-      '--model',
-      model,
-      '--data',
-      data,
-      '--sampler',
-      'ddim',
-      '--steps',
-      '2',
-      '--json',
-      join(data, 'x.json'),
-    ]);
+    const blocked = runTest(['--sampler', 'ddim', '--steps', '2', '--json', join(data, 'x.json')]);
     expect(blocked.code).toBe(1);
     expect(errorLines(blocked.stderr)).toEqual([expect.stringMatching(/cannot write --json output/)]);
     const noModel = runCli(['test', '--model', join(dir, 'nowhere'), '--data', data]);

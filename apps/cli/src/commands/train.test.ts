@@ -108,6 +108,33 @@ describe('diffbatt train', () => {
     expect(Number.isFinite(redelivered.finalTrainingLoss)).toBe(true);
   }, 240_000);
 
+  it('fine-tunes a saved model on new cells, keeping its config and recording where it came from', async () => {
+    const from = join(dir, 'straight', 'model');
+    const newCells = join(dir, 'new-cells.dbds');
+    await writeSyntheticDataset(newCells, 4, 9);
+    const out = join(dir, 'finetuned');
+    const run = runCli([
+      'finetune',
+      '--from',
+      from,
+      '--data',
+      newCells,
+      '--out',
+      out,
+      '--steps',
+      '2',
+      '--checkpoint-every',
+      '1',
+    ]);
+    expect(errorLines(run.stderr)).toEqual([]);
+    expect(run.code).toBe(0);
+    const saved = JSON.parse(await readFile(join(out, 'model', 'diffbatt.json'), 'utf8'));
+    expect(saved.provenance).toMatchObject({ trainedBy: 'diffbatt finetune', finetunedFrom: from, steps: 2 });
+    expect(saved.config).toMatchObject(SMALL_CONFIG);
+    const before = await readFile(join(from, 'weights.bin'));
+    expect((await readFile(join(out, 'model', 'weights.bin'))).equals(before)).toBe(false);
+  }, 120_000);
+
   it('refuses to overwrite a run without --resume, and bad options, in one line', async () => {
     const again = runCli(trainArgs(join(dir, 'straight')));
     expect(again.code).toBe(1);

@@ -12,7 +12,7 @@ const runs = readdirSync(join(folder, 'results'))
 const groups = new Map();
 for (const run of runs) {
   const perCell = Math.max(...run.samplesPerCell);
-  const key = `${run.sampler} ${run.steps}${run.clipSample ? ', x0 clipped' : ''}, ${perCell} sample(s)/cell`;
+  const key = `${run.sampler} ${run.steps}${run.clipSample ? ', x0 clipped' : ''}, w=${run.guidanceWeight}, ${perCell} sample(s)/cell`;
   if (!groups.has(key)) groups.set(key, []);
   groups.get(key).push(run);
 }

@@ -35,6 +35,7 @@ export const terminal = {
   progress(label: string, total: number, start = 0): ProgressBar {
     const started = performance.now();
     let lastPlain = 0;
+    let lastPlainLine = '';
     const bar: ProgressBar = {
       total,
       update: (done, detail) => render(done, detail, false),
@@ -53,7 +54,11 @@ export const terminal = {
         process.stderr.write(`\r${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${tail}\x1b[K`);
         if (final) process.stderr.write('\n');
       } else if (final || elapsed - lastPlain >= 10) {
+        // In a log, the final line repeats the last periodic one only when something changed.
+        const line = `${label} ${done}/${total}${detail ? ` ${detail}` : ''}`;
+        if (final && line === lastPlainLine) return;
         lastPlain = elapsed;
+        lastPlainLine = line;
         process.stderr.write(`${label} ${tail}\n`);
       }
     }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatasetError, type LoadProgress, SeededRandom } from '@diffbatt/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type SyntheticSession, writeSyntheticSession } from './fixtures/synthetic-arbin.js';
+import { ARBIN_HEADER, type SyntheticSession, writeSyntheticSession } from './fixtures/synthetic-arbin.js';
 import { calceDatasetPlugin } from './plugin.js';
 
 let dir: string;
@@ -110,18 +110,7 @@ describe('calce plugin on bad input', () => {
   });
 
   it('refuses a header in other units before reading rows', async () => {
-    const header = [
-      'Data_Point',
-      'Test_Time(s)',
-      'Date_Time',
-      'Step_Time(s)',
-      'Step_Index',
-      'Cycle_Index',
-      'Current(mA)',
-      'Voltage(V)',
-      'Charge_Capacity(Ah)',
-      'Discharge_Capacity(Ah)',
-    ];
+    const header = ARBIN_HEADER.map((name) => (name === 'Current(A)' ? 'Current(mA)' : name));
     const error = await loadError('CS2_92', { startDate: 40500, capacities, header });
     expect(error.message).toMatch(
       /sheet Channel_1-008\], line 1: unexpected header: .*Current\(A\).*Current\(mA\)/,

@@ -6,15 +6,10 @@ import { readDatasetFile } from '@diffbatt/core';
 import { buildDiffBattUNet, saveDiffBattModel } from '@diffbatt/unet';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../testing/run-cli.js';
-import { writeSyntheticDataset } from '../testing/synthetic-data.js';
+import { SMALL_UNET_CONFIG, writeSyntheticDataset } from '../testing/synthetic-data.js';
 
 // An untrained small network: these tests check the command mechanics and outputs, not accuracy.
-const SMALL = {
-  widths: [8, 16],
-  hasAttention: [false, true],
-  numResBlocks: 1,
-  capacityMatrixRows: 20 as const,
-};
+const SMALL = SMALL_UNET_CONFIG;
 
 let dir: string;
 let model: string;

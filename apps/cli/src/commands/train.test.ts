@@ -5,15 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { binPath, runCli } from '../testing/run-cli.js';
-import { writeSyntheticDataset } from '../testing/synthetic-data.js';
+import { SMALL_UNET_CONFIG, writeSyntheticDataset } from '../testing/synthetic-data.js';
 
 // A small network so a step takes well under a second: this tests the mechanics, not the accuracy.
-const SMALL_CONFIG = {
-  widths: [8, 16],
-  hasAttention: [false, true],
-  numResBlocks: 1,
-  capacityMatrixRows: 20,
-};
+const SMALL_CONFIG = SMALL_UNET_CONFIG;
 
 let dir: string;
 let data: string;

@@ -1,5 +1,13 @@
 import { type ModelSample, SeededRandom, writeDatasetFile } from '@diffbatt/core';
 
+/** A small U-Net (two levels, one block each) so CLI tests run in seconds: mechanics, not accuracy. */
+export const SMALL_UNET_CONFIG = {
+  widths: [8, 16],
+  hasAttention: [false, true],
+  numResBlocks: 1,
+  capacityMatrixRows: 20 as const,
+};
+
 /**
  * SYNTHETIC cells for CLI tests (no real data is needed or implied): smooth, monotonically fading SOH
  * curves with a random knee, and small random capacity matrices. Written in the project's dataset format.

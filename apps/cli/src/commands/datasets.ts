@@ -2,15 +2,14 @@ import {
   type CellInspection,
   DATASET_FILE_EXTENSION,
   DiffBattError,
-  featuriseCell,
   inspectCell,
   inspectSample,
-  type ModelSample,
   readDatasetFile,
   writeDatasetFile,
 } from '@diffbatt/core';
 import { type } from 'arktype';
 import type { Command } from 'commander';
+import { loadSamples } from '../flows/data.js';
 import { parseOptions } from '../options.js';
 import { datasetRegistry } from '../plugins.js';
 import { terminal } from '../terminal.js';
@@ -90,31 +89,21 @@ export function registerDatasetsCommand(program: Command): Command {
           `option --out must name a ${DATASET_FILE_EXTENSION} file, got "${options.out}"`,
         );
       }
-      const plugin = await datasetRegistry.resolve(path, options.plugin);
-      const samples: ModelSample[] = [];
+      // Every cell is featurised before anything is written, so a bad one leaves no partial file.
       let warnings = 0;
-      let featurised = 0;
-      for await (const record of plugin.load(path)) {
-        // Every cell is featurised before anything is written, so a bad one leaves no partial file.
-        if (record.kind === 'cell') featurised++;
-        samples.push(
-          record.kind === 'sample'
-            ? record.sample
-            : featuriseCell(record.cell, {
-                rows: options.rows,
-                onWarning: (message) => {
-                  warnings++;
-                  terminal.info(`warning: ${message}`);
-                },
-              }),
-        );
-      }
-      if (samples.length === 0) throw new DiffBattError('no cells found to convert', { file: path });
+      const { source, samples, featurisedCells } = await loadSamples(path, {
+        ...(options.plugin === undefined ? {} : { pluginId: options.plugin }),
+        rows: options.rows,
+        onWarning: (message) => {
+          warnings++;
+          terminal.info(`warning: ${message}`);
+        },
+      });
       await writeDatasetFile(options.out, samples, {
-        plugin: plugin.id,
+        plugin: source,
         input: path,
         // Only cells go through the featuriser; samples keep the rows their source gave them.
-        featuriserRows: featurised > 0 ? options.rows : null,
+        featuriserRows: featurisedCells > 0 ? options.rows : null,
         createdBy: 'diffbatt datasets convert',
       });
       const withMatrix = samples.filter((s) => s.capacityMatrix !== null).length;

@@ -1,5 +1,6 @@
 import {
   assertValidSample,
+  type CapacityMatrixRows,
   DATASET_FILE_EXTENSION,
   DiffBattError,
   featuriseCell,
@@ -13,10 +14,14 @@ export interface LoadedSamples {
   /** Plugin id, or 'dbds' for the project's own dataset file. */
   source: string;
   samples: ModelSample[];
+  /** How many of the samples the featuriser built from raw cells (the rest came ready-made). */
+  featurisedCells: number;
 }
 
 export interface LoadSamplesOptions {
   pluginId?: string;
+  /** Capacity-matrix rows the featuriser builds for raw cells (default 100). */
+  rows?: CapacityMatrixRows;
   onWarning?: (message: string) => void;
   onProgress?: (progress: LoadProgress) => void;
 }
@@ -30,19 +35,25 @@ export async function loadSamples(path: string, options: LoadSamplesOptions = {}
   let loaded: LoadedSamples;
   if (path.endsWith(DATASET_FILE_EXTENSION) && options.pluginId === undefined) {
     const { samples } = await readDatasetFile(path);
-    loaded = { source: 'dbds', samples };
+    loaded = { source: 'dbds', samples, featurisedCells: 0 };
   } else {
     const plugin = await datasetRegistry.resolve(path, options.pluginId);
     const samples: ModelSample[] = [];
+    let featurisedCells = 0;
     const loadOptions = options.onProgress ? { onProgress: options.onProgress } : {};
+    const featuriseOptions = {
+      ...(options.rows === undefined ? {} : { rows: options.rows }),
+      ...(options.onWarning === undefined ? {} : { onWarning: options.onWarning }),
+    };
     for await (const record of plugin.load(path, loadOptions)) {
-      samples.push(
-        record.kind === 'sample'
-          ? record.sample
-          : featuriseCell(record.cell, options.onWarning ? { onWarning: options.onWarning } : {}),
-      );
+      if (record.kind === 'sample') {
+        samples.push(record.sample);
+      } else {
+        samples.push(featuriseCell(record.cell, featuriseOptions));
+        featurisedCells++;
+      }
     }
-    loaded = { source: plugin.id, samples };
+    loaded = { source: plugin.id, samples, featurisedCells };
   }
   if (loaded.samples.length === 0) throw new DiffBattError('holds no cells', { file: path });
   for (const sample of loaded.samples) assertValidSample(sample, `${path}: cell ${sample.cellId}`);

@@ -3,6 +3,8 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Cell } from './cell.js';
+import type { DatasetPlugin, LoadOptions } from './plugin.js';
 
 /**
  * Test support (subpath `@diffbatt/core/testing`): where the reference data lives. Integration tests read
@@ -86,3 +88,16 @@ export const pb = {
   message: (field: number, ...parts: Uint8Array[]) => pb.bytes(field, concatBytes(...parts)),
   fixed32: (field: number, value: number) => concatBytes(encodeVarint(field * 8 + 5), uint32LE(value)),
 };
+
+/** Every cell a dataset plugin yields for `path` (samples are skipped), for plugin tests. */
+export async function collectCells(
+  plugin: DatasetPlugin,
+  path: string,
+  options: LoadOptions = {},
+): Promise<Cell[]> {
+  const cells: Cell[] = [];
+  for await (const record of plugin.load(path, options)) {
+    if (record.kind === 'cell') cells.push(record.cell);
+  }
+  return cells;
+}

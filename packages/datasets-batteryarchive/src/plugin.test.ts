@@ -2,7 +2,8 @@ import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promi
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Cell, DatasetError, type LoadProgress } from '@diffbatt/core';
+import { DatasetError, type LoadProgress } from '@diffbatt/core';
+import { collectCells } from '@diffbatt/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { syntheticCell } from './fixtures/synthetic-cell.js';
 import { writeBatteryArchive } from './fixtures/write-batteryarchive.js';
@@ -20,13 +21,8 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function cells(path: string, onProgress?: (p: LoadProgress) => void): Promise<Cell[]> {
-  const found: Cell[] = [];
-  for await (const record of batteryArchiveDatasetPlugin.load(path, { onProgress })) {
-    if (record.kind === 'cell') found.push(record.cell);
-  }
-  return found;
-}
+const cells = (path: string, onProgress?: (p: LoadProgress) => void) =>
+  collectCells(batteryArchiveDatasetPlugin, path, onProgress ? { onProgress } : {});
 
 describe('batteryarchive plugin on the synthetic fixture', () => {
   it('reads cycle data and time series into one cell, capacities per cycle, Q(V) per cycle', async () => {

@@ -2,6 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatasetError, type LoadProgress, SeededRandom } from '@diffbatt/core';
+import { collectCells } from '@diffbatt/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ARBIN_HEADER, type SyntheticSession, writeSyntheticSession } from './fixtures/synthetic-arbin.js';
 import { calceDatasetPlugin } from './plugin.js';
@@ -23,13 +24,8 @@ async function cellFolder(name: string, sessions: Record<string, SyntheticSessio
   return folder;
 }
 
-async function loadAll(path: string, onProgress?: (p: LoadProgress) => void) {
-  const cells = [];
-  for await (const record of calceDatasetPlugin.load(path, { onProgress })) {
-    if (record.kind === 'cell') cells.push(record.cell);
-  }
-  return cells;
-}
+const loadAll = (path: string, onProgress?: (p: LoadProgress) => void) =>
+  collectCells(calceDatasetPlugin, path, onProgress ? { onProgress } : {});
 
 /** A fade with seeded measurement noise, as measured cells have (BatteryML's MAD cut assumes noise). */
 function fade(first: number, count: number, seed: number): number[] {

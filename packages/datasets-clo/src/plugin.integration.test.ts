@@ -1,14 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { type Cell, endOfLifeCycle } from '@diffbatt/core';
-import { sharedPath } from '@diffbatt/core/testing';
+import { collectCells, sharedPath } from '@diffbatt/core/testing';
 import { describe, expect, it } from 'vitest';
 import { cloDatasetPlugin } from './plugin.js';
 
-async function cells(path: string): Promise<Cell[]> {
-  const found: Cell[] = [];
-  for await (const record of cloDatasetPlugin.load(path)) if (record.kind === 'cell') found.push(record.cell);
-  return found;
-}
+const cells = (path: string) => collectCells(cloDatasetPlugin, path);
 
 function dataLife(cell: Cell): number | null {
   return endOfLifeCycle(

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
-import { type Cell, DatasetError } from '@diffbatt/core';
-import { createScratchDirectory, type ScratchDirectory } from '@diffbatt/core/testing';
+import { DatasetError } from '@diffbatt/core';
+import { collectCells, createScratchDirectory, type ScratchDirectory } from '@diffbatt/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chargePolicy } from './metadata.js';
 import { cloDatasetPlugin } from './plugin.js';
@@ -13,11 +13,7 @@ afterAll(() => scratch.remove());
 
 const write = (relative: string, text: string) => scratch.write(relative, text);
 
-async function cells(path: string): Promise<Cell[]> {
-  const found: Cell[] = [];
-  for await (const record of cloDatasetPlugin.load(path)) if (record.kind === 'cell') found.push(record.cell);
-  return found;
-}
+const cells = (path: string) => collectCells(cloDatasetPlugin, path);
 
 /** SYNTHETIC capacity fade first below 0.88 Ah at cycle `life` (linear from 1.05 Ah), then 10 more cycles. */
 function fade(life: number): number[] {

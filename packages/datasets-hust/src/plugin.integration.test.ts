@@ -1,13 +1,9 @@
 import { type Cell, endOfLifeCycle } from '@diffbatt/core';
-import { sharedPath } from '@diffbatt/core/testing';
+import { collectCells, sharedPath } from '@diffbatt/core/testing';
 import { describe, expect, it } from 'vitest';
 import { hustDatasetPlugin, tjuDatasetPlugin } from './plugin.js';
 
-async function cells(plugin: typeof hustDatasetPlugin, path: string): Promise<Cell[]> {
-  const found: Cell[] = [];
-  for await (const record of plugin.load(path)) if (record.kind === 'cell') found.push(record.cell);
-  return found;
-}
+const cells = collectCells;
 
 /** Cell id, cycles, first and last capacity, and the first cycle below 80 % of nominal (or null). */
 function summary(cell: Cell) {

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { type Cell, DatasetError } from '@diffbatt/core';
-import { createScratchDirectory, type ScratchDirectory } from '@diffbatt/core/testing';
+import { collectCells, createScratchDirectory, type ScratchDirectory } from '@diffbatt/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hustDatasetPlugin, tjuDatasetPlugin } from './plugin.js';
 
@@ -22,11 +22,7 @@ afterAll(() => scratch.remove());
 
 const write = (relative: string, text: string) => scratch.write(relative, text);
 
-async function cells(plugin: typeof hustDatasetPlugin, path: string): Promise<Cell[]> {
-  const found: Cell[] = [];
-  for await (const record of plugin.load(path)) if (record.kind === 'cell') found.push(record.cell);
-  return found;
-}
+const cells = collectCells;
 
 describe('hust and tju plugins', () => {
   it('reads a HUST file: row r = cycle r, capacity in Ah, no Q(V)', async () => {

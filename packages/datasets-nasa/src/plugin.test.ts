@@ -1,7 +1,8 @@
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Cell, DatasetError, type LoadProgress } from '@diffbatt/core';
+import { DatasetError, type LoadProgress } from '@diffbatt/core';
+import { collectCells } from '@diffbatt/core/testing';
 import { encodeMatFile, type MatValue, matChar, matDouble, matStruct } from '@diffbatt/matfile';
 import { describe, expect, it } from 'vitest';
 import { coulombCount, loadedDischargeCurve } from './battery.js';
@@ -80,13 +81,8 @@ async function folderWith(files: Record<string, Uint8Array | string>): Promise<s
   return directory;
 }
 
-async function loadCells(path: string, onProgress?: (progress: LoadProgress) => void): Promise<Cell[]> {
-  const cells: Cell[] = [];
-  for await (const record of nasaDatasetPlugin.load(path, { onProgress })) {
-    if (record.kind === 'cell') cells.push(record.cell);
-  }
-  return cells;
-}
+const loadCells = (path: string, onProgress?: (progress: LoadProgress) => void) =>
+  collectCells(nasaDatasetPlugin, path, onProgress ? { onProgress } : {});
 
 async function loadError(path: string): Promise<DatasetError> {
   try {

@@ -1,7 +1,8 @@
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Cell, DatasetError, type LoadProgress } from '@diffbatt/core';
+import { DatasetError, type LoadProgress } from '@diffbatt/core';
+import { collectCells } from '@diffbatt/core/testing';
 import {
   encodeMatFile,
   type MatValue,
@@ -75,13 +76,8 @@ const lifeTests = () => [
   checkUp(1.49, 600),
 ];
 
-async function loadCells(path: string, onProgress?: (progress: LoadProgress) => void): Promise<Cell[]> {
-  const cells: Cell[] = [];
-  for await (const record of rwthDatasetPlugin.load(path, { onProgress })) {
-    if (record.kind === 'cell') cells.push(record.cell);
-  }
-  return cells;
-}
+const loadCells = (path: string, onProgress?: (progress: LoadProgress) => void) =>
+  collectCells(rwthDatasetPlugin, path, onProgress ? { onProgress } : {});
 
 async function loadError(path: string): Promise<string> {
   try {

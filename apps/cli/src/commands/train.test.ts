@@ -25,6 +25,8 @@ const trainArgs = (out: string) => [
   '6',
   '--checkpoint-every',
   '2',
+  '--snapshot-every',
+  '3',
   '--seed',
   '3',
 ];
@@ -83,6 +85,8 @@ describe('diffbatt train', () => {
       'model/weights.bin',
       'checkpoints/step-0000006/weights.bin',
       'checkpoints/step-0000006/ema.bin',
+      'snapshots/step-3/weights.bin',
+      'snapshots/step-6/weights.bin',
     ]) {
       const a = await readFile(join(dir, 'straight', file));
       const b = await readFile(join(resumedOut, file));
@@ -92,6 +96,11 @@ describe('diffbatt train', () => {
       await readFile(join(resumedOut, 'model', 'diffbatt.json'), 'utf8'),
     ).provenance;
     expect(provenance).toMatchObject({ trainedBy: 'diffbatt train', seed: 3, steps: 6 });
+    const snapshot = JSON.parse(
+      await readFile(join(resumedOut, 'snapshots', 'step-3', 'diffbatt.json'), 'utf8'),
+    ).provenance;
+    expect(snapshot).toMatchObject({ weights: 'EMA at step 3', steps: 3, seed: 3 });
+    expect(existsSync(join(resumedOut, 'snapshots', 'step-2'))).toBe(false);
 
     // Resuming a finished run re-delivers its model and still reports the last training loss.
     const again = runCli([...trainArgs(resumedOut), '--resume']);

@@ -19,6 +19,7 @@ const trainOptions = type({
   validationFraction: numberText.pipe(type('0 <= number < 1')),
   'batchSize?': integerText(1),
   checkpointEvery: integerText(1),
+  'snapshotEvery?': integerText(1),
   learningRate: numberText.pipe(type('number > 0')),
   'backend?': 'string',
   resume: 'boolean',
@@ -63,6 +64,10 @@ function addTrainingOptions(command: Command): Command {
       'steps between checkpoints and validation',
       String(DEFAULT_TRAIN_SETTINGS.checkpointEvery),
     )
+    .option(
+      '--snapshot-every <n>',
+      'also keep the EMA network every n steps in <out>/snapshots/step-<n> (to pick a step later)',
+    )
     .option('--learning-rate <lr>', 'Adam learning rate', String(DEFAULT_TRAIN_SETTINGS.learningRate))
     .option('--backend <name>', 'TensorFlow.js backend (default: fastest available)')
     .option('--resume', 'continue the killed run in --out from its last checkpoint', false);
@@ -100,6 +105,7 @@ async function runTraining(raw: Record<string, unknown>, mode: 'train' | 'finetu
     ...(options.from === undefined ? {} : { fromModelDir: options.from }),
     resume: options.resume,
     backend: report.backend,
+    ...(options.snapshotEvery === undefined ? {} : { snapshotEvery: options.snapshotEvery }),
     onStart: (info) => {
       terminal.info(
         `${mode}: ${info.trainCells} training + ${info.validationCells} validation cells, ${info.parameters} parameters` +

@@ -78,6 +78,8 @@ export interface TrainFlowInput {
   fromModelDir?: string;
   resume: boolean;
   backend: string;
+  /** Also save the EMA network every this many steps under `<outDir>/snapshots/step-<n>` (model selection). */
+  snapshotEvery?: number;
   onStart?: (info: {
     trainCells: number;
     validationCells: number;
@@ -99,6 +101,7 @@ export interface TrainResult {
 const RUN_JSON = 'run.json';
 const CHECKPOINT_POINTER = 'checkpoint.json';
 const CHECKPOINTS = 'checkpoints';
+const SNAPSHOTS = 'snapshots';
 /** Seeds of the fixed noise draws for the validation loss, so values are comparable across steps. */
 const VALIDATION_DRAWS = 4;
 
@@ -400,6 +403,39 @@ export async function trainDiffBatt(input: TrainFlowInput): Promise<TrainResult>
     });
   };
 
+  const emaValues = () =>
+    Promise.all(ema.shadowVariables.map(async (v) => (await v.data<'float32'>()).slice()));
+  /** Saves the network with the given EMA weights swapped in, then puts the trained weights back. */
+  const saveEmaNetwork = async (
+    dir: string,
+    weights: Float32Array[],
+    provenance: Record<string, unknown>,
+  ): Promise<void> => {
+    const trained = variables.map((v) => tf.clone(v));
+    try {
+      for (const [i, v] of variables.entries()) tf.tidy(() => v.assign(tf.tensor(weights[i]!, v.shape)));
+      await saveDiffBattModel(model, dir, {
+        config,
+        provenance: {
+          trainedBy: input.fromModelDir ? 'diffbatt finetune' : 'diffbatt train',
+          data: input.dataDescription,
+          finetunedFrom: input.fromModelDir ?? null,
+          seed: settings.seed,
+          batchSize: settings.batchSize ?? 'full',
+          emaDecay: settings.emaDecay,
+          emaWarmup: settings.emaWarmup,
+          trainCells: train.length,
+          validationCells: validation.length,
+          backend: input.backend,
+          ...provenance,
+        },
+      });
+    } finally {
+      for (const [i, v] of variables.entries()) v.assign(trained[i]!);
+      tf.dispose(trained);
+    }
+  };
+
   try {
     // The last recorded loss, so a resumed run that has no step left still reports it.
     let loss = losses[losses.length - 1] ?? Number.NaN;
@@ -450,9 +486,7 @@ export async function trainDiffBatt(input: TrainFlowInput): Promise<TrainResult>
           if (bestValidationLoss === null || validationValue < bestValidationLoss) {
             bestValidationLoss = validationValue;
             bestStep = step;
-            bestEma = await Promise.all(
-              ema.shadowVariables.map(async (v) => (await v.data<'float32'>()).slice()),
-            );
+            bestEma = await emaValues();
           }
         }
         await saveCheckpoint(
@@ -472,43 +506,27 @@ export async function trainDiffBatt(input: TrainFlowInput): Promise<TrainResult>
           bestEma,
         );
       }
+      if (input.snapshotEvery !== undefined && step % input.snapshotEvery === 0) {
+        await saveEmaNetwork(join(outDir, SNAPSHOTS, `step-${step}`), await emaValues(), {
+          weights: `EMA at step ${step}`,
+          steps: step,
+          trainingSeconds: Math.round(previousSeconds + (performance.now() - started) / 1000),
+        });
+      }
       input.onStep?.({ step, steps: settings.steps, loss, validationLoss: validationValue });
     }
 
     // The delivered network: EMA weights at the best validation step (or the last EMA weights).
     const seconds = previousSeconds + (performance.now() - started) / 1000;
     const modelDir = join(outDir, 'model');
-    const delivered =
-      bestEma ??
-      (await Promise.all(ema.shadowVariables.map(async (v) => (await v.data<'float32'>()).slice())));
-    const trained = variables.map((v) => tf.clone(v));
-    try {
-      for (const [i, v] of variables.entries()) tf.tidy(() => v.assign(tf.tensor(delivered[i]!, v.shape)));
-      await saveDiffBattModel(model, modelDir, {
-        config,
-        provenance: {
-          trainedBy: input.fromModelDir ? 'diffbatt finetune' : 'diffbatt train',
-          weights: bestEma ? `EMA at best validation step ${bestStep}` : 'EMA at the last step',
-          data: input.dataDescription,
-          finetunedFrom: input.fromModelDir ?? null,
-          steps: settings.steps,
-          bestStep,
-          bestValidationLoss,
-          finalTrainingLoss: loss,
-          seed: settings.seed,
-          batchSize: settings.batchSize ?? 'full',
-          emaDecay: settings.emaDecay,
-          emaWarmup: settings.emaWarmup,
-          trainCells: train.length,
-          validationCells: validation.length,
-          backend: input.backend,
-          trainingSeconds: Math.round(seconds),
-        },
-      });
-    } finally {
-      for (const [i, v] of variables.entries()) v.assign(trained[i]!);
-      tf.dispose(trained);
-    }
+    await saveEmaNetwork(modelDir, bestEma ?? (await emaValues()), {
+      weights: bestEma ? `EMA at best validation step ${bestStep}` : 'EMA at the last step',
+      steps: settings.steps,
+      bestStep,
+      bestValidationLoss,
+      finalTrainingLoss: loss,
+      trainingSeconds: Math.round(seconds),
+    });
     await writeFileAtomic(
       join(outDir, 'training.json'),
       `${JSON.stringify({ steps: settings.steps, bestStep, bestValidationLoss, finalLoss: loss, seconds, losses, validation: validationHistory }, null, 2)}\n`,

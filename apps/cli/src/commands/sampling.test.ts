@@ -69,6 +69,28 @@ describe('diffbatt test', () => {
     expect(html).toContain('synthetic-1 (synthetic)');
   }, 120_000);
 
+  it('scores only the cells --cells names, in that order, and names an unknown id', async () => {
+    const json = join(dir, 'out', 'picked.json');
+    const run = runTest([
+      '--sampler',
+      'ddim',
+      '--steps',
+      '2',
+      '--cells',
+      'synthetic-3,synthetic-1',
+      '--json',
+      json,
+    ]);
+    expect(run.code).toBe(0);
+    expect(JSON.parse(await readFile(json, 'utf8'))).toMatchObject({
+      cells: 2,
+      cellIds: ['synthetic-3', 'synthetic-1'],
+    });
+    const unknown = runTest(['--sampler', 'ddim', '--steps', '2', '--cells', 'synthetic-1,nope']);
+    expect(unknown.code).toBe(1);
+    expect(errorLines(unknown.stderr)).toEqual([expect.stringMatching(/--cells: no cell "nope"/)]);
+  }, 120_000);
+
   it('refuses a 20x100 dataset for a 100x100 model, --steps 0 and an unwritable output, in one line each', () => {
     const mismatch = runCli([
       'test',

@@ -1,5 +1,5 @@
 import { basename } from 'node:path';
-import { writeFileAtomic } from '@diffbatt/core';
+import { DiffBattError, type ModelSample, writeFileAtomic } from '@diffbatt/core';
 import { formatScoreTable, scoreResultsToJson, scoreSohCurves } from '@diffbatt/eval';
 import { type } from 'arktype';
 import type { Command } from 'commander';
@@ -16,9 +16,20 @@ const testOptions = type({
   samples: integerText(1),
   data: 'string > 0',
   'plugin?': 'string',
+  'cells?': 'string > 0',
   'json?': 'string > 0',
   'report?': 'string > 0',
 });
+
+/** The cells named in a comma-separated id list, in the list's order; an unknown id is an error. */
+function pickCells(cells: ModelSample[], idList: string, data: string): ModelSample[] {
+  const byId = new Map(cells.map((c) => [c.cellId, c]));
+  return idList.split(',').map((id) => {
+    const cell = byId.get(id.trim());
+    if (!cell) throw new DiffBattError(`--cells: no cell "${id.trim()}" in this data`, { file: data });
+    return cell;
+  });
+}
 
 /** Band and life interval shown in the report. */
 const REPORT_LEVEL = 0.8;
@@ -34,6 +45,7 @@ export function registerTestCommand(program: Command): void {
   )
     .requiredOption('--data <path>', 'test split: a dataset file (.dbds) or a path a dataset plugin reads')
     .option('--plugin <id>', 'dataset plugin to read --data with (default: detected)')
+    .option('--cells <ids>', 'score only these cells of --data (comma-separated cell ids)')
     .option('--json <file>', 'write the scores as JSON')
     .option('--report <file>', 'write an HTML report with curves, bands and a life scatter')
     .action(async (raw: Record<string, unknown>) => {
@@ -42,6 +54,7 @@ export function registerTestCommand(program: Command): void {
       if (options.json) await assertWritable(options.json, '--json');
       if (options.report) await assertWritable(options.report, '--report');
       const loaded = await loadForSampling(options, [options.data]);
+      if (options.cells !== undefined) loaded.cells = pickCells(loaded.cells, options.cells, options.data);
       const { backend, cells } = loaded;
       const { curves: generated, seconds } = await drawCurves(
         loaded,

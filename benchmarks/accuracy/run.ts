@@ -1,0 +1,473 @@
+/**
+ * Accuracy benchmark (issue 9): DiffBatt models trained by OUR trainer on each split of the original
+ * datasets, against the paper, the best BatteryML baseline and the released weights run through our port.
+ *
+ *   pnpm bench:accuracy [--splits matr_1,matr_2] [--seeds 0,1,2] [--steps 5000] [--jobs 2] [--no-train]
+ *
+ * Per training set and seed: `diffbatt train` (validation cells carved from the training split; EMA
+ * snapshots every 1000 steps; resumable: a killed benchmark continues each run from its last checkpoint),
+ * then model selection on the run's own validation cells (snapshot step x guidance weight, by the
+ * peeking-free median-of-samples cycle-life RMSE with the fast sampler), then `diffbatt test` on the test
+ * split with DDPM-1000 and DPM-Solver++ 20. Everything is cached under benchmarks/accuracy/runs/, so
+ * re-running only does what is missing. Writes benchmarks/results/accuracy-<split>.json per test split
+ * and re-renders BENCHMARKS.md. Needs ../shared (DIFFBATT_SHARED overrides the path).
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { benchmarkProvenance, meanAndSpread, REPOSITORY_ROOT, writeBenchmarkResult } from '../lib/results.js';
+
+const { values } = parseArgs({
+  options: {
+    splits: { type: 'string', default: 'matr_1,matr_2,snl,cruh,hust,crush' },
+    seeds: { type: 'string', default: '0,1,2' },
+    steps: { type: 'string', default: '5000' },
+    guidance: { type: 'string', default: '0,1,3' },
+    jobs: { type: 'string', default: '2' },
+    'no-train': { type: 'boolean', default: false },
+  },
+});
+const shared = resolve(process.env.DIFFBATT_SHARED ?? join(REPOSITORY_ROOT, '..', 'shared'));
+const dataDir = join(shared, 'data', 'diffbatt', 'data');
+const releasedDir = join(shared, 'data', 'diffbatt', 'trained_models');
+if (!existsSync(dataDir)) {
+  console.error(`bench:accuracy needs the original datasets at ${dataDir} (set DIFFBATT_SHARED)`);
+  process.exit(1);
+}
+const seeds = values.seeds.split(',').map(Number);
+const steps = Number(values.steps);
+const guidanceWeights = values.guidance.split(',').map(Number);
+const jobs = Number(values.jobs);
+const runsDir = join(REPOSITORY_ROOT, 'benchmarks', 'accuracy', 'runs');
+
+/** Published RUL RMSE (DIFFBATT.md section 5): DiffBatt's mean ± sd over ten seeds and the best BatteryML model. */
+const PUBLISHED: Record<string, { paper: string; baseline: string; baselineValue: number }> = {
+  matr_1: { paper: '88 ± 4', baseline: 'PCR', baselineValue: 90 },
+  matr_2: { paper: '235 ± 16', baseline: '"Discharge" model', baselineValue: 149 },
+  hust: { paper: '368 ± 23', baseline: 'Random forest', baselineValue: 368 },
+  snl: { paper: '125 ± 11', baseline: 'PCR', baselineValue: 200 },
+  cruh: { paper: '119 ± 6', baseline: 'PLSR', baselineValue: 60 },
+  crush: { paper: '294 ± 18', baseline: 'Random forest', baselineValue: 416 },
+};
+/** matr_1 and matr_2 share one training set, so one model per seed serves both. */
+const TRAINING_SET: Record<string, string> = {
+  matr_1: 'matr',
+  matr_2: 'matr',
+  hust: 'hust',
+  snl: 'snl',
+  cruh: 'cruh',
+  crush: 'crush',
+};
+const TRAIN_DATA: Record<string, string> = {
+  matr: 'matr_1_train_ds',
+  hust: 'hust_train_ds',
+  snl: 'snl_train_ds',
+  cruh: 'cruh_train_ds',
+  crush: 'crush_train_ds',
+};
+/** SNL and CRUSH carry 20-row capacity matrices. */
+const CAPACITY_ROWS: Record<string, number> = { snl: 20, crush: 20 };
+const SNAPSHOT_EVERY = 1000;
+const FAST = ['--sampler', 'dpm-solver++', '--steps', '20', '--samples', '8'];
+const FAST_LABEL = 'DPM-Solver++ 20 steps, x0 clipped, 8 samples/cell';
+// Guided DDPM without clipping diverges with our models (benchmarks/bundled-model), so ours clip x0.
+const DDPM_OURS = ['--sampler', 'ddpm', '--clip', 'on', '--samples', '1'];
+const DDPM_RELEASED = ['--sampler', 'ddpm', '--samples', '1'];
+
+const splits = values.splits.split(',');
+for (const split of splits) {
+  if (!PUBLISHED[split]) {
+    console.error(`unknown split "${split}"; known: ${Object.keys(PUBLISHED).join(', ')}`);
+    process.exit(1);
+  }
+}
+
+// ---- running the CLI, a few at a time ----
+
+const cliArgs = [
+  '--conditions=@diffbatt/source',
+  '--import',
+  'tsx',
+  join(REPOSITORY_ROOT, 'apps/cli/src/bin.ts'),
+];
+
+/** Runs one `diffbatt` command, its output in `log`; rejects with the log's tail on failure. */
+function diffbatt(args: string[], log: string): Promise<void> {
+  mkdirSync(join(log, '..'), { recursive: true });
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [...cliArgs, ...args], { cwd: REPOSITORY_ROOT });
+    const chunks: Buffer[] = [];
+    child.stdout.on('data', (c: Buffer) => chunks.push(c));
+    child.stderr.on('data', (c: Buffer) => chunks.push(c));
+    child.on('close', (code) => {
+      const text = Buffer.concat(chunks).toString('utf8');
+      writeFileSync(log, text);
+      if (code === 0) resolvePromise();
+      else reject(new Error(`diffbatt ${args[0]} failed (${code}), log ${log}:\n${text.slice(-1500)}`));
+    });
+  });
+}
+
+let running = 0;
+const waiting: (() => void)[] = [];
+/** At most `jobs` CLI runs at once (each uses one core: tfjs-wasm is single-threaded under Node). */
+async function limited<T>(task: () => Promise<T>): Promise<T> {
+  if (running >= jobs) await new Promise<void>((r) => waiting.push(r));
+  running++;
+  try {
+    return await task();
+  } finally {
+    running--;
+    waiting.shift()?.();
+  }
+}
+
+const readJson = <T>(file: string): T => JSON.parse(readFileSync(file, 'utf8')) as T;
+const rel = (path: string) => relative(REPOSITORY_ROOT, path);
+
+/** The fields of `diffbatt test --json` used here. */
+interface TestScores {
+  rulRmse: number;
+  sohRmse: number;
+  seconds: number;
+  backend: string;
+  guidanceWeight: number;
+  medianOfSamples: { rulRmse: number; sohRmse: number };
+}
+
+/** `diffbatt test` with its JSON cached at `json`. */
+async function scored(json: string, args: string[]): Promise<TestScores> {
+  if (!existsSync(json)) {
+    await limited(() => diffbatt(['test', ...args, '--json', json], json.replace(/\.json$/, '.log')));
+    console.log(`scored ${rel(json)}`);
+  }
+  return readJson<TestScores>(json);
+}
+
+// ---- our models: train, select, test ----
+
+interface RunRecord {
+  validationCellIds: string[];
+  settings: Record<string, unknown>;
+}
+interface TrainingRecord {
+  steps: number;
+  seconds: number;
+  bestStep: number | null;
+}
+
+async function trained(trainingSet: string, seed: number): Promise<string | null> {
+  const out = join(runsDir, trainingSet, `seed-${seed}`);
+  const done = () =>
+    existsSync(join(out, 'training.json')) &&
+    readJson<TrainingRecord>(join(out, 'training.json')).steps === steps;
+  if (done()) return out;
+  if (values['no-train']) return null;
+  const args = [
+    'train',
+    '--data',
+    join(dataDir, TRAIN_DATA[trainingSet]!),
+    '--out',
+    out,
+    '--steps',
+    String(steps),
+    '--seed',
+    String(seed),
+    '--checkpoint-every',
+    '100',
+    '--snapshot-every',
+    String(SNAPSHOT_EVERY),
+  ];
+  const rows = CAPACITY_ROWS[trainingSet];
+  if (rows !== undefined) {
+    const config = join(runsDir, trainingSet, `unet-${rows}-rows.json`);
+    mkdirSync(join(config, '..'), { recursive: true });
+    writeFileSync(config, JSON.stringify({ capacityMatrixRows: rows }));
+    args.push('--config', config);
+  }
+  if (existsSync(join(out, 'checkpoint.json'))) args.push('--resume');
+  console.log(
+    `training ${trainingSet} seed ${seed} (${steps} steps${args.includes('--resume') ? ', resuming' : ''})`,
+  );
+  await limited(() => diffbatt(args, `${out}.log`));
+  return done() ? out : null;
+}
+
+interface Selection {
+  model: string;
+  label: string;
+  guidanceWeight: number;
+  validationRulRmse: number;
+  grid: { model: string; guidanceWeight: number; medianRulRmse: number; bestOfRepsRulRmse: number }[];
+}
+
+/** Picks snapshot and guidance weight on the run's validation cells (never the test split). */
+async function select(trainingSet: string, out: string, seed: number): Promise<Selection> {
+  const run = readJson<RunRecord>(join(out, 'run.json'));
+  const candidates = [
+    ...readdirSync(join(out, 'snapshots'))
+      .filter((d) => /^step-\d+$/.test(d))
+      .map((d) => ({ dir: join(out, 'snapshots', d), label: `EMA at ${d.replace('-', ' ')}` })),
+    { dir: join(out, 'model'), label: 'EMA at the lowest validation loss' },
+  ];
+  const grid = await Promise.all(
+    candidates.flatMap(({ dir, label }) =>
+      guidanceWeights.map(async (w) => {
+        const name = `${dir === join(out, 'model') ? 'model' : dir.split('/').pop()}-w${w}`;
+        const scores = await scored(join(out, 'selection', `${name}.json`), [
+          '--model',
+          dir,
+          '--data',
+          join(dataDir, TRAIN_DATA[trainingSet]!),
+          '--cells',
+          run.validationCellIds.join(','),
+          ...FAST,
+          '--guidance',
+          String(w),
+          '--seed',
+          String(seed),
+        ]);
+        return {
+          model: rel(dir),
+          label,
+          guidanceWeight: w,
+          medianRulRmse: scores.medianOfSamples.rulRmse,
+          bestOfRepsRulRmse: scores.rulRmse,
+        };
+      }),
+    ),
+  );
+  const best = grid.reduce((a, b) => (b.medianRulRmse < a.medianRulRmse ? b : a));
+  return {
+    model: best.model,
+    label: best.label,
+    guidanceWeight: best.guidanceWeight,
+    validationRulRmse: best.medianRulRmse,
+    grid: grid.map(({ label: _label, ...row }) => row),
+  };
+}
+
+interface SeedResult {
+  seed: number;
+  run: string;
+  trainingSteps: number;
+  trainingSeconds: number;
+  trainBackend: string;
+  bestValidationLossStep: number | null;
+  selection: Selection;
+  ddpm: TestScores;
+  fast: TestScores;
+}
+
+async function oursOnSplit(split: string, seed: number): Promise<SeedResult | null> {
+  const trainingSet = TRAINING_SET[split]!;
+  const out = await trained(trainingSet, seed);
+  if (!out) return null;
+  const selection = await select(trainingSet, out, seed);
+  const common = [
+    '--model',
+    join(REPOSITORY_ROOT, selection.model),
+    '--data',
+    join(dataDir, `${split}_test_ds`),
+  ];
+  const w = ['--guidance', String(selection.guidanceWeight), '--seed', String(seed)];
+  const [ddpm, fast] = await Promise.all([
+    scored(join(out, 'test', `${split}-ddpm.json`), [...common, ...DDPM_OURS, ...w]),
+    scored(join(out, 'test', `${split}-fast.json`), [...common, ...FAST, ...w]),
+  ]);
+  const training = readJson<TrainingRecord>(join(out, 'training.json'));
+  const provenance = readJson<{ provenance: { backend: string } }>(join(out, 'model', 'diffbatt.json'));
+  return {
+    seed,
+    run: rel(out),
+    trainingSteps: training.steps,
+    trainingSeconds: Math.round(training.seconds),
+    trainBackend: provenance.provenance.backend,
+    bestValidationLossStep: training.bestStep,
+    selection,
+    ddpm,
+    fast,
+  };
+}
+
+// ---- the released weights through our port ----
+
+async function releasedOnSplit(split: string): Promise<{ ddpm: TestScores[]; fast: TestScores[] } | null> {
+  const source = join(releasedDir, `${split}_ema_network`);
+  if (!existsSync(source)) return null;
+  const model = join(runsDir, 'released', split, 'model');
+  if (!existsSync(join(model, 'diffbatt.json'))) {
+    await limited(() => diffbatt(['import', source, '--out', model], `${model}.log`));
+  }
+  const common = ['--model', model, '--data', join(dataDir, `${split}_test_ds`), '--guidance', '0'];
+  const perSeed = await Promise.all(
+    seeds.map(async (seed) => {
+      const dir = join(runsDir, 'released', split);
+      const s = ['--seed', String(seed)];
+      return Promise.all([
+        scored(join(dir, `ddpm-seed${seed}.json`), [...common, ...DDPM_RELEASED, ...s]),
+        scored(join(dir, `fast-seed${seed}.json`), [...common, ...FAST, ...s]),
+      ]);
+    }),
+  );
+  return { ddpm: perSeed.map(([d]) => d), fast: perSeed.map(([, f]) => f) };
+}
+
+// ---- results ----
+
+const spread = (xs: number[], digits = 1) => meanAndSpread(xs, digits);
+const best = (runs: TestScores[]) => spread(runs.map((r) => r.rulRmse));
+const median = (runs: TestScores[]) => spread(runs.map((r) => r.medianOfSamples.rulRmse));
+const soh = (runs: TestScores[]) =>
+  spread(
+    runs.map((r) => r.medianOfSamples.sohRmse),
+    2,
+  );
+
+function writeSplitResult(
+  split: string,
+  ours: SeedResult[],
+  released: { ddpm: TestScores[]; fast: TestScores[] } | null,
+): void {
+  const published = PUBLISHED[split]!;
+  const rows: string[][] = [
+    ['DiffBatt, paper', 'DDPM 1000 (w and reps unpublished)', published.paper, '—', '—', '10'],
+    [
+      `best BatteryML baseline (${published.baseline}), paper`,
+      '—',
+      String(published.baselineValue),
+      '—',
+      '—',
+      '—',
+    ],
+  ];
+  if (released) {
+    rows.push(
+      [
+        'released weights, our port',
+        'DDPM 1000, w = 0, 1 sample/cell',
+        best(released.ddpm),
+        median(released.ddpm),
+        soh(released.ddpm),
+        String(released.ddpm.length),
+      ],
+      [
+        'released weights, our port',
+        `${FAST_LABEL}, w = 0`,
+        best(released.fast),
+        median(released.fast),
+        soh(released.fast),
+        String(released.fast.length),
+      ],
+    );
+  } else {
+    rows.push(['released weights, our port', '—', 'not released for this split', '—', '—', '—']);
+  }
+  const ws = [...new Set(ours.map((r) => r.selection.guidanceWeight))].join('/');
+  if (ours.length > 0) {
+    const ddpm = ours.map((r) => r.ddpm);
+    const fast = ours.map((r) => r.fast);
+    rows.push(
+      [
+        'ours (trained here)',
+        `DDPM 1000, x0 clipped, w = ${ws}, 1 sample/cell`,
+        best(ddpm),
+        median(ddpm),
+        soh(ddpm),
+        String(ours.length),
+      ],
+      [
+        'ours (trained here)',
+        `${FAST_LABEL}, w = ${ws}`,
+        best(fast),
+        median(fast),
+        soh(fast),
+        String(ours.length),
+      ],
+    );
+  } else {
+    rows.push(['ours (trained here)', '—', 'not trained yet', '—', '—', '0']);
+  }
+  const target = Number(published.paper.split(' ')[0]);
+  const oursDdpm = ours.map((r) => r.ddpm.rulRmse);
+  const oursFast = ours.map((r) => r.fast.medianOfSamples.rulRmse);
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const verdict =
+    ours.length === 0
+      ? `No model trained by our trainer has been scored on ${split} yet: this row is open.`
+      : `Target (at least the paper, RUL RMSE <= ${target}): ${mean(oursDdpm) <= target ? 'met' : 'NOT met'} with DDPM 1000 ` +
+        `(${spread(oursDdpm)}), ${mean(oursFast) <= target ? 'met' : 'NOT met'} with the fast sampler under the median rule (${spread(oursFast)}).`;
+  const trainingSet = TRAINING_SET[split]!;
+  writeBenchmarkResult({
+    id: `accuracy-${split}`,
+    title: `Accuracy on ${split}: cycle-life (RUL) RMSE in cycles`,
+    summary: [
+      `Models trained by \`diffbatt train\` on the ${TRAIN_DATA[trainingSet]} split of ../shared/data/diffbatt (${steps} full-batch steps, ` +
+        "the original's Adam, condition dropout and EMA 0.999 with warm-up; validation cells carved from the training split), one per seed. " +
+        `Per seed, the EMA snapshot (every ${SNAPSHOT_EVERY} steps, plus the lowest-validation-loss one) and the guidance weight w in {${guidanceWeights.join(', ')}} ` +
+        "were picked on that run's validation cells with the fast sampler and the median-of-samples rule; the test split was never used for selection " +
+        '(the original picks checkpoints on the test loss).',
+      'Original protocol: best of the samples per cell by SOH RMSE over cycles 1..100, which peeks at the reference; with one sample per cell it equals the median rule. ' +
+        "Median rule: the median predicted life over samples, no peeking. The paper's and BatteryML's numbers are copied from DIFFBATT.md section 5; the released weights are the authors' EMA network imported with `diffbatt import`.",
+      verdict,
+    ],
+    tables: [
+      {
+        title: `RUL RMSE (cycles) on the ${split} test split, mean ± sd over seeds`,
+        columns: [
+          'model',
+          'sampler',
+          'original protocol',
+          'median rule (no peeking)',
+          'SOH RMSE (% points, median rule)',
+          'seeds',
+        ],
+        rows,
+      },
+      {
+        title: 'Our runs, per seed',
+        columns: [
+          'seed',
+          'training',
+          'picked on validation',
+          'validation RUL RMSE',
+          'DDPM 1000 test',
+          'fast sampler test (median rule)',
+        ],
+        rows: ours.map((r) => [
+          String(r.seed),
+          `${r.trainingSteps} steps, ${Math.round(r.trainingSeconds / 60)} min on ${r.trainBackend} (\`${r.run}\`)`,
+          `${r.selection.label}, w = ${r.selection.guidanceWeight}`,
+          r.selection.validationRulRmse.toFixed(1),
+          r.ddpm.rulRmse.toFixed(1),
+          r.fast.medianOfSamples.rulRmse.toFixed(1),
+        ]),
+        notes: [
+          'Run directories are not committed (checkpoints are large); the command below recreates them, resuming where they stopped.',
+        ],
+      },
+    ],
+    raw: { steps, seeds, guidanceWeights, ours, released },
+    ...benchmarkProvenance(
+      `pnpm bench:accuracy --splits ${split} --seeds ${seeds.join(',')} --steps ${steps}`,
+      ours[0]?.fast.backend ?? released?.fast[0]?.backend ?? 'wasm',
+    ),
+  });
+  console.log(`wrote benchmarks/results/accuracy-${split}.json`);
+}
+
+await Promise.all(
+  splits.map(async (split) => {
+    const [ours, released] = await Promise.all([
+      Promise.all(seeds.map((seed) => oursOnSplit(split, seed))),
+      releasedOnSplit(split),
+    ]);
+    writeSplitResult(
+      split,
+      ours.filter((r): r is SeedResult => r !== null),
+      released,
+    );
+  }),
+);
+await import('../lib/write-benchmarks-md.js');

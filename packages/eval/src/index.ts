@@ -1,3 +1,16 @@
+export {
+  EARLY_LIFE_CYCLES,
+  EARLY_LIFE_FEATURE_NAMES,
+  type EarlyLifeInput,
+  earlyLifeFeatures,
+  fitRidgeRegression,
+  type GroupedRows,
+  predictRidge,
+  type RidgeLambdaSearch,
+  type RidgeLambdaSearchInput,
+  type RidgeModel,
+  selectRidgeLambda,
+} from './downstream.js';
 export { SOH_FEATURE_THRESHOLDS, type SohFeatureMap, sohThresholdFeatures } from './features.js';
 export { formatScoreTable, scoreResultsToJson } from './format.js';
 export { meanAndCovariance, type SymmetricEigen, symmetricEigen, symmetricSqrt } from './linear-algebra.js';

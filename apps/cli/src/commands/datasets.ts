@@ -4,6 +4,7 @@ import {
   DiffBattError,
   inspectCell,
   inspectSample,
+  type ModelSample,
   readDatasetFile,
   writeDatasetFile,
 } from '@diffbatt/core';
@@ -12,6 +13,13 @@ import type { Command } from 'commander';
 import { loadSamples } from '../flows/data.js';
 import { parseOptions } from '../options.js';
 import { datasetRegistry } from '../plugins.js';
+import {
+  formatProvenanceSummary,
+  type ProvenanceSummary,
+  summariseProvenance,
+  syntheticBanner,
+} from '../report/synthetic.js';
+import { formatTextTable } from '../report/text-table.js';
 import { terminal } from '../terminal.js';
 
 /** The `plugin` value that `inspect --json` reports for a .dbds dataset file. */
@@ -53,24 +61,38 @@ export function registerDatasetsCommand(program: Command): Command {
     .option('--json', 'print JSON: { plugin, cells: [{ cellId, cycles, cycleLife, ... }] }')
     .action(async (path: string, raw: unknown) => {
       const options = parseOptions(inspectOptions, raw);
-      const cells: CellInspection[] = [];
+      const cells: InspectedCell[] = [];
+      // Synthetic samples, for the provenance summary (cells from plugins carry only the flag).
+      const syntheticSamples: ModelSample[] = [];
+      const addSample = (sample: ModelSample) => {
+        if (sample.synthetic) syntheticSamples.push(sample);
+        cells.push(markSynthetic(inspectSample(sample), sample.synthetic, sample.provenance));
+      };
       let source: string;
       if (options.plugin === undefined && path.endsWith(DATASET_FILE_EXTENSION)) {
         // Our own dataset files (written by `convert` or a model) need no plugin.
         source = DATASET_FILE_PLUGIN;
-        for (const sample of (await readDatasetFile(path)).samples) cells.push(inspectSample(sample));
+        for (const sample of (await readDatasetFile(path)).samples) addSample(sample);
       } else {
         const plugin = await datasetRegistry.resolve(path, options.plugin);
         source = plugin.id;
         for await (const record of plugin.load(path)) {
-          cells.push(record.kind === 'cell' ? inspectCell(record.cell) : inspectSample(record.sample));
+          if (record.kind === 'sample') addSample(record.sample);
+          else cells.push(markSynthetic(inspectCell(record.cell), record.cell.synthetic === true));
         }
       }
+      const syntheticCount = cells.filter((cell) => cell.synthetic).length;
+      const synthetic =
+        syntheticCount === 0
+          ? null
+          : { cells: syntheticCount, provenance: summariseProvenance(syntheticSamples) };
       if (options.json) {
-        terminal.out(JSON.stringify({ plugin: source, cells }, null, 2));
+        terminal.out(
+          JSON.stringify({ plugin: source, ...(synthetic === null ? {} : { synthetic }), cells }, null, 2),
+        );
         return;
       }
-      terminal.out(formatInspection(source, path, cells));
+      terminal.out(formatInspection(source, path, cells, synthetic?.provenance ?? null));
     });
   datasets
     .command('convert')
@@ -115,29 +137,55 @@ export function registerDatasetsCommand(program: Command): Command {
   return datasets;
 }
 
-/** A table, one row per cell, then each cell's warnings. */
-function formatInspection(source: string, path: string, cells: readonly CellInspection[]): string {
+/**
+ * A cell's inspection; synthetic ones also carry `synthetic: true` and their provenance (measured cells
+ * keep the plain shape, so JSON of real data is unchanged).
+ */
+type InspectedCell = CellInspection & { synthetic?: true; provenance?: ModelSample['provenance'] };
+
+function markSynthetic(
+  cell: CellInspection,
+  synthetic: boolean,
+  provenance?: ModelSample['provenance'],
+): InspectedCell {
+  if (!synthetic) return cell;
+  return { ...cell, synthetic: true, ...(provenance === undefined ? {} : { provenance }) };
+}
+
+/**
+ * A banner and provenance summary when any cell is synthetic, a table with one row per cell (and a
+ * synthetic column then), then each cell's warnings.
+ */
+function formatInspection(
+  source: string,
+  path: string,
+  cells: readonly InspectedCell[],
+  provenance: ProvenanceSummary | null,
+): string {
+  const flags = cells.map((cell) => cell.synthetic === true);
+  const banner = syntheticBanner(flags);
   const header = ['cell', 'cycles', 'life', 'life from', 'published', 'capacity matrix'];
-  const rows = cells.map((cell) => [
-    cell.cellId,
-    String(cell.cycles),
-    cell.cycleLife === null ? '-' : String(cell.cycleLife),
-    cell.cycleLifeSource ?? 'not reached',
-    cell.publishedCycleLife === null ? '-' : String(cell.publishedCycleLife),
-    cell.capacityMatrixShape === null ? 'none' : cell.capacityMatrixShape.join('x'),
-  ]);
-  const widths = header.map((title, column) =>
-    Math.max(title.length, ...rows.map((row) => row[column]!.length)),
-  );
-  const line = (cells: string[]) =>
-    cells
-      .map((text, column) => (column === 0 ? text.padEnd(widths[column]!) : text.padStart(widths[column]!)))
-      .join('  ');
+  if (banner !== null) header.splice(1, 0, 'synthetic');
+  const rows = cells.map((cell, index) => {
+    const row = [
+      cell.cellId,
+      String(cell.cycles),
+      cell.cycleLife === null ? '-' : String(cell.cycleLife),
+      cell.cycleLifeSource ?? 'not reached',
+      cell.publishedCycleLife === null ? '-' : String(cell.publishedCycleLife),
+      cell.capacityMatrixShape === null ? 'none' : cell.capacityMatrixShape.join('x'),
+    ];
+    if (banner !== null) row.splice(1, 0, flags[index] ? 'yes' : 'no');
+    return row;
+  });
   const warned = cells.filter((cell) => cell.warnings.length > 0);
   return [
     `${path}: ${cells.length} cell(s) read by "${source}"`,
-    line(header),
-    ...rows.map(line),
+    ...(banner === null ? [] : [banner]),
+    ...(provenance === null || provenance.samples === 0
+      ? []
+      : [`provenance: ${formatProvenanceSummary(provenance)}`]),
+    ...formatTextTable(header, rows),
     ...(warned.length > 0 ? ['', 'warnings:'] : []),
     ...warned.flatMap((cell) => cell.warnings.map((warning) => `  ${cell.cellId}: ${warning}`)),
   ].join('\n');

@@ -6,6 +6,7 @@ import { describeSampler, samplerConfig, samplerSteps } from '../flows/sampler-o
 import { integerText, parseOptions } from '../options.js';
 import { assertWritable } from '../output.js';
 import { renderReport } from '../report/html-report.js';
+import { markedCellId, syntheticBanner } from '../report/synthetic.js';
 import { terminal } from '../terminal.js';
 import { addSamplingOptions, drawCurves, loadForSampling, samplingOptionFields } from './sampling-options.js';
 
@@ -61,7 +62,7 @@ export function registerPredictCommand(program: Command): void {
       const rows = predictions.map(({ cell, life }) => {
         const [i80, i95] = life.intervals;
         return [
-          cell.cellId,
+          markedCellId(cell.cellId, cell.synthetic),
           life.median.toFixed(0),
           `${i80!.lower.toFixed(0)}-${i80!.upper.toFixed(0)}`,
           `${i95!.lower.toFixed(0)}-${i95!.upper.toFixed(0)}`,
@@ -73,6 +74,8 @@ export function registerPredictCommand(program: Command): void {
         `model ${options.model}; sampler ${describeSampler(sampler)}; guidance w=${options.guidance}; ` +
           `${options.samples} sample(s) per cell; ${seconds.toFixed(1)} s on ${backend.backend}`,
       );
+      const banner = syntheticBanner(cells.map((cell) => cell.synthetic));
+      if (banner !== null) terminal.out(banner);
       for (const row of [header, ...rows]) {
         terminal.out(row.map((v, c) => (c === 0 ? v.padEnd(widths[c]!) : v.padStart(widths[c]!))).join('  '));
       }
@@ -92,6 +95,7 @@ export function registerPredictCommand(program: Command): void {
           cells: predictions.map(({ cell, lives, life, band }) => ({
             cellId: cell.cellId,
             source: cell.source,
+            synthetic: cell.synthetic,
             cycleLifeMedian: life.median,
             cycleLifeMean: life.mean,
             cycleLifeIntervals: life.intervals,

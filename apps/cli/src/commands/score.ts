@@ -11,6 +11,7 @@ import { formatScoreTable, scoreResultsToJson, scoreSohCurves } from '@diffbatt/
 import { type } from 'arktype';
 import type { Command } from 'commander';
 import { parseOptions } from '../options.js';
+import { formatMarkedScoreTable, syntheticJsonFields } from '../report/synthetic.js';
 import { terminal } from '../terminal.js';
 
 const scoreOptions = type({
@@ -29,6 +30,8 @@ interface CurveSet {
   cellIds: string[] | null;
   /** Per curve, the reference cell it was generated for: `provenance.sourceCellId`, else its cell id. */
   sourceCellIds: string[] | null;
+  /** Per curve, whether a model generated it (dataset files only; .npy files carry no flag). */
+  synthetic: boolean[] | null;
 }
 
 async function readCurveSet(file: string): Promise<CurveSet> {
@@ -44,9 +47,12 @@ async function readCurveSet(file: string): Promise<CurveSet> {
         const source = provenance?.['sourceCellId'];
         return typeof source === 'string' ? source : cellId;
       }),
+      synthetic: samples.map((sample) => sample.synthetic),
     };
   }
-  if (extension === '.npy') return { file, curves: readNpyCurves(file), cellIds: null, sourceCellIds: null };
+  if (extension === '.npy') {
+    return { file, curves: readNpyCurves(file), cellIds: null, sourceCellIds: null, synthetic: null };
+  }
   throw new DatasetError(
     `unsupported file type: expected a NumPy .npy array or a DiffBatt dataset file (${DATASET_FILE_EXTENSION})`,
     { file },
@@ -157,6 +163,23 @@ export function registerScoreCommand(program: Command): void {
         },
         { eolSoh: options.eol, arithmetic: options.arithmetic },
       );
-      terminal.out(options.json ? scoreResultsToJson(results) : formatScoreTable(results));
+      // Synthetic reference cells would make these scores synthetic-vs-synthetic: mark them wherever the
+      // file says so (.npy files carry no flag).
+      const synthetic = reference.synthetic;
+      if (options.json) {
+        terminal.out(
+          synthetic === null
+            ? scoreResultsToJson(results)
+            : JSON.stringify(
+                { ...JSON.parse(scoreResultsToJson(results)), ...syntheticJsonFields(synthetic) },
+                null,
+                2,
+              ),
+        );
+      } else {
+        terminal.out(
+          synthetic === null ? formatScoreTable(results) : formatMarkedScoreTable(results, synthetic),
+        );
+      }
     });
 }

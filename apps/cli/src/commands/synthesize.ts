@@ -4,15 +4,49 @@ import { type } from 'arktype';
 import type { Command } from 'commander';
 import { CURVE_CYCLES } from '../flows/curves.js';
 import { describeSampler, samplerConfig, samplerSteps } from '../flows/sampler-options.js';
-import { integerText, parseOptions } from '../options.js';
+import { integerText, OptionError, parseOptions } from '../options.js';
 import { assertWritable } from '../output.js';
+import { UNCONDITIONAL_SOURCE } from '../report/synthetic.js';
 import { terminal } from '../terminal.js';
 import { addSamplingOptions, drawCurves, loadForSampling, samplingOptionFields } from './sampling-options.js';
+
+/**
+ * Stable ids: `synthetic-<source cell>-<k>` for the k-th curve conditioned on a cell (1-based),
+ * `synthetic-unconditional-<k>` for the k-th unconditional one.
+ */
+function syntheticCellId(source: ModelSample | null, index: number): string {
+  return `synthetic-${source ? source.cellId : UNCONDITIONAL_SOURCE}-${index + 1}`;
+}
+
+/** One curve to draw: its condition cell (null: unconditional) and its number among that cell's curves. */
+interface SynthesisRow {
+  source: ModelSample | null;
+  index: number;
+}
+
+/**
+ * Checked before sampling: ids could repeat only if the condition cells repeat an id (or one is named
+ * "unconditional").
+ */
+function assertUniqueCellIds(rows: readonly SynthesisRow[], condition: string | undefined): void {
+  const seen = new Set<string>();
+  for (const { source, index } of rows) {
+    const cellId = syntheticCellId(source, index);
+    if (seen.has(cellId)) {
+      throw new DiffBattError(
+        `synthetic cell id "${cellId}" would repeat: the condition cells need unique ids`,
+        condition === undefined ? {} : { file: condition },
+      );
+    }
+    seen.add(cellId);
+  }
+}
 
 const synthesizeOptions = type({
   ...samplingOptionFields,
   n: integerText(1),
   'condition?': 'string > 0',
+  'unconditional?': integerText(1),
   'plugin?': 'string',
   out: 'string > 0',
 });
@@ -29,6 +63,10 @@ export function registerSynthesizeCommand(program: Command): void {
       '--condition <path>',
       'cells whose capacity matrices condition the curves (default: unconditional)',
     )
+    .option(
+      '--unconditional <m>',
+      'with --condition: also add m unconditional curves to the same output (for augmentation)',
+    )
     .option('--plugin <id>', 'dataset plugin for --condition (default: detected)')
     .requiredOption(
       '--out <file>',
@@ -40,44 +78,55 @@ export function registerSynthesizeCommand(program: Command): void {
       if (format !== '.csv' && format !== '.dbds') {
         throw new DiffBattError('--out must end in .csv or .dbds', { file: options.out });
       }
+      const conditional = options.condition !== undefined;
+      if (options.unconditional !== undefined && !conditional) {
+        throw new OptionError(
+          'option --unconditional adds unconditional curves to conditioned ones: give --condition too (without it, all --n curves are unconditional)',
+        );
+      }
       const sampler = samplerConfig(options.sampler, options.steps, options.eta, options.clip);
       await assertWritable(options.out, '--out');
-      const loaded = await loadForSampling(
-        options,
-        options.condition === undefined ? [] : [options.condition],
-      );
+      const loaded = await loadForSampling(options, conditional ? [options.condition!] : []);
       const { backend, cells } = loaded;
-      const conditional = options.condition !== undefined;
+      // One row per curve, conditioned rows cell by cell then the unconditional ones, all drawn in one
+      // batched run. Guidance has no effect on the unconditional rows (both passes see no condition).
+      const rows: SynthesisRow[] = conditional
+        ? [
+            ...cells.flatMap((source) =>
+              Array.from({ length: options.n }, (_, index) => ({ source, index })),
+            ),
+            ...Array.from({ length: options.unconditional ?? 0 }, (_, index) => ({ source: null, index })),
+          ]
+        : Array.from({ length: options.n }, (_, index) => ({ source: null, index }));
+      assertUniqueCellIds(rows, options.condition);
+      const unconditionalCount = rows.filter((row) => row.source === null).length;
       const { curves, seconds } = await drawCurves(
         loaded,
-        conditional ? cells.map((c) => c.capacityMatrix) : [null],
-        options.n,
+        rows.map((row) => row.source?.capacityMatrix ?? null),
+        1,
         sampler,
         options,
-        `synthesizing ${conditional ? `${cells.length} cell(s) x ${options.n}` : options.n}`,
+        `synthesizing ${conditional ? `${cells.length} cell(s) x ${options.n}` : ''}${
+          unconditionalCount > 0 ? `${conditional ? ' + ' : ''}${unconditionalCount} unconditional` : ''
+        }`,
       );
-      const synthetic: ModelSample[] = curves.flatMap((perCell, c) =>
-        perCell.map((sohCurve, k) => {
-          const source = conditional ? cells[c]! : null;
-          return {
-            cellId: `synthetic-${source ? `${source.cellId}-` : 'unconditional-'}${k + 1}`,
-            source: 'diffbatt synthesize',
-            sohCurve,
-            capacityMatrix: source?.capacityMatrix ?? null,
-            capacityMatrixRows: source?.capacityMatrixRows ?? null,
-            synthetic: true,
-            provenance: {
-              model: options.model,
-              sampler: sampler.kind,
-              steps: samplerSteps(sampler),
-              clipSample: sampler.clipSample !== undefined,
-              guidanceWeight: options.guidance,
-              seed: options.seed,
-              sourceCellId: source?.cellId ?? 'unconditional',
-            },
-          };
-        }),
-      );
+      const synthetic: ModelSample[] = rows.map(({ source, index }, row) => ({
+        cellId: syntheticCellId(source, index),
+        source: 'diffbatt synthesize',
+        sohCurve: curves[row]![0]!,
+        capacityMatrix: source?.capacityMatrix ?? null,
+        capacityMatrixRows: source?.capacityMatrixRows ?? null,
+        synthetic: true,
+        provenance: {
+          model: options.model,
+          sampler: sampler.kind,
+          steps: samplerSteps(sampler),
+          clipSample: sampler.clipSample !== undefined,
+          guidanceWeight: options.guidance,
+          seed: options.seed,
+          sourceCellId: source?.cellId ?? UNCONDITIONAL_SOURCE,
+        },
+      }));
       if (format === '.dbds') {
         await writeDatasetFile(options.out, synthetic, {
           synthetic: true,
@@ -86,6 +135,9 @@ export function registerSynthesizeCommand(program: Command): void {
           sampler: describeSampler(sampler),
           guidanceWeight: options.guidance,
           seed: options.seed,
+          conditionedCurves: synthetic.length - unconditionalCount,
+          unconditionalCurves: unconditionalCount,
+          ...(conditional ? { condition: options.condition! } : {}),
         });
       } else {
         const header = [
@@ -109,7 +161,11 @@ export function registerSynthesizeCommand(program: Command): void {
         await writeFileAtomic(options.out, `${[header.join(','), ...lines].join('\n')}\n`);
       }
       terminal.out(
-        `${synthetic.length} synthetic curve(s) written to ${options.out} (${seconds.toFixed(1)} s on ${backend.backend})`,
+        `${synthetic.length} synthetic curve(s) written to ${options.out}` +
+          (conditional
+            ? ` (${synthetic.length - unconditionalCount} conditioned on ${cells.length} cell(s), ${unconditionalCount} unconditional;`
+            : ' (unconditional;') +
+          ` ${seconds.toFixed(1)} s on ${backend.backend})`,
       );
     });
 }

@@ -1,6 +1,6 @@
 import { basename } from 'node:path';
 import { DiffBattError, type ModelSample, writeFileAtomic } from '@diffbatt/core';
-import { formatScoreTable, scoreResultsToJson, scoreSohCurves } from '@diffbatt/eval';
+import { scoreResultsToJson, scoreSohCurves } from '@diffbatt/eval';
 import { type } from 'arktype';
 import type { Command } from 'commander';
 import { reportCell } from '../flows/curves.js';
@@ -8,6 +8,7 @@ import { describeSampler, samplerConfig, samplerSteps } from '../flows/sampler-o
 import { integerText, parseOptions } from '../options.js';
 import { assertWritable } from '../output.js';
 import { renderReport } from '../report/html-report.js';
+import { formatMarkedScoreTable, syntheticJsonFields } from '../report/synthetic.js';
 import { terminal } from '../terminal.js';
 import { addSamplingOptions, drawCurves, loadForSampling, samplingOptionFields } from './sampling-options.js';
 
@@ -72,7 +73,8 @@ export function registerTestCommand(program: Command): void {
         `model ${options.model}; data ${options.data} (${cells.length} cells); sampler ${describeSampler(sampler)}; ` +
           `guidance w=${options.guidance}; seed ${options.seed}; ${seconds.toFixed(1)} s on ${backend.backend}`,
       );
-      terminal.out(formatScoreTable(results));
+      const synthetic = cells.map((c) => c.synthetic);
+      terminal.out(formatMarkedScoreTable(results, synthetic));
       if (options.json) {
         const json = {
           model: options.model,
@@ -85,6 +87,7 @@ export function registerTestCommand(program: Command): void {
           seed: options.seed,
           seconds,
           ...JSON.parse(scoreResultsToJson(results)),
+          ...syntheticJsonFields(synthetic),
         };
         await writeFileAtomic(options.json, `${JSON.stringify(json, null, 2)}\n`);
         terminal.info(`scores written to ${options.json}`);

@@ -1,8 +1,10 @@
 /**
- * A self-contained HTML report (inline SVG, no scripts, no network) for `diffbatt test` and
+ * Self-contained HTML reports (inline SVG, no scripts, no network). For `diffbatt test` and
  * `diffbatt predict`: reference vs predicted SOH curves with uncertainty bands per cell, and predicted vs
- * true cycle life with intervals.
+ * true cycle life with intervals. For `diffbatt synth-report`: bands of synthetic curves over those of
+ * measured test cells. Synthetic cells are labelled as such wherever they appear.
  */
+import { syntheticBanner } from './synthetic.js';
 
 export interface ReportCurveCell {
   cellId: string;
@@ -117,8 +119,13 @@ function axes(
   return parts.join('');
 }
 
-function curvePlot(cell: ReportCurveCell, endOfLifeSoh: number): string {
-  const xMax = cell.cycles[cell.cycles.length - 1] ?? 2560;
+/** An SOH-vs-cycle panel: frame, title, axes and the end-of-life line, ready for curves and bands. */
+function sohPanel(
+  cycles: readonly number[],
+  title: string,
+  endOfLifeSoh: number,
+): { f: Frame; head: string } {
+  const xMax = cycles[cycles.length - 1] ?? 2560;
   const f: Frame = {
     width: 300,
     height: 190,
@@ -133,11 +140,23 @@ function curvePlot(cell: ReportCurveCell, endOfLifeSoh: number): string {
   };
   const ticks = [0, 500, 1000, 1500, 2000, 2500].filter((t) => t <= xMax);
   const eol = fmt(yOf(f, endOfLifeSoh));
-  return [
-    `<svg viewBox="0 0 ${f.width} ${f.height}" role="img" aria-label="SOH curves of ${escapeHtml(cell.cellId)}">`,
-    `<text x="${f.left}" y="13" class="title">${escapeHtml(cell.cellId)}${cell.synthetic ? ' (synthetic)' : ''}</text>`,
+  const head = [
+    `<svg viewBox="0 0 ${f.width} ${f.height}" role="img" aria-label="SOH curves: ${escapeHtml(title)}">`,
+    `<text x="${f.left}" y="13" class="title">${escapeHtml(title)}</text>`,
     axes(f, ticks, [60, 70, 80, 90, 100], 'cycle', 'SOH %'),
     `<line x1="${f.left}" x2="${f.width - f.right}" y1="${eol}" y2="${eol}" class="eol"/>`,
+  ].join('');
+  return { f, head };
+}
+
+function curvePlot(cell: ReportCurveCell, endOfLifeSoh: number): string {
+  const { f, head } = sohPanel(
+    cell.cycles,
+    `${cell.cellId}${cell.synthetic ? ' (synthetic)' : ''}`,
+    endOfLifeSoh,
+  );
+  return [
+    head,
     `<path d="${bandPath(f, cell.cycles, cell.predictedLow, cell.predictedHigh)}" class="band"/>`,
     `<path d="${linePath(f, cell.cycles, cell.predictedMedian)}" class="predicted"/>`,
     cell.referenceSoh ? `<path d="${linePath(f, cell.cycles, cell.referenceSoh)}" class="reference"/>` : '',
@@ -167,9 +186,9 @@ function lifeScatter(cells: readonly ReportCurveCell[]): string {
   const points = known.map((c) => {
     const x = fmt(xOf(f, c.lifeTrue as number));
     return (
-      `<g><title>${escapeHtml(c.cellId)}: true ${c.lifeTrue}, predicted ${Math.round(c.lifePredicted)} [${Math.round(c.lifeLow)}, ${Math.round(c.lifeHigh)}]</title>` +
+      `<g><title>${escapeHtml(c.cellId)}${c.synthetic ? ' (synthetic)' : ''}: true ${c.lifeTrue}, predicted ${Math.round(c.lifePredicted)} [${Math.round(c.lifeLow)}, ${Math.round(c.lifeHigh)}]</title>` +
       `<line x1="${x}" x2="${x}" y1="${fmt(yOf(f, c.lifeLow))}" y2="${fmt(yOf(f, c.lifeHigh))}" class="interval"/>` +
-      `<circle cx="${x}" cy="${fmt(yOf(f, c.lifePredicted))}" r="3" class="point"/></g>`
+      `<circle cx="${x}" cy="${fmt(yOf(f, c.lifePredicted))}" r="3" class="${c.synthetic ? 'point synthetic' : 'point'}"/></g>`
     );
   });
   return [
@@ -193,12 +212,22 @@ svg{width:100%;height:auto;background:#fff} svg.scatter{max-width:520px}
 .title{font-size:11px;font-weight:600} .band{fill:#4c8bf5;fill-opacity:.25;stroke:none}
 .predicted{fill:none;stroke:#1a56c4;stroke-width:1.4} .reference{fill:none;stroke:#111;stroke-width:1.4}
 .eol{stroke:#d33;stroke-dasharray:4 3} .diagonal{stroke:#999;stroke-dasharray:4 3}
-.interval{stroke:#4c8bf5;stroke-width:1.5} .point{fill:#1a56c4}
+.interval{stroke:#4c8bf5;stroke-width:1.5} .point{fill:#1a56c4} .point.synthetic{fill:#fff;stroke:#c55a11;stroke-width:1.5}
+.synthetic-banner{background:#fff1e0;border:2px solid #c55a11;padding:8px 12px;font-weight:600;color:#7a3300}
+.note{font-size:13px;max-width:900px}
+.reference-band{fill:#999;fill-opacity:.3;stroke:none} .band-synthetic{fill:#f39c4a;fill-opacity:.35;stroke:none}
+.median-synthetic{fill:none;stroke:#c55a11;stroke-width:1.4;stroke-dasharray:5 2}
+.band-other{fill:#2a8a4a;fill-opacity:.25;stroke:none} .median-other{fill:none;stroke:#2a8a4a;stroke-width:1.4}
 .legend span{display:inline-block;margin-right:16px;font-size:13px}
 .swatch{display:inline-block;width:18px;height:3px;vertical-align:middle;margin-right:4px}
 `;
 
-export function renderReport(input: ReportInput): string {
+/** Title, facts, metric tables, an optional synthetic-data banner, then `body`. */
+function renderPage(
+  input: Pick<ReportInput, 'title' | 'facts' | 'tables'>,
+  banner: string | null,
+  body: string,
+): string {
   const facts = input.facts.map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd>`).join('');
   const tables = input.tables
     .map(
@@ -208,22 +237,105 @@ export function renderReport(input: ReportInput): string {
         '</table>',
     )
     .join('');
-  const legend =
-    '<p class="legend"><span><i class="swatch" style="background:#111"></i>measured</span>' +
-    '<span><i class="swatch" style="background:#1a56c4"></i>predicted median</span>' +
-    `<span><i class="swatch" style="background:#4c8bf5;opacity:.4;height:10px"></i>${escapeHtml(input.intervalLabel)}</span>` +
-    `<span><i class="swatch" style="background:#d33"></i>end of life (${input.endOfLifeSoh} % SOH)</span></p>`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(input.title)}</title><style>${STYLE}</style></head>
 <body>
 <h1>${escapeHtml(input.title)}</h1>
-<dl>${facts}</dl>
+${banner === null ? '' : `<p class="synthetic-banner">${escapeHtml(banner)}</p>\n`}<dl>${facts}</dl>
 ${tables}
-<h2>Predicted vs true cycle life</h2>
+${body}
+</body></html>
+`;
+}
+
+const swatch = (label: string, style: string) =>
+  `<span><i class="swatch" style="${style}"></i>${escapeHtml(label)}</span>`;
+
+export function renderReport(input: ReportInput): string {
+  const banner = syntheticBanner(input.cells.map((c) => c.synthetic === true));
+  const legend =
+    '<p class="legend">' +
+    swatch(
+      banner === null ? 'measured' : 'reference (measured, or synthetic where marked)',
+      'background:#111',
+    ) +
+    swatch('predicted median', 'background:#1a56c4') +
+    swatch(input.intervalLabel, 'background:#4c8bf5;opacity:.4;height:10px') +
+    swatch(`end of life (${input.endOfLifeSoh} % SOH)`, 'background:#d33') +
+    '</p>';
+  return renderPage(
+    input,
+    banner,
+    `<h2>Predicted vs true cycle life</h2>
 ${lifeScatter(input.cells)}
 <h2>SOH curves per cell</h2>
 ${legend}
-<div class="grid-cells">${input.cells.map((c) => curvePlot(c, input.endOfLifeSoh)).join('\n')}</div>
-</body></html>
-`;
+<div class="grid-cells">${input.cells.map((c) => curvePlot(c, input.endOfLifeSoh)).join('\n')}</div>`,
+  );
+}
+
+/** Pointwise median and central band of a set of SOH curves, in percent. */
+export interface SohBand {
+  median: readonly number[];
+  low: readonly number[];
+  high: readonly number[];
+}
+
+/** One panel of the synthesis figure: a set of curves drawn over the measured reference set. */
+export interface SynthesisPanel {
+  title: string;
+  /** Synthetic sets are drawn in their own colour and labelled synthetic. */
+  synthetic: boolean;
+  band: SohBand;
+}
+
+export interface SynthesisReportInput extends Pick<ReportInput, 'title' | 'facts' | 'tables'> {
+  cycles: readonly number[];
+  /** The measured cells every panel is compared with (e.g. the held-out test split). */
+  reference: { label: string; band: SohBand };
+  panels: readonly SynthesisPanel[];
+  /** e.g. "10-90 % of curves per cycle". */
+  bandLabel: string;
+  endOfLifeSoh: number;
+  /** Paragraphs under the tables (how to read the numbers). */
+  notes: readonly string[];
+}
+
+/** Synthetic (or other) curve bands overlaid on the measured reference bands, one panel per set. */
+export function renderSynthesisReport(input: SynthesisReportInput): string {
+  const { cycles, reference } = input;
+  const plots = input.panels.map((panel) => {
+    const { f, head } = sohPanel(cycles, panel.title, input.endOfLifeSoh);
+    const kind = panel.synthetic ? 'synthetic' : 'other';
+    return [
+      head,
+      `<path d="${bandPath(f, cycles, reference.band.low, reference.band.high)}" class="reference-band"/>`,
+      `<path d="${bandPath(f, cycles, panel.band.low, panel.band.high)}" class="band-${kind}"/>`,
+      `<path d="${linePath(f, cycles, reference.band.median)}" class="reference"/>`,
+      `<path d="${linePath(f, cycles, panel.band.median)}" class="median-${kind}"/>`,
+      '</svg>',
+    ].join('');
+  });
+  const legend =
+    '<p class="legend">' +
+    swatch(`${reference.label}: median`, 'background:#111') +
+    swatch(`${reference.label}: ${input.bandLabel}`, 'background:#999;opacity:.5;height:10px') +
+    swatch('SYNTHETIC curves: median', 'background:#c55a11') +
+    swatch(`SYNTHETIC curves: ${input.bandLabel}`, 'background:#f39c4a;opacity:.5;height:10px') +
+    (input.panels.some((panel) => !panel.synthetic)
+      ? swatch('measured comparison set: median and band', 'background:#2a8a4a')
+      : '') +
+    swatch(`end of life (${input.endOfLifeSoh} % SOH)`, 'background:#d33') +
+    '</p>';
+  const synthetic = input.panels.filter((panel) => panel.synthetic).length;
+  return renderPage(
+    input,
+    synthetic === 0
+      ? null
+      : `SYNTHETIC DATA: ${synthetic} of the ${input.panels.length} curve sets below were generated by a model, not measured (titles say which)`,
+    `${input.notes.map((note) => `<p class="note">${escapeHtml(note)}</p>`).join('\n')}
+<h2>SOH curve bands: each set over the ${escapeHtml(reference.label)}</h2>
+${legend}
+<div class="grid-cells">${plots.join('\n')}</div>`,
+  );
 }

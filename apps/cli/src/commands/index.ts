@@ -4,6 +4,7 @@ import { registerDatasetsCommand } from './datasets.js';
 import { registerImportCommand } from './import.js';
 import { registerPredictCommand } from './predict.js';
 import { registerScoreCommand } from './score.js';
+import { registerSynthReportCommand } from './synth-report.js';
 import { registerSynthesizeCommand } from './synthesize.js';
 import { registerTestCommand } from './test.js';
 import { registerTrainCommands } from './train.js';
@@ -18,4 +19,5 @@ export function registerCommands(program: Command): void {
   registerTestCommand(program);
   registerPredictCommand(program);
   registerSynthesizeCommand(program);
+  registerSynthReportCommand(program);
 }

@@ -10,7 +10,7 @@ import { terminal } from '../terminal.js';
 /** Options shared by every command that draws curves from a model (test, predict, synthesize). */
 export function addSamplingOptions(
   command: Command,
-  defaults: { sampler: string; samples?: string },
+  defaults: { sampler: string; samples?: string; guidance?: { description: string; value: string } },
 ): Command {
   if (defaults.samples !== undefined) command.option('--samples <n>', 'curves per cell', defaults.samples);
   return command
@@ -23,7 +23,11 @@ export function addSamplingOptions(
       'clip the predicted clean curve to [-1, 1]: auto (few-step samplers only), on, off',
       'auto',
     )
-    .option('--guidance <w>', 'guidance weight w: eps = (1+w) eps_cond - w eps_uncond', '0')
+    .option(
+      '--guidance <w>',
+      defaults.guidance?.description ?? 'guidance weight w: eps = (1+w) eps_cond - w eps_uncond',
+      defaults.guidance?.value ?? '0',
+    )
     .option('--seed <s>', 'sampling seed', '0')
     .option('--backend <name>', 'TensorFlow.js backend (default: fastest available)')
     .option('--max-batch <n>', 'curves per network call', '256')

@@ -1,0 +1,345 @@
+import { DiffBattError, writeFileAtomic } from '@diffbatt/core';
+import type { SamplerConfig } from '@diffbatt/diffusion';
+import {
+  frechetDistance,
+  knnPrecisionRecall,
+  SOH_FEATURE_THRESHOLDS,
+  sohPercentAtCycles,
+  sohThresholdFeatures,
+} from '@diffbatt/eval';
+import { type } from 'arktype';
+import type { Command } from 'commander';
+import { CURVE_CYCLES, curveBand } from '../flows/curves.js';
+import { loadSamples } from '../flows/data.js';
+import { generateCurves } from '../flows/generate.js';
+import type { ModelAndCells } from '../flows/model-input.js';
+import { describeSampler, samplerConfig, samplerSteps } from '../flows/sampler-options.js';
+import { integerText, parseOptions } from '../options.js';
+import { assertWritable } from '../output.js';
+import { renderSynthesisReport } from '../report/html-report.js';
+import { syntheticBanner } from '../report/synthetic.js';
+import { formatTextTable } from '../report/text-table.js';
+import { terminal } from '../terminal.js';
+import { addSamplingOptions, loadForSampling, samplingOptionFields } from './sampling-options.js';
+
+/** Neighbours for k-NN precision/recall, as `diffbatt score` uses. */
+const NEIGHBOURS = 3;
+/** The figure's band: the central 80 % (10-90 %) of the curves at each cycle. */
+const BAND_LEVEL = 0.8;
+
+const FEATURE_SPACE =
+  `${sohThresholdFeatures.id}: the first cycle, in hundreds, at which SOH is at or below ` +
+  `${SOH_FEATURE_THRESHOLDS.join(', ')} % (25.6 = never within 2560 cycles); the feature space of ` +
+  "diffbatt score's synthesis metrics";
+
+/** `0,1,3` -> [0, 1, 3]: distinct guidance weights >= 0. */
+const guidanceList = type('string').pipe((text, ctx) => {
+  const parts = text.split(',').map((part) => part.trim());
+  const weights = parts.map(Number);
+  if (parts.some((part) => part === '') || weights.some((w) => !Number.isFinite(w) || w < 0)) {
+    return ctx.error('a comma-separated list of guidance weights >= 0, e.g. 0,1,3');
+  }
+  if (new Set(weights).size !== weights.length) return ctx.error('a list without repeated weights');
+  return weights;
+});
+
+const synthReportOptions = type({
+  ...samplingOptionFields,
+  guidance: guidanceList,
+  n: integerText(1),
+  train: 'string > 0',
+  test: 'string > 0',
+  'plugin?': 'string',
+  json: 'string > 0',
+  'report?': 'string > 0',
+});
+
+/** Synthesis quality of one set of curves against the measured test curves. */
+export interface SynthesisQualityRow {
+  set: string;
+  synthetic: boolean;
+  /** Null for the floor and for unconditional curves (guidance has no effect on them). */
+  guidanceWeight: number | null;
+  /** Finite curves scored; `nonFiniteCurves` were left out. */
+  curves: number;
+  nonFiniteCurves: number;
+  frechetDistance: number;
+  precision: number;
+  recall: number;
+  /** Sampling time (0 for the floor). */
+  seconds: number;
+}
+
+const features = (curve: ArrayLike<number>) => sohThresholdFeatures.features(sohPercentAtCycles(curve));
+
+function isFiniteCurve(curve: ArrayLike<number>): boolean {
+  return Array.prototype.every.call(curve, Number.isFinite) as boolean;
+}
+
+/** Scores `curves` against the test features; non-finite curves are counted and left out. */
+function qualityRow(
+  set: Omit<SynthesisQualityRow, 'curves' | 'nonFiniteCurves' | 'frechetDistance' | 'precision' | 'recall'>,
+  curves: readonly ArrayLike<number>[],
+  testFeatures: readonly Float64Array[],
+): SynthesisQualityRow {
+  const finite = curves.filter(isFiniteCurve);
+  if (finite.length <= NEIGHBOURS) {
+    throw new DiffBattError(
+      `${set.set}: only ${finite.length} finite curve(s); k-NN precision/recall needs more than ${NEIGHBOURS}`,
+    );
+  }
+  const setFeatures = finite.map(features);
+  const { precision, recall } = knnPrecisionRecall(testFeatures, setFeatures, NEIGHBOURS);
+  return {
+    ...set,
+    curves: finite.length,
+    nonFiniteCurves: curves.length - finite.length,
+    frechetDistance: frechetDistance(testFeatures, setFeatures),
+    precision,
+    recall,
+  };
+}
+
+/** Draws `perCondition` curves for each condition with a progress bar; returns them flat, in order. */
+async function drawSet(
+  loaded: ModelAndCells,
+  conditions: readonly (Float32Array | null)[],
+  perCondition: number,
+  guidanceWeight: number,
+  sampler: SamplerConfig,
+  options: { seed: number; maxBatch: number },
+  label: string,
+): Promise<{ curves: Float32Array[]; seconds: number }> {
+  const started = performance.now();
+  const bar = terminal.progress(label, 1);
+  const curves = await generateCurves({
+    model: loaded.model,
+    config: loaded.config,
+    conditions,
+    samplesPerCell: perCondition,
+    sampler,
+    guidanceWeight,
+    seed: options.seed,
+    maxBatch: options.maxBatch,
+    onProgress: (done, total) => {
+      bar.total = total;
+      bar.update(done);
+    },
+  });
+  bar.finish();
+  return { curves: curves.flat(), seconds: (performance.now() - started) / 1000 };
+}
+
+const percent = (value: number) => `${(value * 100).toFixed(1)} %`;
+
+export function registerSynthReportCommand(program: Command): void {
+  addSamplingOptions(
+    program
+      .command('synth-report')
+      .description(
+        'synthesis quality: Frechet distance and k-NN precision/recall of synthetic curves (conditioned on ' +
+          'training cells, and unconditional) vs held-out test cells, beside real train vs test as the floor',
+      ),
+    {
+      sampler: 'dpm-solver++',
+      guidance: { description: 'guidance weights to compare, comma-separated', value: '0,1,3' },
+    },
+  )
+    .requiredOption(
+      '--train <path>',
+      'training cells: their capacity matrices condition the synthetic curves',
+    )
+    .requiredOption('--test <path>', 'held-out measured cells every set is compared with')
+    .option('--n <k>', 'synthetic curves per training cell (and as many unconditional ones in all)', '4')
+    .option('--plugin <id>', 'dataset plugin for --train and --test (default: detected)')
+    .requiredOption('--json <file>', 'write the metrics as JSON')
+    .option('--report <file>', 'write an HTML report with synthetic and measured curve bands')
+    .action(async (raw: Record<string, unknown>) => {
+      const options = parseOptions(synthReportOptions, raw);
+      const sampler = samplerConfig(options.sampler, options.steps, options.eta, options.clip);
+      await assertWritable(options.json, '--json');
+      if (options.report) await assertWritable(options.report, '--report');
+      const test = (
+        await loadSamples(options.test, {
+          ...(options.plugin === undefined ? {} : { pluginId: options.plugin }),
+          onWarning: (message) => terminal.info(`warning: ${message}`),
+        })
+      ).samples;
+      if (test.length <= NEIGHBOURS) {
+        throw new DiffBattError(
+          `${test.length} test cell(s): k-NN precision/recall needs more than ${NEIGHBOURS}`,
+          { file: options.test },
+        );
+      }
+      // Loading reads no guidance weight; each set below passes its own.
+      const loaded = await loadForSampling({ ...options, guidance: 0 }, [options.train]);
+      const train = loaded.cells;
+      // The floor and the reference must be measured cells; say so loudly when they are not.
+      const warnings: string[] = [];
+      for (const [cells, path] of [
+        [train, options.train],
+        [test, options.test],
+      ] as const) {
+        const banner = syntheticBanner(cells.map((cell) => cell.synthetic));
+        if (banner !== null) warnings.push(`${path}: ${banner}`);
+      }
+      for (const warning of warnings) terminal.info(`warning: ${warning}`);
+
+      const total = train.length * options.n;
+      const conditional: { guidanceWeight: number; curves: Float32Array[]; seconds: number }[] = [];
+      let unconditional: { curves: Float32Array[]; seconds: number };
+      try {
+        for (const guidanceWeight of options.guidance) {
+          const drawn = await drawSet(
+            loaded,
+            train.map((cell) => cell.capacityMatrix),
+            options.n,
+            guidanceWeight,
+            sampler,
+            options,
+            `synthesizing w=${guidanceWeight}: ${train.length} training cells x ${options.n}`,
+          );
+          conditional.push({ guidanceWeight, ...drawn });
+        }
+        // Guidance has no effect without a condition, so one unconditional set serves every w.
+        unconditional = await drawSet(
+          loaded,
+          [null],
+          total,
+          0,
+          sampler,
+          options,
+          `synthesizing ${total} unconditional`,
+        );
+      } finally {
+        loaded.model.dispose();
+      }
+
+      const testFeatures = test.map((cell) => features(cell.sohCurve));
+      const floor = qualityRow(
+        {
+          set: 'measured train vs measured test (floor)',
+          synthetic: false,
+          guidanceWeight: null,
+          seconds: 0,
+        },
+        train.map((cell) => cell.sohCurve),
+        testFeatures,
+      );
+      const conditionalRows = conditional.map(({ guidanceWeight, curves, seconds }) =>
+        qualityRow(
+          { set: `synthetic, conditioned, w=${guidanceWeight}`, synthetic: true, guidanceWeight, seconds },
+          curves,
+          testFeatures,
+        ),
+      );
+      const unconditionalRow = qualityRow(
+        {
+          set: 'synthetic, unconditional',
+          synthetic: true,
+          guidanceWeight: null,
+          seconds: unconditional.seconds,
+        },
+        unconditional.curves,
+        testFeatures,
+      );
+      const rows = [floor, ...conditionalRows, unconditionalRow];
+      const seconds = rows.reduce((sum, row) => sum + row.seconds, 0);
+      const notes = [
+        `Every set is compared with the ${test.length} measured test curves in feature space ${FEATURE_SPACE}; ` +
+          `k-NN precision/recall with k = ${NEIGHBOURS}.`,
+        `Lower Frechet distance and higher precision (fidelity) and recall (diversity) are better. The floor is ` +
+          `what measured cells reach: the ${train.length} training cells against the test cells. Synthetic sets ` +
+          `hold ${options.n} curves per training cell (${total}), so set sizes differ from the floor's.`,
+        `All sets share seed ${options.seed}; unconditional curves do not depend on w (one set).`,
+      ];
+
+      terminal.out(
+        `model ${options.model}; train ${options.train} (${train.length} cells); test ${options.test} ` +
+          `(${test.length} cells); sampler ${describeSampler(sampler)}; ${options.n} curve(s) per training ` +
+          `cell; seed ${options.seed}; ${seconds.toFixed(1)} s on ${loaded.backend.backend}`,
+      );
+      const header = ['set', 'curves', 'Frechet distance', 'precision', 'recall'];
+      const cellsOf = (row: SynthesisQualityRow) => [
+        row.set,
+        `${row.curves}${row.nonFiniteCurves > 0 ? ` (+${row.nonFiniteCurves} non-finite)` : ''}`,
+        row.frechetDistance.toPrecision(4),
+        percent(row.precision),
+        percent(row.recall),
+      ];
+      terminal.out(formatTextTable(header, rows.map(cellsOf)).join('\n'));
+      terminal.out(notes.join('\n'));
+
+      const json = {
+        model: options.model,
+        train: options.train,
+        test: options.test,
+        trainCells: train.length,
+        testCells: test.length,
+        backend: loaded.backend.backend,
+        sampler: sampler.kind,
+        steps: samplerSteps(sampler),
+        clipSample: sampler.clipSample !== undefined,
+        seed: options.seed,
+        samplesPerCell: options.n,
+        guidanceWeights: options.guidance,
+        featureMap: sohThresholdFeatures.id,
+        featureSpace: FEATURE_SPACE,
+        k: NEIGHBOURS,
+        floor,
+        conditional: conditionalRows,
+        unconditional: unconditionalRow,
+        warnings,
+        seconds,
+      };
+      await writeFileAtomic(options.json, `${JSON.stringify(json, null, 2)}\n`);
+      terminal.info(`metrics written to ${options.json}`);
+
+      if (options.report) {
+        const panelOf = (title: string, synthetic: boolean, curves: readonly ArrayLike<number>[]) => ({
+          title,
+          synthetic,
+          band: curveBand(curves.filter(isFiniteCurve), BAND_LEVEL),
+        });
+        const html = renderSynthesisReport({
+          title: 'DiffBatt synthesis quality',
+          facts: [
+            ['model', options.model],
+            ['training cells (condition)', `${options.train} (${train.length} cells)`],
+            ['test cells (reference)', `${options.test} (${test.length} cells)`],
+            [
+              'sampler',
+              `${describeSampler(sampler)}, ${options.n} curve(s) per training cell, seed ${options.seed}`,
+            ],
+            ['time', `${seconds.toFixed(1)} s on ${loaded.backend.backend}`],
+            ...warnings.map((warning): [string, string] => ['warning', warning]),
+          ],
+          tables: [{ caption: 'Synthesis quality against the test cells', header, rows: rows.map(cellsOf) }],
+          notes,
+          cycles: CURVE_CYCLES,
+          reference: {
+            label: `measured test cells (${test.length})`,
+            band: curveBand(
+              test.map((cell) => cell.sohCurve),
+              BAND_LEVEL,
+            ),
+          },
+          panels: [
+            panelOf(
+              `measured training cells (${train.length})`,
+              false,
+              train.map((cell) => cell.sohCurve),
+            ),
+            ...conditional.map(({ guidanceWeight, curves }) =>
+              panelOf(`SYNTHETIC, conditioned, w=${guidanceWeight} (${curves.length})`, true, curves),
+            ),
+            panelOf(`SYNTHETIC, unconditional (${unconditional.curves.length})`, true, unconditional.curves),
+          ],
+          bandLabel: '10-90 % of curves per cycle',
+          endOfLifeSoh: options.eol,
+        });
+        await writeFileAtomic(options.report, html);
+        terminal.info(`report written to ${options.report}`);
+      }
+    });
+}

@@ -1,14 +1,29 @@
 /**
- * TensorFlow.js side of the U-Net speed benchmark: one training step (forward, MSE backward, Adam) at
- * batch 41 and one forward pass at batch 42 of the default @diffbatt/unet network (478,369 parameters),
- * timed in wall-clock and process-CPU milliseconds. Prints one JSON object.
+ * TensorFlow.js side of the speed benchmark, on one backend, with the default @diffbatt/unet network
+ * (478,369 parameters, random weights of seed 0) and synthetic inputs of the contract's shapes (values do
+ * not change the work done). Measures, in wall-clock and process-CPU milliseconds:
+ * - a training step (forward, MSE backward, Adam) at batch 41, a full MATR-1 training split;
+ * - steps of the real guided DDPM-1000 sampler (@diffbatt/diffusion `sample`) for the 42 MATR-1 test
+ *   cells: one network pass on the doubled batch 2 x 42 (conditional + unconditional rows), the guidance
+ *   combination and the DDPM update. The run is aborted after the measured steps;
+ * - whole DPM-Solver++(2M) 20-step runs of `sample` for the same 42 cells.
+ * Prints one JSON object (the `SideMeasurement` shape of run.ts).
  *
- *   node --conditions=@diffbatt/source --import tsx benchmarks/unet-speed/bench-tfjs.ts [--backend wasm] [--repeats 10]
+ *   node --conditions=@diffbatt/source --import tsx benchmarks/speed/bench-tfjs.ts --backend wasm \
+ *     [--train-repeats 5] [--step-repeats 5] [--solver-repeats 2] [--warmup 2]
  */
 import { createRequire } from 'node:module';
+import { cpus } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { selectBackend } from '../../packages/core/src/backend.js';
+import { createNoiseSchedule, type SamplerConfig, sample } from '../../packages/diffusion/src/index.js';
+import {
+  type CapacityCondition,
+  concatCapacityConditions,
+  diffBattDenoiser,
+  dropCapacityCondition,
+} from '../../packages/unet/src/denoiser.js';
 import { buildDiffBattUNet } from '../../packages/unet/src/unet.js';
 
 // The same tfjs instance the unet package uses (this folder has no node_modules of its own).
@@ -17,96 +32,169 @@ type Tf = typeof import('@tensorflow/tfjs');
 type Tensor = import('@tensorflow/tfjs').Tensor;
 const tf: Tf = await import(pathToFileURL(fromUnet.resolve('@tensorflow/tfjs')).href);
 
+const TRAIN_BATCH = 41;
+const TEST_CELLS = 42;
+const SOLVER_STEPS = 20;
+/** Any nonzero weight runs the doubled batch; the value does not change the work. */
+const GUIDANCE_WEIGHT = 1;
+
 const { values } = parseArgs({
   options: {
     backend: { type: 'string', default: 'wasm' },
-    repeats: { type: 'string', default: '10' },
+    'train-repeats': { type: 'string', default: '5' },
+    'step-repeats': { type: 'string', default: '5' },
+    'solver-repeats': { type: 'string', default: '2' },
     warmup: { type: 'string', default: '2' },
   },
 });
-const repeats = Number(values.repeats);
-const warmup = Number(values.warmup);
+const count = (name: keyof typeof values) => {
+  const value = Number(values[name]);
+  if (!Number.isInteger(value) || value < 0) throw new Error(`--${name} must be an integer >= 0`);
+  return value;
+};
+const trainRepeats = count('train-repeats');
+const stepRepeats = count('step-repeats');
+const solverRepeats = count('solver-repeats');
+const warmup = count('warmup');
+if (stepRepeats < 1) throw new Error('--step-repeats must be at least 1 (DDPM-1000 is extrapolated from it)');
 
-const report = await selectBackend({ backend: values.backend });
+const report = await selectBackend({ backend: values.backend as string });
 const model = buildDiffBattUNet({}, { seed: 0 });
-const optimizer = tf.train.adam(1e-3, 0.9, 0.999, 1e-7);
+const denoiser = diffBattDenoiser(model);
+const schedule = createNoiseSchedule({ kind: 'linear' });
 
-/** Synthetic inputs of the contract's shapes (values do not change the work done). */
-function batch(size: number, seed: number): Tensor[] {
-  return [
-    tf.randomNormal([size, 256, 1], 0, 1, 'float32', seed),
-    tf.randomUniform([size], 0, 1000, 'int32', seed + 1),
-    tf.randomNormal([size, 100, 100, 1], 0, 0.01, 'float32', seed + 2),
-    tf.tidy(() =>
-      tf.tile(
-        tf.cast(tf.greater(tf.randomUniform([size, 1], 0, 1, 'float32', seed + 3), 0.2), 'float32'),
-        [1, 32],
-      ),
-    ),
-  ];
-}
-const trainInputs = batch(41, 1);
-const target = tf.randomNormal([41, 256, 1], 0, 1, 'float32', 9);
-const forwardInputs = batch(42, 11);
-
-function step(): void {
-  const loss = optimizer.minimize(
-    () =>
-      tf.losses.meanSquaredError(
-        target,
-        model.apply(trainInputs, { training: true }) as Tensor,
-      ) as ReturnType<Tf['scalar']>,
-    true,
-  );
-  loss!.dataSync();
-  loss!.dispose();
+function capacityConditionOf(size: number, seed: number): CapacityCondition {
+  return {
+    capacityMatrix: tf.randomNormal([size, 100, 100, 1], 0, 0.01, 'float32', seed),
+    mask: tf.ones([size, 32]),
+  };
 }
 
-function forward(): void {
-  const out = model.apply(forwardInputs) as Tensor;
-  out.dataSync();
-  out.dispose();
+interface Timings {
+  wall: number[];
+  cpu: number[];
 }
+const cpuMs = (since: NodeJS.CpuUsage) => {
+  const used = process.cpuUsage(since);
+  return (used.user + used.system) / 1000;
+};
 
-function timed(fn: () => void): { wall: number[]; cpu: number[] } {
-  for (let i = 0; i < warmup; i++) fn();
-  const wall: number[] = [];
-  const cpu: number[] = [];
+async function timed(fn: () => void | Promise<void>, repeats: number, warmups: number): Promise<Timings> {
+  if (repeats === 0) return { wall: [], cpu: [] };
+  for (let i = 0; i < warmups; i++) await fn();
+  const timings: Timings = { wall: [], cpu: [] };
   for (let i = 0; i < repeats; i++) {
     const startCpu = process.cpuUsage();
     const start = performance.now();
-    fn();
-    wall.push(performance.now() - start);
-    const used = process.cpuUsage(startCpu);
-    cpu.push((used.user + used.system) / 1000);
+    await fn();
+    timings.wall.push(performance.now() - start);
+    timings.cpu.push(cpuMs(startCpu));
   }
-  return { wall, cpu };
+  return timings;
 }
 
-const median = (xs: number[]) => {
-  const sorted = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
+async function trainingStepTimings(): Promise<Timings> {
+  const curve = tf.randomNormal([TRAIN_BATCH, 256, 1], 0, 1, 'float32', 1);
+  const timesteps = tf.randomUniform([TRAIN_BATCH], 0, 1000, 'int32', 2);
+  const condition = capacityConditionOf(TRAIN_BATCH, 3);
+  const target = tf.randomNormal([TRAIN_BATCH, 256, 1], 0, 1, 'float32', 9);
+  const optimizer = tf.train.adam(1e-3, 0.9, 0.999, 1e-7);
+  const step = () => {
+    const loss = optimizer.minimize(
+      () =>
+        tf.losses.meanSquaredError(
+          target,
+          model.apply([curve, timesteps, condition.capacityMatrix, condition.mask], {
+            training: true,
+          }) as Tensor,
+        ) as ReturnType<Tf['scalar']>,
+      true,
+    );
+    loss!.dataSync();
+    loss!.dispose();
+  };
+  try {
+    return await timed(step, trainRepeats, warmup);
+  } finally {
+    optimizer.dispose(); // Adam's moments
+    tf.dispose([curve, timesteps, condition.capacityMatrix, condition.mask, target]);
+  }
+}
 
-const tensorsBefore = tf.memory().numTensors;
-const stepTimes = timed(step);
-const forwardTimes = timed(forward);
+const condition = capacityConditionOf(TEST_CELLS, 11);
+const samplingOptions = (sampler: SamplerConfig) => ({
+  schedule,
+  denoiser,
+  shape: [TEST_CELLS, 256, 1],
+  condition,
+  seed: 0,
+  sampler,
+  guidance: { weight: GUIDANCE_WEIGHT, drop: dropCapacityCondition, concat: concatCapacityConditions },
+});
+
+/** Times each step of the real DDPM-1000 sampler from one step's end to the next, then aborts the run. */
+async function ddpmStepTimings(): Promise<Timings> {
+  const timings: Timings = { wall: [], cpu: [] };
+  const abort = new AbortController();
+  let startCpu = process.cpuUsage();
+  let start = performance.now();
+  const run = sample({
+    ...samplingOptions({ kind: 'ddpm' }),
+    signal: abort.signal,
+    onStep: async ({ step, sample: current }) => {
+      await current.data(); // wait for the step's kernels (a no-op wait on the synchronous backends)
+      if (step > warmup) {
+        timings.wall.push(performance.now() - start);
+        timings.cpu.push(cpuMs(startCpu));
+      }
+      if (step === warmup + stepRepeats) abort.abort(new Error('enough steps measured'));
+      startCpu = process.cpuUsage();
+      start = performance.now();
+    },
+  });
+  await run.then(
+    (x) => x.dispose(),
+    (error: unknown) => {
+      if (!abort.signal.aborted) throw error;
+    },
+  );
+  return timings;
+}
+
+async function solverTimings(): Promise<Timings> {
+  return timed(
+    async () => {
+      const curves = await sample(samplingOptions({ kind: 'dpm-solver++', steps: SOLVER_STEPS }));
+      await curves.data();
+      curves.dispose();
+    },
+    solverRepeats,
+    0, // the network is already warm from the DDPM steps
+  );
+}
+
+const tensorsBeforeTraining = tf.memory().numTensors;
+const train = await trainingStepTimings();
+const tensorsLeakedByTraining = tf.memory().numTensors - tensorsBeforeTraining;
+const tensorsBeforeSampling = tf.memory().numTensors;
+const ddpmStep = await ddpmStepTimings();
+const solver = await solverTimings();
+
 console.log(
   JSON.stringify({
     implementation: `tfjs ${tf.version.tfjs} ${report.backend}`,
-    threads: 1,
+    backend: report.backend,
+    // wasm and cpu run on one thread under Node; libtensorflow (tfjs-node) uses every core by default.
+    threads: report.backend === 'wasm' || report.backend === 'cpu' ? 1 : cpus().length,
     parameters: model.countParams(),
-    trainStepBatch41Ms: stepTimes.wall,
-    forwardBatch42Ms: forwardTimes.wall,
-    trainStepBatch41CpuMs: stepTimes.cpu,
-    forwardBatch42CpuMs: forwardTimes.cpu,
-    trainStepBatch41MedianMs: median(stepTimes.wall),
-    forwardBatch42MedianMs: median(forwardTimes.wall),
-    trainStepBatch41MedianCpuMs: median(stepTimes.cpu),
-    forwardBatch42MedianCpuMs: median(forwardTimes.cpu),
-    // Adam's moments appear after the first step; anything beyond them would be a leak.
-    tensorsLeakedPerStep:
-      (tf.memory().numTensors - tensorsBefore - 2 * model.trainableWeights.length - 1) / (repeats + warmup),
+    trainStepMs: train.wall,
+    trainStepCpuMs: train.cpu,
+    ddpmStepMs: ddpmStep.wall,
+    ddpmStepCpuMs: ddpmStep.cpu,
+    solverSteps: SOLVER_STEPS,
+    solverMs: solver.wall,
+    solverCpuMs: solver.cpu,
+    tensorsLeakedByTraining,
+    tensorsLeakedBySampling: tf.memory().numTensors - tensorsBeforeSampling,
   }),
 );

@@ -1,15 +1,17 @@
-"""PyTorch CPU reference for the DiffBatt U-Net speed benchmark.
+"""PyTorch CPU reference for the DiffBatt speed benchmark (benchmarks/speed/run.ts).
 
 The same network as @diffbatt/unet's default config (DIFFBATT.md section 2; 478,369 parameters): exact
 erf GELU, GroupNorm(8, eps 1e-3), single-head attention, TF "same" stride-2 padding (0 left, 1 right).
-Times one training step (forward, MSE backward, Adam) at batch 41 and a forward pass at batch 42, and
-prints one JSON object. Run with Debian's interpreter: /usr/bin/python3 torch_reference.py --threads 1
+Measures what bench-tfjs.ts measures, in wall-clock and process-CPU milliseconds: a training step
+(forward, MSE backward, Adam) at batch 41; steps of a guided DDPM-1000 sampler for 42 cells (one network
+pass on the doubled batch 2 x 42, the guidance combination, the DDPM update); whole DPM-Solver++(2M) runs
+on the timesteps given by --solver-timesteps (run.ts passes @diffbatt/diffusion's log-SNR plan). Prints one
+JSON object. Run with Debian's interpreter: /usr/bin/python3 torch_reference.py --threads 1
 """
 
 import argparse
 import json
 import math
-import statistics
 import time
 
 import torch
@@ -164,17 +166,88 @@ class UNet(nn.Module):
         return index + 1 < len(layers) and isinstance(layers[index + 1], Attention)
 
 
-def batch(size, generator):
+TRAIN_BATCH = 41
+TEST_CELLS = 42
+GUIDANCE_WEIGHT = 1.0  # any nonzero weight runs the doubled batch
+
+
+def inputs(size, generator):
     return (
         torch.randn(size, LENGTH, 1, generator=generator),
         torch.randint(0, 1000, (size,), generator=generator),
         torch.randn(size, ROWS, COLUMNS, 1, generator=generator) * 0.01,
-        (torch.rand(size, 1, generator=generator) > 0.2).float().expand(size, EMBED).contiguous(),
+        torch.ones(size, EMBED),
     )
+
+
+class LinearSchedule:
+    """DiffBatt's linear beta schedule (1e-4 to 0.02 over 1000 steps), constants in float64."""
+
+    def __init__(self, timesteps=1000):
+        betas = torch.linspace(1e-4, 0.02, timesteps, dtype=torch.float64)
+        self.alphas_cumprod = torch.cumprod(1 - betas, dim=0)
+        previous = torch.cat([torch.ones(1, dtype=torch.float64), self.alphas_cumprod[:-1]])
+        self.betas = betas
+        self.posterior_variance = betas * (1 - previous) / (1 - self.alphas_cumprod)
+        self.coef1 = betas * previous.sqrt() / (1 - self.alphas_cumprod)
+        self.coef2 = (1 - previous) * (1 - betas).sqrt() / (1 - self.alphas_cumprod)
+        self.timesteps = timesteps
+
+    def abar(self, t):
+        return 1.0 if t < 0 else float(self.alphas_cumprod[t])
+
+    def predict_original(self, t, x, eps):
+        abar = self.abar(t)
+        return x / math.sqrt(abar) - math.sqrt(1 / abar - 1) * eps
+
+    def ddpm_step(self, t, x, eps, generator):
+        mean = float(self.coef1[t]) * self.predict_original(t, x, eps) + float(self.coef2[t]) * x
+        if t == 0:
+            return mean
+        std = math.sqrt(max(float(self.posterior_variance[t]), 1e-20))
+        return mean + std * torch.randn(x.shape, generator=generator)
+
+
+def guided_noise(model, x, t, matrix, mask):
+    """(1 + w) eps_cond - w eps_uncond from ONE network pass on [conditional rows; unconditional rows]."""
+    rows = x.shape[0]
+    both = model(
+        torch.cat([x, x]),
+        torch.full((2 * rows,), t, dtype=torch.long),
+        torch.cat([matrix, matrix]),
+        torch.cat([mask, torch.zeros_like(mask)]),
+    )
+    conditional, unconditional = both.split(rows)
+    return (1 + GUIDANCE_WEIGHT) * conditional - GUIDANCE_WEIGHT * unconditional
+
+
+def dpm_solver_pp(model, schedule, timesteps, matrix, mask, generator):
+    """DPM-Solver++(2M), midpoint form, first order at the first and the last (to sigma = 0) step."""
+
+    def lam(t):
+        return math.inf if t < 0 else 0.5 * (math.log(schedule.abar(t)) - math.log(1 - schedule.abar(t)))
+
+    x = torch.randn(TEST_CELLS, LENGTH, 1, generator=generator)
+    previous_x0 = None
+    for i, s in enumerate(timesteps):
+        t = timesteps[i + 1] if i + 1 < len(timesteps) else -1
+        h = lam(t) - lam(s)
+        sigma_ratio = math.sqrt((1 - schedule.abar(t)) / (1 - schedule.abar(s)))
+        data_weight = -math.sqrt(schedule.abar(t)) * math.expm1(-h)
+        x0 = schedule.predict_original(s, x, guided_noise(model, x, s, matrix, mask))
+        if previous_x0 is None or t < 0:
+            x = sigma_ratio * x + data_weight * x0
+        else:
+            r = (lam(s) - lam(timesteps[i - 1])) / h
+            x = sigma_ratio * x + data_weight * (1 + 0.5 / r) * x0 - data_weight * 0.5 / r * previous_x0
+        previous_x0 = x0
+    return x
 
 
 def timed(fn, repeats, warmup):
     """Wall-clock and process CPU milliseconds of each repeat (CPU time is steadier on a shared machine)."""
+    if repeats == 0:
+        return [], []
     for _ in range(warmup):
         fn()
     wall, cpu = [], []
@@ -189,45 +262,60 @@ def timed(fn, repeats, warmup):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--repeats", type=int, default=10)
+    parser.add_argument("--train-repeats", type=int, default=5)
+    parser.add_argument("--step-repeats", type=int, default=5)
+    parser.add_argument("--solver-repeats", type=int, default=2)
     parser.add_argument("--warmup", type=int, default=2)
+    parser.add_argument("--solver-timesteps", type=str, required=True, help="comma-separated, decreasing")
     args = parser.parse_args()
+    solver_timesteps = [int(t) for t in args.solver_timesteps.split(",")]
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     generator = torch.Generator().manual_seed(0)
     model = UNet()
     parameters = sum(p.numel() for p in model.parameters())
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, betas=(0.9, 0.999), eps=1e-7)
-    train_inputs = batch(41, generator)
-    target = torch.randn(41, LENGTH, 1, generator=generator)
-    forward_inputs = batch(42, generator)
+    curve, timesteps, matrix, mask = inputs(TRAIN_BATCH, generator)
+    target = torch.randn(TRAIN_BATCH, LENGTH, 1, generator=generator)
 
-    def step():
+    def train_step():
         optimizer.zero_grad(set_to_none=True)
-        loss = F.mse_loss(model(*train_inputs), target)
+        loss = F.mse_loss(model(curve, timesteps, matrix, mask), target)
         loss.backward()
         optimizer.step()
 
-    def forward():
-        with torch.no_grad():
-            model(*forward_inputs)
+    train_ms, train_cpu_ms = timed(train_step, args.train_repeats, args.warmup)
 
-    step_ms, step_cpu_ms = timed(step, args.repeats, args.warmup)
-    forward_ms, forward_cpu_ms = timed(forward, args.repeats, args.warmup)
+    model.eval()
+    schedule = LinearSchedule()
+    _, _, test_matrix, test_mask = inputs(TEST_CELLS, generator)
+    sampler = {"x": torch.randn(TEST_CELLS, LENGTH, 1, generator=generator), "t": schedule.timesteps - 1}
+
+    def ddpm_step():
+        eps = guided_noise(model, sampler["x"], sampler["t"], test_matrix, test_mask)
+        sampler["x"] = schedule.ddpm_step(sampler["t"], sampler["x"], eps, generator)
+        sampler["t"] -= 1
+
+    def solver_run():
+        dpm_solver_pp(model, schedule, solver_timesteps, test_matrix, test_mask, generator)
+
+    with torch.no_grad():
+        step_ms, step_cpu_ms = timed(ddpm_step, args.step_repeats, args.warmup)
+        solver_ms, solver_cpu_ms = timed(solver_run, args.solver_repeats, 0)
     print(
         json.dumps(
             {
                 "implementation": f"pytorch {torch.__version__} cpu",
+                "backend": "pytorch-cpu",
                 "threads": args.threads,
                 "parameters": parameters,
-                "trainStepBatch41Ms": step_ms,
-                "forwardBatch42Ms": forward_ms,
-                "trainStepBatch41CpuMs": step_cpu_ms,
-                "forwardBatch42CpuMs": forward_cpu_ms,
-                "trainStepBatch41MedianMs": statistics.median(step_ms),
-                "forwardBatch42MedianMs": statistics.median(forward_ms),
-                "trainStepBatch41MedianCpuMs": statistics.median(step_cpu_ms),
-                "forwardBatch42MedianCpuMs": statistics.median(forward_cpu_ms),
+                "trainStepMs": train_ms,
+                "trainStepCpuMs": train_cpu_ms,
+                "ddpmStepMs": step_ms,
+                "ddpmStepCpuMs": step_cpu_ms,
+                "solverSteps": len(solver_timesteps),
+                "solverMs": solver_ms,
+                "solverCpuMs": solver_cpu_ms,
             }
         )
     )

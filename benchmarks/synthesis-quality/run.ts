@@ -14,6 +14,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import type {
+  SynthesisQualityReport,
+  SynthesisQualityRow,
+} from '../../apps/cli/src/commands/synth-report.js';
 import { benchmarkProvenance, meanAndSpread, REPOSITORY_ROOT, writeBenchmarkResult } from '../lib/results.js';
 
 const MODEL = 'models/matr1';
@@ -42,34 +46,7 @@ if (!seeds.every((s) => Number.isInteger(s) && s >= 0))
 const k = Number(args.k);
 if (!(Number.isInteger(k) && k >= 1)) fail(`--k must be an integer >= 1: ${args.k}`);
 
-/** One row of `diffbatt synth-report --json` (see apps/cli/src/commands/synth-report.ts). */
-interface QualityRow {
-  set: string;
-  synthetic: boolean;
-  guidanceWeight: number | null;
-  curves: number;
-  nonFiniteCurves: number;
-  frechetDistance: number;
-  precision: number;
-  recall: number;
-  seconds: number;
-}
-interface SynthReport {
-  backend: string;
-  trainCells: number;
-  testCells: number;
-  featureMap: string;
-  featureSpace: string;
-  k: number;
-  guidanceWeights: number[];
-  floor: QualityRow;
-  conditional: QualityRow[];
-  unconditional: QualityRow;
-  warnings: string[];
-  seconds: number;
-}
-
-function synthReport(seed: number, json: string): SynthReport {
+function synthReport(seed: number, json: string): SynthesisQualityReport {
   const cli = [
     '--conditions=@diffbatt/source',
     '--import',
@@ -103,10 +80,10 @@ function synthReport(seed: number, json: string): SynthReport {
     fail(`diffbatt synth-report failed (exit ${child.status}): ${child.stderr.slice(-2000)}`);
   }
   console.log(child.stdout.trim());
-  return JSON.parse(readFileSync(json, 'utf8')) as SynthReport;
+  return JSON.parse(readFileSync(json, 'utf8')) as SynthesisQualityReport;
 }
 
-const reports: { seed: number; report: SynthReport }[] = [];
+const reports: { seed: number; report: SynthesisQualityReport }[] = [];
 const scratch = mkdtempSync(join(tmpdir(), 'diffbatt-synthesis-quality-'));
 try {
   for (const seed of seeds) {
@@ -120,7 +97,7 @@ try {
 const first = reports[0]!.report;
 const mean = (values: readonly number[]) => values.reduce((a, b) => a + b, 0) / values.length;
 /** A set's rows over seeds: the floor, each w's conditional set, the unconditional set. */
-const sets: { name: string; rows: QualityRow[] }[] = [
+const sets: { name: string; rows: SynthesisQualityRow[] }[] = [
   { name: 'measured train vs measured test (floor)', rows: reports.map((r) => r.report.floor) },
   ...first.guidanceWeights.map((w, index) => ({
     name: `synthetic, conditioned on training cells, w = ${w}`,

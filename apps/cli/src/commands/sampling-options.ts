@@ -72,7 +72,10 @@ export async function loadForSampling(
   return loaded;
 }
 
-/** Draws `samplesPerCell` curves per condition with a progress bar; frees the model afterwards. */
+/**
+ * Draws `samplesPerCell` curves per condition with a progress bar; frees the model afterwards unless
+ * `keepModel` (a command that draws several sets from one model frees it itself).
+ */
 export async function drawCurves(
   loaded: ModelAndCells,
   conditions: GenerateInput['conditions'],
@@ -80,6 +83,7 @@ export async function drawCurves(
   sampler: SamplerConfig,
   options: SamplingValues,
   label: string,
+  keepModel = false,
 ) {
   const started = performance.now();
   const bar = terminal.progress(label, 1);
@@ -101,6 +105,6 @@ export async function drawCurves(
     bar.finish();
     return { curves, seconds: (performance.now() - started) / 1000 };
   } finally {
-    loaded.model.dispose();
+    if (!keepModel) loaded.model.dispose();
   }
 }

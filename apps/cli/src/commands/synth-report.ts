@@ -1,5 +1,4 @@
 import { DiffBattError, writeFileAtomic } from '@diffbatt/core';
-import type { SamplerConfig } from '@diffbatt/diffusion';
 import {
   frechetDistance,
   knnPrecisionRecall,
@@ -11,8 +10,6 @@ import { type } from 'arktype';
 import type { Command } from 'commander';
 import { CURVE_CYCLES, curveBand } from '../flows/curves.js';
 import { loadSamples } from '../flows/data.js';
-import { generateCurves } from '../flows/generate.js';
-import type { ModelAndCells } from '../flows/model-input.js';
 import { describeSampler, samplerConfig, samplerSteps } from '../flows/sampler-options.js';
 import { integerText, parseOptions } from '../options.js';
 import { assertWritable } from '../output.js';
@@ -20,7 +17,7 @@ import { renderSynthesisReport } from '../report/html-report.js';
 import { syntheticBanner } from '../report/synthetic.js';
 import { formatTextTable } from '../report/text-table.js';
 import { terminal } from '../terminal.js';
-import { addSamplingOptions, loadForSampling, samplingOptionFields } from './sampling-options.js';
+import { addSamplingOptions, drawCurves, loadForSampling, samplingOptionFields } from './sampling-options.js';
 
 /** Neighbours for k-NN precision/recall, as `diffbatt score` uses. */
 const NEIGHBOURS = 3;
@@ -70,6 +67,33 @@ export interface SynthesisQualityRow {
   seconds: number;
 }
 
+/** What `--json` writes. */
+export interface SynthesisQualityReport {
+  model: string;
+  train: string;
+  test: string;
+  trainCells: number;
+  testCells: number;
+  backend: string;
+  sampler: string;
+  steps: number;
+  clipSample: boolean;
+  seed: number;
+  samplesPerCell: number;
+  guidanceWeights: number[];
+  featureMap: string;
+  featureSpace: string;
+  k: number;
+  /** Measured training cells against the test cells. */
+  floor: SynthesisQualityRow;
+  /** One row per guidance weight, in the order given. */
+  conditional: SynthesisQualityRow[];
+  unconditional: SynthesisQualityRow;
+  /** Set when the training or test cells are themselves synthetic. */
+  warnings: string[];
+  seconds: number;
+}
+
 const features = (curve: ArrayLike<number>) => sohThresholdFeatures.features(sohPercentAtCycles(curve));
 
 function isFiniteCurve(curve: ArrayLike<number>): boolean {
@@ -98,36 +122,6 @@ function qualityRow(
     precision,
     recall,
   };
-}
-
-/** Draws `perCondition` curves for each condition with a progress bar; returns them flat, in order. */
-async function drawSet(
-  loaded: ModelAndCells,
-  conditions: readonly (Float32Array | null)[],
-  perCondition: number,
-  guidanceWeight: number,
-  sampler: SamplerConfig,
-  options: { seed: number; maxBatch: number },
-  label: string,
-): Promise<{ curves: Float32Array[]; seconds: number }> {
-  const started = performance.now();
-  const bar = terminal.progress(label, 1);
-  const curves = await generateCurves({
-    model: loaded.model,
-    config: loaded.config,
-    conditions,
-    samplesPerCell: perCondition,
-    sampler,
-    guidanceWeight,
-    seed: options.seed,
-    maxBatch: options.maxBatch,
-    onProgress: (done, total) => {
-      bar.total = total;
-      bar.update(done);
-    },
-  });
-  bar.finish();
-  return { curves: curves.flat(), seconds: (performance.now() - started) / 1000 };
 }
 
 const percent = (value: number) => `${(value * 100).toFixed(1)} %`;
@@ -186,31 +180,37 @@ export function registerSynthReportCommand(program: Command): void {
       for (const warning of warnings) terminal.info(`warning: ${warning}`);
 
       const total = train.length * options.n;
+      const draw = async (
+        conditions: (Float32Array | null)[],
+        perCondition: number,
+        w: number,
+        label: string,
+      ) => {
+        const { curves, seconds } = await drawCurves(
+          loaded,
+          conditions,
+          perCondition,
+          sampler,
+          { ...options, guidance: w },
+          label,
+          true,
+        );
+        return { curves: curves.flat(), seconds };
+      };
       const conditional: { guidanceWeight: number; curves: Float32Array[]; seconds: number }[] = [];
       let unconditional: { curves: Float32Array[]; seconds: number };
       try {
         for (const guidanceWeight of options.guidance) {
-          const drawn = await drawSet(
-            loaded,
+          const drawn = await draw(
             train.map((cell) => cell.capacityMatrix),
             options.n,
             guidanceWeight,
-            sampler,
-            options,
             `synthesizing w=${guidanceWeight}: ${train.length} training cells x ${options.n}`,
           );
           conditional.push({ guidanceWeight, ...drawn });
         }
         // Guidance has no effect without a condition, so one unconditional set serves every w.
-        unconditional = await drawSet(
-          loaded,
-          [null],
-          total,
-          0,
-          sampler,
-          options,
-          `synthesizing ${total} unconditional`,
-        );
+        unconditional = await draw([null], total, 0, `synthesizing ${total} unconditional`);
       } finally {
         loaded.model.dispose();
       }
@@ -270,7 +270,7 @@ export function registerSynthReportCommand(program: Command): void {
       terminal.out(formatTextTable(header, rows.map(cellsOf)).join('\n'));
       terminal.out(notes.join('\n'));
 
-      const json = {
+      const json: SynthesisQualityReport = {
         model: options.model,
         train: options.train,
         test: options.test,

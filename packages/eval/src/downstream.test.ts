@@ -10,41 +10,40 @@ import {
   selectRidgeLambda,
 } from './downstream.js';
 
-/** Synthetic cell: SOH % given for cycles 1..100 (10 points), capacity matrix with rows base and last set. */
-function syntheticCell(
-  rows: 100 | 20,
-  baseRow: number,
-  base: (v: number) => number,
-  last: (v: number) => number,
-  earlySohPercent: number[],
-): EarlyLifeInput {
+const EARLY_SOH = [100, 100.4, 100.6, 100.2, 100, 99.8, 99.6, 99.4, 99.2, 99.0];
+
+/**
+ * Synthetic cell: capacity matrix with the base row and the last row given (other rows hold values the
+ * features must ignore), SOH % given for cycles 1..100 (10 points) and a fading curve after them.
+ */
+function syntheticCell(matrix: {
+  rows: 100 | 20;
+  baseRow: number;
+  base: (v: number) => number;
+  last: (v: number) => number;
+}): EarlyLifeInput {
+  const { rows, baseRow, base, last } = matrix;
   const capacityMatrix = new Float32Array(rows * 100);
-  // Rows other than the base and the last one hold values the features must ignore.
   for (let i = 0; i < capacityMatrix.length; i++) capacityMatrix[i] = ((i * 7919) % 13) / 100;
   for (let v = 0; v < 100; v++) {
     capacityMatrix[baseRow * 100 + v] = base(v);
     capacityMatrix[(rows - 1) * 100 + v] = last(v);
   }
   const sohCurve = new Float32Array(SOH_CURVE_LENGTH).fill(-1);
-  earlySohPercent.forEach((soh, i) => {
+  EARLY_SOH.forEach((soh, i) => {
     sohCurve[i] = (2 * soh) / 100 - 1;
   });
   for (let i = 10; i < 60; i++) sohCurve[i] = 0.9 - i / 100;
   return { cellId: 'synthetic-cell', sohCurve, capacityMatrix, capacityMatrixRows: rows };
 }
 
-const EARLY_SOH = [100, 100.4, 100.6, 100.2, 100, 99.8, 99.6, 99.4, 99.2, 99.0];
+/** dQ(v) = -v / 500 against a zero base row. */
+const fadingCell = syntheticCell({ rows: 100, baseRow: 9, base: () => 0, last: (v) => -v / 500 });
 
 describe('earlyLifeFeatures', () => {
   it('computes dQ(V) = last row - base row and the early SOH changes (hand-computed)', () => {
     // dQ(v) = -v / 1000 (v = 0..99): variance (100^2 - 1) / 12 * 1e-6 = 8.3325e-4, min -0.099.
-    const cell = syntheticCell(
-      100,
-      9,
-      () => 0.5,
-      (v) => 0.5 - v / 1000,
-      EARLY_SOH,
-    );
+    const cell = syntheticCell({ rows: 100, baseRow: 9, base: () => 0.5, last: (v) => 0.5 - v / 1000 });
     const features = earlyLifeFeatures(cell);
     expect(features).toHaveLength(EARLY_LIFE_FEATURE_NAMES.length);
     expect(features[0]).toBeCloseTo(Math.log10(8.3325e-4), 4);
@@ -55,48 +54,28 @@ describe('earlyLifeFeatures', () => {
 
   it('uses row 3 as the base of a 20-row matrix', () => {
     // dQ alternates -0.02 / 0: variance 1e-4, min -0.02.
-    const cell = syntheticCell(
-      20,
-      2,
-      () => 1,
-      (v) => 1 - (v % 2 === 0 ? 0.02 : 0),
-      EARLY_SOH,
-    );
+    const cell = syntheticCell({
+      rows: 20,
+      baseRow: 2,
+      base: () => 1,
+      last: (v) => 1 - (v % 2 === 0 ? 0.02 : 0),
+    });
     const features = earlyLifeFeatures(cell);
     expect(features[0]).toBeCloseTo(-4, 4);
     expect(features[1]).toBeCloseTo(Math.log10(0.02), 4);
   });
 
   it('looks only at the first 100 cycles of the SOH curve', () => {
-    const cell = syntheticCell(
-      100,
-      9,
-      () => 0,
-      (v) => -v / 500,
-      EARLY_SOH,
-    );
-    const later = { ...cell, sohCurve: cell.sohCurve.map((x, i) => (i >= 10 ? 0.123 : x)) };
-    expect(earlyLifeFeatures(later)).toEqual(earlyLifeFeatures(cell));
+    const later = { ...fadingCell, sohCurve: fadingCell.sohCurve.map((x, i) => (i >= 10 ? 0.123 : x)) };
+    expect(earlyLifeFeatures(later)).toEqual(earlyLifeFeatures(fadingCell));
   });
 
   it('names the cell when there is no capacity matrix, it is flat, or it has the wrong size', () => {
-    const cell = syntheticCell(
-      100,
-      9,
-      () => 0,
-      (v) => -v / 500,
-      EARLY_SOH,
-    );
+    const cell = fadingCell;
     expect(() => earlyLifeFeatures({ ...cell, capacityMatrix: null, capacityMatrixRows: null })).toThrow(
       /synthetic-cell.*capacity matrix/,
     );
-    const flat = syntheticCell(
-      100,
-      9,
-      () => 0.3,
-      () => 0.3,
-      EARLY_SOH,
-    );
+    const flat = syntheticCell({ rows: 100, baseRow: 9, base: () => 0.3, last: () => 0.3 });
     expect(() => earlyLifeFeatures(flat)).toThrow(DiffBattError);
     expect(() => earlyLifeFeatures(flat)).toThrow(/flat/);
     expect(() => earlyLifeFeatures({ ...cell, capacityMatrixRows: 20 })).toThrow(/2000 values|10000 values/);

@@ -103,6 +103,50 @@ describe('fitRidgeRegression', () => {
     expect(model.intercept).toBeCloseTo(targets.reduce((a, b) => a + b, 0) / targets.length, 12);
   });
 
+  it('agrees with NumPy: np.linalg.solve(Z.T @ Z + 0.5 I, Z.T @ (y - y.mean())) on standardised features', () => {
+    const rows = [
+      [1, 0, 2],
+      [2, 1, 0],
+      [3, 5, 1],
+      [4, 2, 2],
+      [5, 3, 7],
+      [6, 1, 1],
+    ];
+    const model = fitRidgeRegression(rows, [1, 2.5, 2, 4.5, 3, 6], 0.5);
+    // Computed with NumPy 2.4 (X.std(0), ddof 0).
+    [1.56867747, -0.37718842, -0.53065873].forEach((weight, j) => {
+      expect(model.weights[j]).toBeCloseTo(weight, 7);
+    });
+    expect(model.intercept).toBeCloseTo(19 / 6, 12);
+    expect(predictRidge(model, [2.5, 2, 3])).toBeCloseTo(2.05306916, 7);
+  });
+
+  it('satisfies the ridge optimality condition Z^T (y - b - Z w) = lambda w', () => {
+    const row = fc.array(fc.integer({ min: -20, max: 20 }), { minLength: 3, maxLength: 3 });
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(row, fc.integer({ min: -50, max: 50 })), { minLength: 4, maxLength: 12 }),
+        fc.double({ min: 0.01, max: 50, noNaN: true }),
+        (data, lambda) => {
+          const rows = data.map(([x]) => x);
+          const model = fitRidgeRegression(
+            rows,
+            data.map(([, y]) => y),
+            lambda,
+          );
+          const z = rows.map((x) => x.map((v, j) => (v - model.means[j]!) / model.scales[j]!));
+          for (let j = 0; j < 3; j++) {
+            let gradient = 0;
+            data.forEach(([x, y], i) => {
+              gradient += z[i]![j]! * (y - predictRidge(model, x));
+            });
+            expect(gradient).toBeCloseTo(lambda * model.weights[j]!, 6);
+          }
+        },
+      ),
+    );
+  });
+
   it('shrinks the standardised weight to Z^T y / (Z^T Z + lambda) (hand-computed)', () => {
     // x = [-1, 1]: mean 0, sd 1, so z = x; y = [0, 2]: intercept 1, Z^T Z = 2, Z^T (y - 1) = 2.
     for (const [lambda, weight] of [

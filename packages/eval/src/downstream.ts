@@ -37,14 +37,14 @@ export type EarlyLifeInput = Pick<
  * Early-life features of a cell, computable alike for real cells and for synthetic ones (which carry their
  * source cell's capacity matrix and a generated SOH curve):
  * 1. `log10VarianceDeltaQ`: log10 of the variance (over the 100 voltage points, population variance as
- *    NumPy's `var`) of dQ(V) = last capacity-matrix row minus the base row, i.e. Q_100(V) - Q_10(V) for
+ *    NumPy's `var`) of dQ(V) = last capacity-matrix row minus the base row, about Q_100(V) - Q_10(V) for
  *    MATR's 100-row matrices: Severson et al.'s strongest single predictor;
  * 2. `log10AbsMinDeltaQ`: log10 |min dQ(V)|, their second;
  * 3. `sohChangeToCycle100`: SOH % of the point covering cycles 91..100 minus that of cycles 1..10;
  * 4. `sohDropFromEarlyMax`: the highest SOH % of cycles 1..100 minus that of cycles 91..100 (capacity
  *    often rises before it fades; Severson's "max minus cycle 2" in SOH-curve resolution).
- * SOH % is `(x + 1) / 2 * 100` of the encoded curve. Differences, not levels, so a curve's offset does not
- * count. Throws DiffBattError naming the cell when there is no capacity matrix or dQ(V) is flat (log of 0).
+ * SOH % is `(x + 1) / 2 * 100` of the encoded curve. The SOH features are differences, not levels, so an
+ * offset of a whole (synthetic) curve does not count. Throws DiffBattError naming the cell when there is no capacity matrix or dQ(V) is flat (log of 0).
  */
 export function earlyLifeFeatures(sample: EarlyLifeInput): Float64Array {
   const { cellId, sohCurve, capacityMatrix, capacityMatrixRows: rows } = sample;

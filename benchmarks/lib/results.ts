@@ -3,7 +3,7 @@
  * (machine, backend, commit, command), so that BENCHMARKS.md can be regenerated from those files alone
  * (benchmarks/lib/write-benchmarks-md.ts) and every number in it names the command that produced it.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -65,12 +65,15 @@ export function benchmarkProvenance(command: string, backend: string): Benchmark
   };
 }
 
-/** Writes benchmarks/results/<id>.json atomically, formatted as the repository's linter wants it. */
+/** Writes benchmarks/results/<id>.json atomically, indented so that a diff shows what changed. */
 export function writeBenchmarkResult(result: Omit<BenchmarkResult, 'format' | 'version'>): string {
   mkdirSync(RESULTS_DIR, { recursive: true });
   const file = join(RESULTS_DIR, `${result.id}.json`);
   const staging = `${file}.partial`;
-  writeFileSync(staging, `${JSON.stringify({ format: 'diffbatt-benchmark-result', version: 1, ...result })}\n`);
+  writeFileSync(
+    staging,
+    `${JSON.stringify({ format: 'diffbatt-benchmark-result', version: 1, ...result })}\n`,
+  );
   spawnSync(join(REPOSITORY_ROOT, 'node_modules', '.bin', 'biome'), ['format', '--write', staging], {
     cwd: REPOSITORY_ROOT,
   });

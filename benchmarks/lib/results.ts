@@ -70,13 +70,8 @@ export function writeBenchmarkResult(result: Omit<BenchmarkResult, 'format' | 'v
   mkdirSync(RESULTS_DIR, { recursive: true });
   const file = join(RESULTS_DIR, `${result.id}.json`);
   const staging = `${file}.partial`;
-  writeFileSync(
-    staging,
-    `${JSON.stringify({ format: 'diffbatt-benchmark-result', version: 1, ...result })}\n`,
-  );
-  spawnSync(join(REPOSITORY_ROOT, 'node_modules', '.bin', 'biome'), ['format', '--write', staging], {
-    cwd: REPOSITORY_ROOT,
-  });
+  const text = JSON.stringify({ format: 'diffbatt-benchmark-result', version: 1, ...result }, null, 2);
+  writeFileSync(staging, `${text}\n`);
   renameSync(staging, file);
   return file;
 }

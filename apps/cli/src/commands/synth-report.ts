@@ -51,20 +51,29 @@ const synthReportOptions = type({
   'report?': 'string > 0',
 });
 
-/** Synthesis quality of one set of curves against the measured test curves. */
-export interface SynthesisQualityRow {
-  set: string;
-  synthetic: boolean;
-  /** Null for the floor and for unconditional curves (guidance has no effect on them). */
-  guidanceWeight: number | null;
+/** Frechet distance and k-NN precision/recall of a set of curves against the measured test curves. */
+export interface SetScores {
   /** Finite curves scored; `nonFiniteCurves` were left out. */
   curves: number;
   nonFiniteCurves: number;
   frechetDistance: number;
   precision: number;
   recall: number;
+}
+
+/** Synthesis quality of one set of curves against the measured test curves. */
+export interface SynthesisQualityRow extends SetScores {
+  set: string;
+  synthetic: boolean;
+  /** Null for the floor and for unconditional curves (guidance has no effect on them). */
+  guidanceWeight: number | null;
   /** Sampling time (0 for the floor). */
   seconds: number;
+  /**
+   * Synthetic sets: the same scores over one curve per training cell (the first), a set as large as the
+   * floor's, since neither metric is blind to set size.
+   */
+  sizeMatched?: SetScores;
 }
 
 /** What `--json` writes. */
@@ -101,26 +110,41 @@ function isFiniteCurve(curve: ArrayLike<number>): boolean {
 }
 
 /** Scores `curves` against the test features; non-finite curves are counted and left out. */
-function qualityRow(
-  set: Omit<SynthesisQualityRow, 'curves' | 'nonFiniteCurves' | 'frechetDistance' | 'precision' | 'recall'>,
+function setScores(
+  set: string,
   curves: readonly ArrayLike<number>[],
   testFeatures: readonly Float64Array[],
-): SynthesisQualityRow {
+): SetScores {
   const finite = curves.filter(isFiniteCurve);
   if (finite.length <= NEIGHBOURS) {
     throw new DiffBattError(
-      `${set.set}: only ${finite.length} finite curve(s); k-NN precision/recall needs more than ${NEIGHBOURS}`,
+      `${set}: only ${finite.length} finite curve(s); k-NN precision/recall needs more than ${NEIGHBOURS}`,
     );
   }
   const setFeatures = finite.map(features);
   const { precision, recall } = knnPrecisionRecall(testFeatures, setFeatures, NEIGHBOURS);
   return {
-    ...set,
     curves: finite.length,
     nonFiniteCurves: curves.length - finite.length,
     frechetDistance: frechetDistance(testFeatures, setFeatures),
     precision,
     recall,
+  };
+}
+
+/** A set's row; `sizeMatched` (synthetic sets) is the subset as large as the floor. */
+function qualityRow(
+  set: Omit<SynthesisQualityRow, keyof SetScores | 'sizeMatched'>,
+  curves: readonly ArrayLike<number>[],
+  testFeatures: readonly Float64Array[],
+  sizeMatched?: readonly ArrayLike<number>[],
+): SynthesisQualityRow {
+  return {
+    ...set,
+    ...setScores(set.set, curves, testFeatures),
+    ...(sizeMatched === undefined
+      ? {}
+      : { sizeMatched: setScores(`${set.set} (size-matched)`, sizeMatched, testFeatures) }),
   };
 }
 
@@ -195,10 +219,11 @@ export function registerSynthReportCommand(program: Command): void {
           label,
           true,
         );
-        return { curves: curves.flat(), seconds };
+        return { perCondition: curves, curves: curves.flat(), seconds };
       };
-      const conditional: { guidanceWeight: number; curves: Float32Array[]; seconds: number }[] = [];
-      let unconditional: { curves: Float32Array[]; seconds: number };
+      type Drawn = Awaited<ReturnType<typeof draw>>;
+      const conditional: (Drawn & { guidanceWeight: number })[] = [];
+      let unconditional: Drawn;
       try {
         for (const guidanceWeight of options.guidance) {
           const drawn = await draw(
@@ -226,11 +251,13 @@ export function registerSynthReportCommand(program: Command): void {
         train.map((cell) => cell.sohCurve),
         testFeatures,
       );
-      const conditionalRows = conditional.map(({ guidanceWeight, curves, seconds }) =>
+      // Size-matched subsets: each training cell's first curve; the first unconditional curves.
+      const conditionalRows = conditional.map(({ guidanceWeight, perCondition, curves, seconds }) =>
         qualityRow(
           { set: `synthetic, conditioned, w=${guidanceWeight}`, synthetic: true, guidanceWeight, seconds },
           curves,
           testFeatures,
+          perCondition.map((perCell) => perCell[0]!),
         ),
       );
       const unconditionalRow = qualityRow(
@@ -242,6 +269,7 @@ export function registerSynthReportCommand(program: Command): void {
         },
         unconditional.curves,
         testFeatures,
+        unconditional.curves.slice(0, train.length),
       );
       const rows = [floor, ...conditionalRows, unconditionalRow];
       const seconds = rows.reduce((sum, row) => sum + row.seconds, 0);
@@ -250,7 +278,8 @@ export function registerSynthReportCommand(program: Command): void {
           `k-NN precision/recall with k = ${NEIGHBOURS}.`,
         `Lower Frechet distance and higher precision (fidelity) and recall (diversity) are better. The floor is ` +
           `what measured cells reach: the ${train.length} training cells against the test cells. Synthetic sets ` +
-          `hold ${options.n} curves per training cell (${total}), so set sizes differ from the floor's.`,
+          `hold ${options.n} curves per training cell (${total}); as neither metric is blind to set size, the ` +
+          `second table scores one curve per training cell (${train.length}, as many as the floor).`,
         `All sets share seed ${options.seed}; unconditional curves do not depend on w (one set).`,
       ];
 
@@ -260,15 +289,31 @@ export function registerSynthReportCommand(program: Command): void {
           `cell; seed ${options.seed}; ${seconds.toFixed(1)} s on ${loaded.backend.backend}`,
       );
       const header = ['set', 'curves', 'Frechet distance', 'precision', 'recall'];
-      const cellsOf = (row: SynthesisQualityRow) => [
-        row.set,
-        `${row.curves}${row.nonFiniteCurves > 0 ? ` (+${row.nonFiniteCurves} non-finite)` : ''}`,
-        row.frechetDistance.toPrecision(4),
-        percent(row.precision),
-        percent(row.recall),
+      const cellsOf = (set: string, scores: SetScores) => [
+        set,
+        `${scores.curves}${scores.nonFiniteCurves > 0 ? ` (+${scores.nonFiniteCurves} non-finite)` : ''}`,
+        scores.frechetDistance.toPrecision(4),
+        percent(scores.precision),
+        percent(scores.recall),
       ];
-      terminal.out(formatTextTable(header, rows.map(cellsOf)).join('\n'));
-      terminal.out(notes.join('\n'));
+      const tables = [
+        {
+          caption: 'Synthesis quality against the test cells',
+          header,
+          rows: rows.map((row) => cellsOf(row.set, row)),
+        },
+        {
+          caption: `Same size as the floor: one curve per training cell (${train.length})`,
+          header,
+          rows: rows.map((row) => cellsOf(row.set, row.sizeMatched ?? row)),
+        },
+      ];
+      terminal.out(
+        [
+          ...tables.map((table) => [table.caption, ...formatTextTable(table.header, table.rows)].join('\n')),
+          notes.join('\n'),
+        ].join('\n\n'),
+      );
 
       const json: SynthesisQualityReport = {
         model: options.model,
@@ -314,7 +359,7 @@ export function registerSynthReportCommand(program: Command): void {
             ['time', `${seconds.toFixed(1)} s on ${loaded.backend.backend}`],
             ...warnings.map((warning): [string, string] => ['warning', warning]),
           ],
-          tables: [{ caption: 'Synthesis quality against the test cells', header, rows: rows.map(cellsOf) }],
+          tables,
           notes,
           cycles: CURVE_CYCLES,
           reference: {

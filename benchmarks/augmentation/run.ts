@@ -27,20 +27,11 @@ import {
   selectRidgeLambda,
   sohPercentAtCycles,
 } from '../../packages/eval/src/index.js';
+import { fail, MODEL, SAMPLER, TEST, TRAIN } from '../lib/bundled-matr1.js';
 import { benchmarkProvenance, meanAndSpread, REPOSITORY_ROOT, writeBenchmarkResult } from '../lib/results.js';
 
-const MODEL = 'models/matr1';
-const TRAIN = 'data/matr1/train.dbds';
-const TEST = 'data/matr1/test.dbds';
-/** The synthesize defaults, spelled out so the results file says what ran. */
-const SAMPLER = { sampler: 'dpm-solver++', steps: 20, clip: 'auto' } as const;
 /** Lambda candidates for standardised features (0 = least squares). */
 const LAMBDAS = [0, 0.01, 0.03, 0.1, 0.3, 1, 3, 10, 30, 100, 300, 1000];
-
-function fail(message: string): never {
-  console.error(message);
-  process.exit(1);
-}
 
 function numberList(name: string, text: string, isValid: (value: number) => boolean, what: string): number[] {
   const values = text.split(',').map((part) => Number(part.trim()));

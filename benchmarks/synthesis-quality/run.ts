@@ -19,20 +19,11 @@ import type {
   SynthesisQualityReport,
   SynthesisQualityRow,
 } from '../../apps/cli/src/commands/synth-report.js';
+import { fail, MODEL, SAMPLER, TEST, TRAIN } from '../lib/bundled-matr1.js';
 import { benchmarkProvenance, meanAndSpread, REPOSITORY_ROOT, writeBenchmarkResult } from '../lib/results.js';
 
-const MODEL = 'models/matr1';
-const TRAIN = 'data/matr1/train.dbds';
-const TEST = 'data/matr1/test.dbds';
-/** The synthesize defaults, spelled out so the results file says what ran. */
-const SAMPLER = { sampler: 'dpm-solver++', steps: 20, clip: 'auto' } as const;
 /** The HTML report of the first seed, for looking at the curve bands (out/ is not committed). */
 const REPORT = 'out/synthesis-quality/report.html';
-
-function fail(message: string): never {
-  console.error(message);
-  process.exit(1);
-}
 
 const { values: args } = parseArgs({
   options: {

@@ -2,7 +2,8 @@
  * Accuracy benchmark (issue 9): DiffBatt models trained by OUR trainer on each split of the original
  * datasets, against the paper, the best BatteryML baseline and the released weights run through our port.
  *
- *   pnpm bench:accuracy [--splits matr_1,matr_2] [--seeds 0,1,2] [--steps 5000] [--jobs 2] [--no-train]
+ *   pnpm bench:accuracy [--splits matr_1,matr_2] [--seeds 0,1,2] [--steps 5000] [--samplers ddpm,fast]
+ *                       [--jobs 2] [--no-train]
  *
  * Per training set and seed: `diffbatt train` (validation cells carved from the training split; EMA
  * snapshots every 1000 steps; resumable: a killed benchmark continues each run from its last checkpoint),
@@ -25,6 +26,7 @@ const { values } = parseArgs({
     steps: { type: 'string', default: '5000' },
     guidance: { type: 'string', default: '0,1,3' },
     jobs: { type: 'string', default: '2' },
+    samplers: { type: 'string', default: 'ddpm,fast' },
     'no-train': { type: 'boolean', default: false },
   },
 });
@@ -69,11 +71,29 @@ const TRAIN_DATA: Record<string, string> = {
 /** SNL and CRUSH carry 20-row capacity matrices. */
 const CAPACITY_ROWS: Record<string, number> = { snl: 20, crush: 20 };
 const SNAPSHOT_EVERY = 1000;
-const FAST = ['--sampler', 'dpm-solver++', '--steps', '20', '--samples', '8'];
-const FAST_LABEL = 'DPM-Solver++ 20 steps, x0 clipped, 8 samples/cell';
-// Guided DDPM without clipping diverges with our models (benchmarks/bundled-model), so ours clip x0.
-const DDPM_OURS = ['--sampler', 'ddpm', '--clip', 'on', '--samples', '1'];
-const DDPM_RELEASED = ['--sampler', 'ddpm', '--samples', '1'];
+/** The samplers a model is tested with: the original's DDPM-1000 and a fast one. */
+const SAMPLERS = {
+  ddpm: {
+    label: 'DDPM 1000, 1 sample/cell',
+    // Guided DDPM without clipping diverges with our models (benchmarks/bundled-model), so ours clip x0;
+    // the released weights run as the original does (w = 0, no clipping).
+    ours: ['--sampler', 'ddpm', '--clip', 'on', '--samples', '1'],
+    released: ['--sampler', 'ddpm', '--samples', '1'],
+  },
+  fast: {
+    label: 'DPM-Solver++ 20 steps, x0 clipped, 8 samples/cell',
+    ours: ['--sampler', 'dpm-solver++', '--steps', '20', '--samples', '8'],
+    released: ['--sampler', 'dpm-solver++', '--steps', '20', '--samples', '8'],
+  },
+} as const;
+type SamplerId = keyof typeof SAMPLERS;
+const samplers = values.samplers.split(',') as SamplerId[];
+for (const id of samplers) {
+  if (!(id in SAMPLERS)) {
+    console.error(`unknown sampler "${id}"; known: ${Object.keys(SAMPLERS).join(', ')}`);
+    process.exit(1);
+  }
+}
 
 const splits = values.splits.split(',');
 for (const split of splits) {
@@ -222,7 +242,7 @@ async function select(trainingSet: string, out: string, seed: number): Promise<S
           join(dataDir, TRAIN_DATA[trainingSet]!),
           '--cells',
           run.validationCellIds.join(','),
-          ...FAST,
+          ...SAMPLERS.fast.ours,
           '--guidance',
           String(w),
           '--seed',
@@ -256,8 +276,21 @@ interface SeedResult {
   trainBackend: string;
   bestValidationLossStep: number | null;
   selection: Selection;
-  ddpm: TestScores;
-  fast: TestScores;
+  tests: Partial<Record<SamplerId, TestScores>>;
+}
+
+/** `diffbatt test` of `model` on a split with every requested sampler; JSONs cached as <prefix>-<sampler>.json. */
+async function testWithSamplers(
+  prefix: string,
+  model: string,
+  split: string,
+  args: (id: SamplerId) => string[],
+): Promise<Partial<Record<SamplerId, TestScores>>> {
+  const common = ['--model', model, '--data', join(dataDir, `${split}_test_ds`)];
+  const scores = await Promise.all(
+    samplers.map(async (id) => [id, await scored(`${prefix}-${id}.json`, [...common, ...args(id)])] as const),
+  );
+  return Object.fromEntries(scores);
 }
 
 async function oursOnSplit(split: string, seed: number): Promise<SeedResult | null> {
@@ -265,17 +298,12 @@ async function oursOnSplit(split: string, seed: number): Promise<SeedResult | nu
   const out = await trained(trainingSet, seed);
   if (!out) return null;
   const selection = await select(trainingSet, out, seed);
-  const common = [
-    '--model',
+  const tests = await testWithSamplers(
+    join(out, 'test', split),
     join(REPOSITORY_ROOT, selection.model),
-    '--data',
-    join(dataDir, `${split}_test_ds`),
-  ];
-  const w = ['--guidance', String(selection.guidanceWeight), '--seed', String(seed)];
-  const [ddpm, fast] = await Promise.all([
-    scored(join(out, 'test', `${split}-ddpm.json`), [...common, ...DDPM_OURS, ...w]),
-    scored(join(out, 'test', `${split}-fast.json`), [...common, ...FAST, ...w]),
-  ]);
+    split,
+    (id) => [...SAMPLERS[id].ours, '--guidance', String(selection.guidanceWeight), '--seed', String(seed)],
+  );
   const training = readJson<TrainingRecord>(join(out, 'training.json'));
   const provenance = readJson<{ provenance: { backend: string } }>(join(out, 'model', 'diffbatt.json'));
   return {
@@ -286,50 +314,51 @@ async function oursOnSplit(split: string, seed: number): Promise<SeedResult | nu
     trainBackend: provenance.provenance.backend,
     bestValidationLossStep: training.bestStep,
     selection,
-    ddpm,
-    fast,
+    tests,
   };
 }
 
 // ---- the released weights through our port ----
 
-async function releasedOnSplit(split: string): Promise<{ ddpm: TestScores[]; fast: TestScores[] } | null> {
+type ReleasedScores = Partial<Record<SamplerId, TestScores[]>>;
+
+async function releasedOnSplit(split: string): Promise<ReleasedScores | null> {
   const source = join(releasedDir, `${split}_ema_network`);
   if (!existsSync(source)) return null;
   const model = join(runsDir, 'released', split, 'model');
   if (!existsSync(join(model, 'diffbatt.json'))) {
     await limited(() => diffbatt(['import', source, '--out', model], `${model}.log`));
   }
-  const common = ['--model', model, '--data', join(dataDir, `${split}_test_ds`), '--guidance', '0'];
   const perSeed = await Promise.all(
-    seeds.map(async (seed) => {
-      const dir = join(runsDir, 'released', split);
-      const s = ['--seed', String(seed)];
-      return Promise.all([
-        scored(join(dir, `ddpm-seed${seed}.json`), [...common, ...DDPM_RELEASED, ...s]),
-        scored(join(dir, `fast-seed${seed}.json`), [...common, ...FAST, ...s]),
-      ]);
-    }),
+    seeds.map((seed) =>
+      testWithSamplers(join(runsDir, 'released', split, `seed${seed}`), model, split, (id) => [
+        ...SAMPLERS[id].released,
+        '--guidance',
+        '0',
+        '--seed',
+        String(seed),
+      ]),
+    ),
   );
-  return { ddpm: perSeed.map(([d]) => d), fast: perSeed.map(([, f]) => f) };
+  return Object.fromEntries(samplers.map((id) => [id, perSeed.map((tests) => tests[id]!)]));
 }
 
 // ---- results ----
 
 const spread = (xs: number[], digits = 1) => meanAndSpread(xs, digits);
-const best = (runs: TestScores[]) => spread(runs.map((r) => r.rulRmse));
-const median = (runs: TestScores[]) => spread(runs.map((r) => r.medianOfSamples.rulRmse));
-const soh = (runs: TestScores[]) =>
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+/** The table cells of a set of runs: original protocol, median rule, SOH RMSE, seeds. */
+const scoreCells = (runs: TestScores[]) => [
+  spread(runs.map((r) => r.rulRmse)),
+  spread(runs.map((r) => r.medianOfSamples.rulRmse)),
   spread(
     runs.map((r) => r.medianOfSamples.sohRmse),
     2,
-  );
+  ),
+  String(runs.length),
+];
 
-function writeSplitResult(
-  split: string,
-  ours: SeedResult[],
-  released: { ddpm: TestScores[]; fast: TestScores[] } | null,
-): void {
+function writeSplitResult(split: string, ours: SeedResult[], released: ReleasedScores | null): void {
   const published = PUBLISHED[split]!;
   const rows: string[][] = [
     ['DiffBatt, paper', 'DDPM 1000 (w and reps unpublished)', published.paper, '—', '—', '10'],
@@ -343,62 +372,35 @@ function writeSplitResult(
     ],
   ];
   if (released) {
-    rows.push(
-      [
-        'released weights, our port',
-        'DDPM 1000, w = 0, 1 sample/cell',
-        best(released.ddpm),
-        median(released.ddpm),
-        soh(released.ddpm),
-        String(released.ddpm.length),
-      ],
-      [
-        'released weights, our port',
-        `${FAST_LABEL}, w = 0`,
-        best(released.fast),
-        median(released.fast),
-        soh(released.fast),
-        String(released.fast.length),
-      ],
-    );
+    for (const id of samplers) {
+      rows.push(['released weights, our port', `${SAMPLERS[id].label}, w = 0`, ...scoreCells(released[id]!)]);
+    }
   } else {
     rows.push(['released weights, our port', '—', 'not released for this split', '—', '—', '—']);
   }
   const ws = [...new Set(ours.map((r) => r.selection.guidanceWeight))].join('/');
   if (ours.length > 0) {
-    const ddpm = ours.map((r) => r.ddpm);
-    const fast = ours.map((r) => r.fast);
-    rows.push(
-      [
-        'ours (trained here)',
-        `DDPM 1000, x0 clipped, w = ${ws}, 1 sample/cell`,
-        best(ddpm),
-        median(ddpm),
-        soh(ddpm),
-        String(ours.length),
-      ],
-      [
-        'ours (trained here)',
-        `${FAST_LABEL}, w = ${ws}`,
-        best(fast),
-        median(fast),
-        soh(fast),
-        String(ours.length),
-      ],
-    );
+    for (const id of samplers) {
+      const label = `${SAMPLERS[id].label}${id === 'ddpm' ? ', x0 clipped' : ''}, w = ${ws}`;
+      rows.push(['ours (trained here)', label, ...scoreCells(ours.map((r) => r.tests[id]!))]);
+    }
   } else {
     rows.push(['ours (trained here)', '—', 'not trained yet', '—', '—', '0']);
   }
   const target = Number(published.paper.split(' ')[0]);
-  const oursDdpm = ours.map((r) => r.ddpm.rulRmse);
-  const oursFast = ours.map((r) => r.fast.medianOfSamples.rulRmse);
-  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   const verdict =
     ours.length === 0
       ? `No model trained by our trainer has been scored on ${split} yet: this row is open.`
-      : `Target (at least the paper, RUL RMSE <= ${target}): ${mean(oursDdpm) <= target ? 'met' : 'NOT met'} with DDPM 1000 ` +
-        `(${spread(oursDdpm)}), ${mean(oursFast) <= target ? 'met' : 'NOT met'} with the fast sampler under the median rule (${spread(oursFast)}).`;
+      : `Target (at least the paper, RUL RMSE <= ${target}): ` +
+        samplers
+          .map((id) => {
+            const values = ours.map((r) => r.tests[id]!.medianOfSamples.rulRmse);
+            return `${mean(values) <= target ? 'met' : 'NOT met'} with ${SAMPLERS[id].label} (median rule, ${spread(values)})`;
+          })
+          .join('; ') +
+        '.';
   const trainingSet = TRAINING_SET[split]!;
+  const anyScores = ours[0]?.tests[samplers[0]!] ?? released?.[samplers[0]!]?.[0];
   writeBenchmarkResult({
     id: `accuracy-${split}`,
     title: `Accuracy on ${split}: cycle-life (RUL) RMSE in cycles`,
@@ -425,33 +427,36 @@ function writeSplitResult(
         ],
         rows,
       },
-      {
-        title: 'Our runs, per seed',
-        columns: [
-          'seed',
-          'training',
-          'picked on validation',
-          'validation RUL RMSE',
-          'DDPM 1000 test',
-          'fast sampler test (median rule)',
-        ],
-        rows: ours.map((r) => [
-          String(r.seed),
-          `${r.trainingSteps} steps, ${Math.round(r.trainingSeconds / 60)} min on ${r.trainBackend} (\`${r.run}\`)`,
-          `${r.selection.label}, w = ${r.selection.guidanceWeight}`,
-          r.selection.validationRulRmse.toFixed(1),
-          r.ddpm.rulRmse.toFixed(1),
-          r.fast.medianOfSamples.rulRmse.toFixed(1),
-        ]),
-        notes: [
-          'Run directories are not committed (checkpoints are large); the command below recreates them, resuming where they stopped.',
-        ],
-      },
+      ...(ours.length === 0
+        ? []
+        : [
+            {
+              title: 'Our runs, per seed',
+              columns: [
+                'seed',
+                'training',
+                'picked on validation',
+                'validation RUL RMSE',
+                ...samplers.map((id) => `${SAMPLERS[id].label} test (median rule)`),
+              ],
+              rows: ours.map((r) => [
+                String(r.seed),
+                `${r.trainingSteps} steps, ${Math.round(r.trainingSeconds / 60)} min on ${r.trainBackend} (\`${r.run}\`)`,
+                `${r.selection.label}, w = ${r.selection.guidanceWeight}`,
+                r.selection.validationRulRmse.toFixed(1),
+                ...samplers.map((id) => r.tests[id]!.medianOfSamples.rulRmse.toFixed(1)),
+              ]),
+              notes: [
+                'Run directories are not committed (checkpoints are large); the command below recreates them, resuming where they stopped.',
+              ],
+            },
+          ]),
     ],
-    raw: { steps, seeds, guidanceWeights, ours, released },
+    raw: { steps, seeds, guidanceWeights, samplers, ours, released },
     ...benchmarkProvenance(
-      `pnpm bench:accuracy --splits ${split} --seeds ${seeds.join(',')} --steps ${steps}`,
-      ours[0]?.fast.backend ?? released?.fast[0]?.backend ?? 'wasm',
+      `pnpm bench:accuracy --splits ${split} --seeds ${seeds.join(',')} --steps ${steps} --samplers ${samplers.join(',')}` +
+        (values['no-train'] ? ' --no-train' : ''),
+      anyScores?.backend ?? 'wasm',
     ),
   });
   console.log(`wrote benchmarks/results/accuracy-${split}.json`);

@@ -8,7 +8,6 @@
  *
  *   pnpm bench:augment [--seeds 0,1,2] [--k 1,4] [--guidance 0,1,3]
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,7 +26,7 @@ import {
   selectRidgeLambda,
   sohPercentAtCycles,
 } from '../../packages/eval/src/index.js';
-import { fail, MODEL, SAMPLER, TEST, TRAIN } from '../lib/bundled-matr1.js';
+import { fail, MODEL, runBundledModel, SAMPLER, TEST, TRAIN } from '../lib/bundled-matr1.js';
 import { benchmarkProvenance, meanAndSpread, REPOSITORY_ROOT, writeBenchmarkResult } from '../lib/results.js';
 
 /** Lambda candidates for standardised features (0 = least squares). */
@@ -155,14 +154,7 @@ function labelQuality(synthetic: readonly LabelledCell[], samples: readonly Mode
 }
 
 function synthesize(seed: number, guidance: number, out: string): { backend: string; seconds: number } {
-  const cli = [
-    '--conditions=@diffbatt/source',
-    '--import',
-    'tsx',
-    'apps/cli/src/bin.ts',
-    'synthesize',
-    '--model',
-    MODEL,
+  const stdout = runBundledModel('synthesize', [
     '--condition',
     TRAIN,
     '--n',
@@ -171,21 +163,11 @@ function synthesize(seed: number, guidance: number, out: string): { backend: str
     String(guidance),
     '--seed',
     String(seed),
-    '--sampler',
-    SAMPLER.sampler,
-    '--steps',
-    String(SAMPLER.steps),
-    '--clip',
-    SAMPLER.clip,
     '--out',
     out,
-  ];
-  const child = spawnSync(process.execPath, cli, { cwd: REPOSITORY_ROOT, encoding: 'utf8' });
-  if (child.status !== 0) {
-    throw new Error(`diffbatt synthesize failed (exit ${child.status}): ${child.stderr.slice(-2000)}`);
-  }
+  ]);
   // The CLI's last line ends "... 3.6 s on wasm)"; the backend it names goes into the provenance.
-  const done = /([\d.]+) s on ([\w-]+)\)/.exec(child.stdout);
+  const done = /([\d.]+) s on ([\w-]+)\)/.exec(stdout);
   return { seconds: Number(done?.[1] ?? Number.NaN), backend: done?.[2] ?? 'unknown' };
 }
 

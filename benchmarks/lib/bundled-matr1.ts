@@ -1,3 +1,6 @@
+import { spawnSync } from 'node:child_process';
+import { REPOSITORY_ROOT } from './results.js';
+
 /** What the synthesis benchmarks share: the bundled MATR-1 model and split, the sampler, argument checks. */
 
 export const MODEL = 'models/matr1';
@@ -10,4 +13,32 @@ export const SAMPLER = { sampler: 'dpm-solver++', steps: 20, clip: 'auto' } as c
 export function fail(message: string): never {
   console.error(message);
   process.exit(1);
+}
+
+/** Runs `diffbatt <command> --model MODEL <args> <SAMPLER options>` from the repository root; its stdout. */
+export function runBundledModel(command: string, args: string[]): string {
+  const child = spawnSync(
+    process.execPath,
+    [
+      '--conditions=@diffbatt/source',
+      '--import',
+      'tsx',
+      'apps/cli/src/bin.ts',
+      command,
+      '--model',
+      MODEL,
+      ...args,
+      '--sampler',
+      SAMPLER.sampler,
+      '--steps',
+      String(SAMPLER.steps),
+      '--clip',
+      SAMPLER.clip,
+    ],
+    { cwd: REPOSITORY_ROOT, encoding: 'utf8' },
+  );
+  if (child.status !== 0) {
+    fail(`diffbatt ${command} failed (exit ${child.status}): ${child.stderr.slice(-2000)}`);
+  }
+  return child.stdout;
 }

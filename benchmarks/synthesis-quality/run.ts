@@ -9,7 +9,6 @@
  *
  *   pnpm bench:synthesis [--seeds 0,1,2] [--k 4] [--guidance 0,1,3]
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,8 +18,8 @@ import type {
   SynthesisQualityReport,
   SynthesisQualityRow,
 } from '../../apps/cli/src/commands/synth-report.js';
-import { fail, MODEL, SAMPLER, TEST, TRAIN } from '../lib/bundled-matr1.js';
-import { benchmarkProvenance, meanAndSpread, REPOSITORY_ROOT, writeBenchmarkResult } from '../lib/results.js';
+import { fail, MODEL, runBundledModel, SAMPLER, TEST, TRAIN } from '../lib/bundled-matr1.js';
+import { benchmarkProvenance, meanAndSpread, writeBenchmarkResult } from '../lib/results.js';
 
 /** The HTML report of the first seed, for looking at the curve bands (out/ is not committed). */
 const REPORT = 'out/synthesis-quality/report.html';
@@ -39,14 +38,7 @@ const k = Number(args.k);
 if (!(Number.isInteger(k) && k >= 1)) fail(`--k must be an integer >= 1: ${args.k}`);
 
 function synthReport(seed: number, json: string): SynthesisQualityReport {
-  const cli = [
-    '--conditions=@diffbatt/source',
-    '--import',
-    'tsx',
-    'apps/cli/src/bin.ts',
-    'synth-report',
-    '--model',
-    MODEL,
+  const stdout = runBundledModel('synth-report', [
     '--train',
     TRAIN,
     '--test',
@@ -57,21 +49,11 @@ function synthReport(seed: number, json: string): SynthesisQualityReport {
     args.guidance,
     '--seed',
     String(seed),
-    '--sampler',
-    SAMPLER.sampler,
-    '--steps',
-    String(SAMPLER.steps),
-    '--clip',
-    SAMPLER.clip,
     '--json',
     json,
     ...(seed === seeds[0] ? ['--report', REPORT] : []),
-  ];
-  const child = spawnSync(process.execPath, cli, { cwd: REPOSITORY_ROOT, encoding: 'utf8' });
-  if (child.status !== 0) {
-    fail(`diffbatt synth-report failed (exit ${child.status}): ${child.stderr.slice(-2000)}`);
-  }
-  console.log(child.stdout.trim());
+  ]);
+  console.log(stdout.trim());
   return JSON.parse(readFileSync(json, 'utf8')) as SynthesisQualityReport;
 }
 

@@ -405,7 +405,10 @@ function writeSplitResult(split: string, ours: SeedResult[], released: ReleasedS
     id: `accuracy-${split}`,
     title: `Accuracy on ${split}: cycle-life (RUL) RMSE in cycles`,
     summary: [
-      `Models trained by \`diffbatt train\` on the ${TRAIN_DATA[trainingSet]} split of ../shared/data/diffbatt (${steps} full-batch steps, ` +
+      (ours.length === 0
+        ? 'Not trained here yet (each model takes about an hour of both cores of the development machine, and the MATR models came first); the command below trains them: '
+        : '') +
+        `Models trained by \`diffbatt train\` on the ${TRAIN_DATA[trainingSet]} split of ../shared/data/diffbatt (${steps} full-batch steps, ` +
         "the original's Adam, condition dropout and EMA 0.999 with warm-up; validation cells carved from the training split), one per seed. " +
         `Per seed, the EMA snapshot (every ${SNAPSHOT_EVERY} steps, plus the lowest-validation-loss one) and the guidance weight w in {${guidanceWeights.join(', ')}} ` +
         "were picked on that run's validation cells with the fast sampler and the median-of-samples rule; the test split was never used for selection " +

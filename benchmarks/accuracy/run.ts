@@ -293,11 +293,25 @@ async function testWithSamplers(
   return Object.fromEntries(scores);
 }
 
+/** Training and selection per training set and seed, shared by the test splits that use that set. */
+const selections = new Map<string, Promise<{ out: string; selection: Selection } | null>>();
+function trainedAndSelected(trainingSet: string, seed: number) {
+  const key = `${trainingSet}/${seed}`;
+  if (!selections.has(key)) {
+    selections.set(
+      key,
+      trained(trainingSet, seed).then(async (out) =>
+        out ? { out, selection: await select(trainingSet, out, seed) } : null,
+      ),
+    );
+  }
+  return selections.get(key)!;
+}
+
 async function oursOnSplit(split: string, seed: number): Promise<SeedResult | null> {
-  const trainingSet = TRAINING_SET[split]!;
-  const out = await trained(trainingSet, seed);
-  if (!out) return null;
-  const selection = await select(trainingSet, out, seed);
+  const picked = await trainedAndSelected(TRAINING_SET[split]!, seed);
+  if (!picked) return null;
+  const { out, selection } = picked;
   const tests = await testWithSamplers(
     join(out, 'test', split),
     join(REPOSITORY_ROOT, selection.model),

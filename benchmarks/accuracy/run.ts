@@ -464,6 +464,8 @@ function writeSplitResult(split: string, ours: SeedResult[], released: ReleasedS
                 ...samplers.map((id) => r.tests[id]!.medianOfSamples.rulRmse.toFixed(1)),
               ]),
               notes: [
+                'Training minutes are wall-clock time of runs that shared the 2-core machine with each other and with other work; ' +
+                  'alone, a full-batch step on one core takes about half a second (see the speed benchmark).',
                 'Run directories are not committed (checkpoints are large); the command below recreates them, resuming where they stopped.',
               ],
             },

@@ -24,7 +24,7 @@ export interface BenchmarkProvenance {
   /** The command, run from the repository root, that regenerates this file. */
   command: string;
   commit: string;
-  /** True when the working tree had uncommitted changes to tracked files when the benchmark ran. */
+  /** True when tracked files other than generated results had uncommitted changes when the benchmark ran. */
   dirty: boolean;
   date: string;
   machine: { cpu: string; cores: number; memoryGiB: number; node: string; platform: string };
@@ -44,6 +44,9 @@ export interface BenchmarkResult extends BenchmarkProvenance {
   raw: unknown;
 }
 
+/** Benchmark outputs, which other benchmarks rewrite while one runs: not what makes a tree dirty. */
+const GENERATED = [':!benchmarks/results', ':!BENCHMARKS.md'];
+
 function git(args: string[]): string {
   return execFileSync('git', args, { cwd: REPOSITORY_ROOT, encoding: 'utf8' }).trim();
 }
@@ -52,7 +55,7 @@ export function benchmarkProvenance(command: string, backend: string): Benchmark
   return {
     command,
     commit: git(['rev-parse', 'HEAD']),
-    dirty: git(['status', '--porcelain', '--untracked-files=no']).length > 0,
+    dirty: git(['status', '--porcelain', '--untracked-files=no', '--', '.', ...GENERATED]).length > 0,
     date: new Date().toISOString(),
     machine: {
       cpu: cpus()[0]?.model ?? 'unknown',

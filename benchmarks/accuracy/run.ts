@@ -14,8 +14,8 @@
  * and re-renders BENCHMARKS.md. Needs ../shared (DIFFBATT_SHARED overrides the path).
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { basename, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { benchmarkProvenance, meanAndSpread, REPOSITORY_ROOT, writeBenchmarkResult } from '../lib/results.js';
 
@@ -167,9 +167,14 @@ interface TestScores {
   medianOfSamples: { rulRmse: number; sohRmse: number };
 }
 
-/** `diffbatt test` with its JSON cached at `json`. */
-async function scored(json: string, args: string[]): Promise<TestScores> {
-  if (!existsSync(json)) {
+/**
+ * `diffbatt test` with its JSON cached at `json`; a cache older than `trainedAt` (a run's training.json,
+ * rewritten when a run is extended to more steps) is stale and scored again.
+ */
+async function scored(json: string, args: string[], trainedAt?: string): Promise<TestScores> {
+  const stale =
+    !existsSync(json) || (trainedAt !== undefined && statSync(json).mtimeMs < statSync(trainedAt).mtimeMs);
+  if (stale) {
     await limited(() => diffbatt(['test', ...args, '--json', json], json.replace(/\.json$/, '.log')));
     console.log(`scored ${rel(json)}`);
   }
@@ -246,19 +251,23 @@ async function select(trainingSet: string, out: string, seed: number): Promise<S
     candidates.flatMap(({ dir, label }) =>
       guidanceWeights.map(async (w) => {
         const name = `${dir === join(out, 'model') ? 'model' : dir.split('/').pop()}-w${w}`;
-        const scores = await scored(join(out, 'selection', `${name}.json`), [
-          '--model',
-          dir,
-          '--data',
-          join(dataDir, TRAIN_DATA[trainingSet]!),
-          '--cells',
-          run.validationCellIds.join(','),
-          ...SAMPLERS.fast.ours,
-          '--guidance',
-          String(w),
-          '--seed',
-          String(seed),
-        ]);
+        const scores = await scored(
+          join(out, 'selection', `${name}.json`),
+          [
+            '--model',
+            dir,
+            '--data',
+            join(dataDir, TRAIN_DATA[trainingSet]!),
+            '--cells',
+            run.validationCellIds.join(','),
+            ...SAMPLERS.fast.ours,
+            '--guidance',
+            String(w),
+            '--seed',
+            String(seed),
+          ],
+          join(out, 'training.json'),
+        );
         return {
           model: rel(dir),
           label,
@@ -296,10 +305,13 @@ async function testWithSamplers(
   model: string,
   split: string,
   args: (id: SamplerId) => string[],
+  trainedAt?: string,
 ): Promise<Partial<Record<SamplerId, TestScores>>> {
   const common = ['--model', model, '--data', join(dataDir, `${split}_test_ds`)];
   const scores = await Promise.all(
-    samplers.map(async (id) => [id, await scored(`${prefix}-${id}.json`, [...common, ...args(id)])] as const),
+    samplers.map(
+      async (id) => [id, await scored(`${prefix}-${id}.json`, [...common, ...args(id)], trainedAt)] as const,
+    ),
   );
   return Object.fromEntries(scores);
 }
@@ -323,11 +335,14 @@ async function oursOnSplit(split: string, seed: number): Promise<SeedResult | nu
   const picked = await trainedAndSelected(TRAINING_SET[split]!, seed);
   if (!picked) return null;
   const { out, selection } = picked;
+  // Named after the pick, so a different pick (other --guidance list, longer run) is scored anew.
+  const pick = `${basename(selection.model)}-w${selection.guidanceWeight}`;
   const tests = await testWithSamplers(
-    join(out, 'test', split),
+    join(out, 'test', `${split}-${pick}`),
     join(REPOSITORY_ROOT, selection.model),
     split,
     (id) => [...SAMPLERS[id].ours, '--guidance', String(selection.guidanceWeight), '--seed', String(seed)],
+    join(out, 'training.json'),
   );
   const training = readJson<TrainingRecord>(join(out, 'training.json'));
   const provenance = readJson<{ provenance: { backend: string } }>(join(out, 'model', 'diffbatt.json'));

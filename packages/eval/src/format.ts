@@ -1,8 +1,8 @@
 import type { SampleIntervals } from './probabilistic.js';
 import type { ScoreResults } from './score.js';
 
-/** Columns left-aligned for the first, right-aligned for the rest; two spaces apart. */
-function renderTable(header: readonly string[], rows: readonly (readonly string[])[]): string[] {
+/** A plain-text table: first column left-aligned, the rest right-aligned, two spaces apart. */
+export function formatTextTable(header: readonly string[], rows: readonly (readonly string[])[]): string[] {
   const widths = header.map((title, column) =>
     Math.max(title.length, ...rows.map((row) => row[column]!.length)),
   );
@@ -29,7 +29,7 @@ export function formatScoreTable(results: ScoreResults): string {
       (results.nonFiniteSamples > 0 ? ` (${results.nonFiniteSamples} non-finite curves left out)` : '') +
       `; EOL at ${protocol.eolSoh} % SOH; curves resized to ${protocol.evaluationCycles} cycles in ${protocol.arithmetic}`,
     '',
-    ...renderTable(
+    ...formatTextTable(
       ['metric', 'best of reps*', 'median of samples'],
       [
         ['cycle life RMSE (cycles)', cycles(results.rulRmse), cycles(median.rulRmse)],
@@ -74,7 +74,7 @@ export function formatScoreTable(results: ScoreResults): string {
     row.push(sohPoints(results.sohRmsePerCell[cell]!));
     return row;
   });
-  lines.push(...renderTable(header, rows));
+  lines.push(...formatTextTable(header, rows));
   return lines.join('\n');
 }
 

@@ -12,7 +12,7 @@ export {
   selectRidgeLambda,
 } from './downstream.js';
 export { SOH_FEATURE_THRESHOLDS, type SohFeatureMap, sohThresholdFeatures } from './features.js';
-export { formatScoreTable, scoreResultsToJson } from './format.js';
+export { formatScoreTable, formatTextTable, scoreResultsToJson } from './format.js';
 export { meanAndCovariance, type SymmetricEigen, symmetricEigen, symmetricSqrt } from './linear-algebra.js';
 export { alphaAccuracy, mae, mape, rmse } from './point-metrics.js';
 export {

@@ -8,6 +8,7 @@ import {
   readDatasetFile,
   writeDatasetFile,
 } from '@diffbatt/core';
+import { formatTextTable } from '@diffbatt/eval';
 import { type } from 'arktype';
 import type { Command } from 'commander';
 import { loadSamples } from '../flows/data.js';
@@ -19,7 +20,6 @@ import {
   summariseProvenance,
   syntheticBanner,
 } from '../report/synthetic.js';
-import { formatTextTable } from '../report/text-table.js';
 import { terminal } from '../terminal.js';
 
 /** The `plugin` value that `inspect --json` reports for a .dbds dataset file. */

@@ -1,4 +1,5 @@
 import { writeFileAtomic } from '@diffbatt/core';
+import { formatTextTable } from '@diffbatt/eval';
 import { type } from 'arktype';
 import type { Command } from 'commander';
 import { CURVE_CYCLES, curveBand, lifeSummary, reportCell, sampleLives } from '../flows/curves.js';
@@ -69,16 +70,13 @@ export function registerPredictCommand(program: Command): void {
         ];
       });
       const header = ['cell', 'cycle life (median)', '80 % interval', '95 % interval'];
-      const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
       terminal.out(
         `model ${options.model}; sampler ${describeSampler(sampler)}; guidance w=${options.guidance}; ` +
           `${options.samples} sample(s) per cell; ${seconds.toFixed(1)} s on ${backend.backend}`,
       );
       const banner = syntheticBanner(cells.map((cell) => cell.synthetic));
       if (banner !== null) terminal.out(banner);
-      for (const row of [header, ...rows]) {
-        terminal.out(row.map((v, c) => (c === 0 ? v.padEnd(widths[c]!) : v.padStart(widths[c]!))).join('  '));
-      }
+      for (const line of formatTextTable(header, rows)) terminal.out(line);
 
       if (options.json) {
         const json = {

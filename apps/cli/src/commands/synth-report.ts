@@ -1,5 +1,6 @@
 import { DiffBattError, writeFileAtomic } from '@diffbatt/core';
 import {
+  formatTextTable,
   frechetDistance,
   knnPrecisionRecall,
   SOH_FEATURE_THRESHOLDS,
@@ -15,7 +16,6 @@ import { integerText, parseOptions } from '../options.js';
 import { assertWritable } from '../output.js';
 import { renderSynthesisReport } from '../report/html-report.js';
 import { syntheticBanner } from '../report/synthetic.js';
-import { formatTextTable } from '../report/text-table.js';
 import { terminal } from '../terminal.js';
 import { addSamplingOptions, drawCurves, loadForSampling, samplingOptionFields } from './sampling-options.js';
 

@@ -17,6 +17,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { fail, isCount, numberList } from '../lib/args.js';
 import { benchmarkProvenance, meanAndSpread, REPOSITORY_ROOT, writeBenchmarkResult } from '../lib/results.js';
 
 const { values } = parseArgs({
@@ -33,13 +34,11 @@ const { values } = parseArgs({
 const shared = resolve(process.env.DIFFBATT_SHARED ?? join(REPOSITORY_ROOT, '..', 'shared'));
 const dataDir = join(shared, 'data', 'diffbatt', 'data');
 const releasedDir = join(shared, 'data', 'diffbatt', 'trained_models');
-if (!existsSync(dataDir)) {
-  console.error(`bench:accuracy needs the original datasets at ${dataDir} (set DIFFBATT_SHARED)`);
-  process.exit(1);
-}
-const seeds = values.seeds.split(',').map(Number);
+if (!existsSync(dataDir))
+  fail(`bench:accuracy needs the original datasets at ${dataDir} (set DIFFBATT_SHARED)`);
+const seeds = numberList('seeds', values.seeds, isCount, 'integers >= 0');
 const steps = Number(values.steps);
-const guidanceWeights = values.guidance.split(',').map(Number);
+const guidanceWeights = numberList('guidance', values.guidance, (w) => w >= 0, 'numbers >= 0');
 const jobs = Number(values.jobs);
 const runsDir = join(REPOSITORY_ROOT, 'benchmarks', 'accuracy', 'runs');
 
@@ -100,18 +99,12 @@ const SAMPLERS = {
 type SamplerId = keyof typeof SAMPLERS;
 const samplers = values.samplers.split(',') as SamplerId[];
 for (const id of samplers) {
-  if (!(id in SAMPLERS)) {
-    console.error(`unknown sampler "${id}"; known: ${Object.keys(SAMPLERS).join(', ')}`);
-    process.exit(1);
-  }
+  if (!(id in SAMPLERS)) fail(`unknown sampler "${id}"; known: ${Object.keys(SAMPLERS).join(', ')}`);
 }
 
 const splits = values.splits.split(',');
 for (const split of splits) {
-  if (!PUBLISHED[split]) {
-    console.error(`unknown split "${split}"; known: ${Object.keys(PUBLISHED).join(', ')}`);
-    process.exit(1);
-  }
+  if (!PUBLISHED[split]) fail(`unknown split "${split}"; known: ${Object.keys(PUBLISHED).join(', ')}`);
 }
 
 // ---- running the CLI, a few at a time ----

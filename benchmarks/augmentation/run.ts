@@ -26,19 +26,12 @@ import {
   selectRidgeLambda,
   sohPercentAtCycles,
 } from '../../packages/eval/src/index.js';
-import { fail, MODEL, runBundledModel, SAMPLER, TEST, TRAIN } from '../lib/bundled-matr1.js';
+import { isCount, numberList } from '../lib/args.js';
+import { MODEL, runBundledModel, SAMPLER, TEST, TRAIN } from '../lib/bundled-matr1.js';
 import { benchmarkProvenance, meanAndSpread, REPOSITORY_ROOT, writeBenchmarkResult } from '../lib/results.js';
 
 /** Lambda candidates for standardised features (0 = least squares). */
 const LAMBDAS = [0, 0.01, 0.03, 0.1, 0.3, 1, 3, 10, 30, 100, 300, 1000];
-
-function numberList(name: string, text: string, isValid: (value: number) => boolean, what: string): number[] {
-  const values = text.split(',').map((part) => Number(part.trim()));
-  if (text.trim() === '' || !values.every(isValid)) {
-    fail(`--${name} must be a comma-separated list of ${what}, got "${text}"`);
-  }
-  return values;
-}
 
 const { values: args } = parseArgs({
   options: {
@@ -47,7 +40,6 @@ const { values: args } = parseArgs({
     guidance: { type: 'string', default: '0,1,3' },
   },
 });
-const isCount = (v: number) => Number.isInteger(v) && v >= 0;
 const seeds = numberList('seeds', args.seeds, isCount, 'integers >= 0');
 const guidanceWeights = numberList('guidance', args.guidance, (v) => v >= 0, 'numbers >= 0');
 const ks = numberList('k', args.k, (v) => Number.isInteger(v) && v >= 1, 'integers >= 1');

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { fail } from './args.js';
 import { REPOSITORY_ROOT } from './results.js';
 
 /** What the synthesis benchmarks share: the bundled MATR-1 model and split, the sampler, argument checks. */
@@ -8,12 +9,6 @@ export const TRAIN = 'data/matr1/train.dbds';
 export const TEST = 'data/matr1/test.dbds';
 /** The synthesize defaults, spelled out so the results file says what ran. */
 export const SAMPLER = { sampler: 'dpm-solver++', steps: 20, clip: 'auto' } as const;
-
-/** A benchmark's usage error: one line, no stack trace. */
-export function fail(message: string): never {
-  console.error(message);
-  process.exit(1);
-}
 
 /** Runs `diffbatt <command> --model MODEL <args> <SAMPLER options>` from the repository root; its stdout. */
 export function runBundledModel(command: string, args: string[]): string {

@@ -18,7 +18,8 @@ import type {
   SynthesisQualityReport,
   SynthesisQualityRow,
 } from '../../apps/cli/src/commands/synth-report.js';
-import { fail, MODEL, runBundledModel, SAMPLER, TEST, TRAIN } from '../lib/bundled-matr1.js';
+import { fail, isCount, numberList } from '../lib/args.js';
+import { MODEL, runBundledModel, SAMPLER, TEST, TRAIN } from '../lib/bundled-matr1.js';
 import { benchmarkProvenance, meanAndSpread, writeBenchmarkResult } from '../lib/results.js';
 
 /** The HTML report of the first seed, for looking at the curve bands (out/ is not committed). */
@@ -31,9 +32,7 @@ const { values: args } = parseArgs({
     guidance: { type: 'string', default: '0,1,3' },
   },
 });
-const seeds = args.seeds.split(',').map(Number);
-if (!seeds.every((s) => Number.isInteger(s) && s >= 0))
-  fail(`--seeds must list integers >= 0: ${args.seeds}`);
+const seeds = numberList('seeds', args.seeds, isCount, 'integers >= 0');
 const k = Number(args.k);
 if (!(Number.isInteger(k) && k >= 1)) fail(`--k must be an integer >= 1: ${args.k}`);
 

@@ -18,6 +18,7 @@ const ORDER = [
   'synthesis-quality',
   'augmentation',
   'speed',
+  'io',
 ];
 const rank = (id: string) => {
   const at = ORDER.findIndex((prefix) => id.startsWith(prefix));

@@ -97,13 +97,13 @@ describe('parseCsv', () => {
     );
   });
 
-  it('parses a 1000 x 99 numeric table (the size of a Qdlin file) quickly', () => {
+  // Its speed is measured by `pnpm bench:io`, not here: a wall-clock bound fails on a loaded machine.
+  it('parses a 1000 x 99 numeric table (the size of a Qdlin file)', () => {
     const row = Array.from({ length: 99 }, (_, i) => (1.0123456 + i / 1000).toFixed(8)).join(',');
     const text = Array.from({ length: 1000 }, () => row).join('\n');
-    const started = performance.now();
     const { values } = parseCsv(text, { file: 'big.csv', header: 'none' }).numberMatrix();
     expect(values.length).toBe(99_000);
-    expect(performance.now() - started).toBeLessThan(1000);
+    expect(values[98_999]).toBeCloseTo(1.0123456 + 98 / 1000, 8);
   });
 });
 

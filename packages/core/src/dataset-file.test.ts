@@ -50,13 +50,12 @@ describe('dataset file', () => {
     expect(read[3]!.capacityMatrixRows).toBe(20);
   });
 
-  it('writes and loads a 100-cell split well under a second', async () => {
+  // Its speed is measured by `pnpm bench:io`, not here: a wall-clock bound fails on a loaded machine.
+  it('writes and loads a 100-cell split', async () => {
     const samples = syntheticSamples(100);
     const path = join(await directory, 'split.dbds');
-    const started = performance.now();
     await writeDatasetFile(path, samples);
     const { samples: read } = await readDatasetFile(path);
-    expect(performance.now() - started).toBeLessThan(500);
     expect(read).toHaveLength(100);
     expect(read[99]!.capacityMatrix).toEqual(samples[99]!.capacityMatrix);
   });

@@ -22,6 +22,21 @@ export interface DiffBattUNetConfig {
   capacityMatrixRows: 100 | 20;
   /** Width of the time embedding, of the capacity-matrix encoding c_q and of the condition mask. */
   embeddingDim: number;
+  /**
+   * Adds a per-curve offset to the output, predicted by a small MLP from the length-averaged features
+   * before the last GroupNorm and from act(c_t) and act(mask * c_q). Not in the original (default false):
+   * its last GroupNorm removes each channel's mean over the curve, so the output's per-curve mean (which
+   * carries the condition: a curve's level is mostly its life) is nearly input-independent and is learned
+   * only over very long training.
+   */
+  curveOffsetHead: boolean;
+  /**
+   * Fixed factor the capacity matrix is multiplied by before the encoder (default 1, the original's raw
+   * Ah differences). Those differences are ~0.015 Ah RMS, so with Adam the encoder's output moves ~60x
+   * slower than for unit-scale input and the condition is learned late; a trainer may set ~1/RMS of its
+   * training matrices. Part of the model: sampling and fine-tuning use the same factor.
+   */
+  capacityMatrixScale: number;
 }
 
 export const DEFAULT_UNET_CONFIG: Readonly<DiffBattUNetConfig> = Object.freeze({
@@ -34,6 +49,8 @@ export const DEFAULT_UNET_CONFIG: Readonly<DiffBattUNetConfig> = Object.freeze({
   sequenceLength: SOH_CURVE_LENGTH,
   capacityMatrixRows: 100,
   embeddingDim: 32,
+  curveOffsetHead: false,
+  capacityMatrixScale: 1,
 });
 
 /** Columns of the capacity matrix (voltage points); fixed by the data, not a model choice. */
@@ -52,6 +69,8 @@ const configSchema = type({
   'sequenceLength?': positiveInteger,
   'capacityMatrixRows?': '100 | 20',
   'embeddingDim?': positiveInteger,
+  'curveOffsetHead?': 'boolean',
+  'capacityMatrixScale?': 'number > 0',
 });
 
 function configError(field: string, message: string, where: string): DiffBattError {
@@ -80,6 +99,9 @@ export function parseUNetConfig(input: unknown = {}, where = 'U-Net config'): Di
       `hasAttention has ${config.hasAttention.length} entries but widths has ${config.widths.length}; give one per level`,
       where,
     );
+  }
+  if (!Number.isFinite(config.capacityMatrixScale)) {
+    throw configError('capacityMatrixScale', 'capacityMatrixScale must be a finite number > 0', where);
   }
   const groups = config.normGroups;
   const badWidth = config.widths.find((width) => width % groups !== 0);

@@ -57,6 +57,7 @@ export {
   type BuildOptions,
   buildDiffBattUNet,
   capacityMatrixEncoder,
+  curveOffsetHead,
   downSample,
   residualBlockDown,
   residualBlockUp,

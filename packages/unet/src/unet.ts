@@ -60,12 +60,13 @@ export class UNetLayerFactory {
     return layer.apply(x) as Node;
   }
 
-  dense(x: Node, units: number, activation?: Activation): Node {
+  dense(x: Node, units: number, activation?: Activation, kernelScale?: number): Node {
     const layer = new DiffBattDense({
       name: this.name('dense'),
       units,
       seed: this.nextSeed(),
       ...(activation === undefined ? {} : { activation }),
+      ...(kernelScale === undefined ? {} : { kernelScale }),
     });
     return layer.apply(x) as Node;
   }
@@ -178,6 +179,29 @@ export function upSample(f: UNetLayerFactory, x: Node, width: number): Node {
   return f.conv(repeated, width, 3);
 }
 
+/**
+ * The per-curve output offset of `curveOffsetHead`: MLP([mean over length of x, act(c_t), act(mask * c_q)])
+ * -> one scalar per curve, added to every point of `output`. Its last layer starts at zero, so a new
+ * network predicts what it would without the head.
+ */
+export function curveOffsetHead(
+  f: UNetLayerFactory,
+  x: Node,
+  timeActivated: Node,
+  conditionActivated: Node,
+  output: Node,
+): Node {
+  const pooled = tf.layers
+    .globalAveragePooling1d({ name: f.name('global_average_pooling1d') })
+    .apply(x) as Node;
+  const features = tf.layers
+    .concatenate({ name: f.name('concatenate') })
+    .apply([pooled, timeActivated, conditionActivated]) as Node;
+  const dim = f.config.embeddingDim;
+  const offset = f.dense(f.dense(features, dim, f.config.activation), 1, undefined, 0);
+  return f.scaleShift([output, offset]);
+}
+
 export interface BuildOptions {
   /** Seed of the weight initialisers (default 0, so an unseeded build is reproducible too). */
   seed?: number;
@@ -217,7 +241,13 @@ export function buildDiffBattUNet(
     channels: cfg.firstConvChannels,
   }).apply(stem) as Node;
   let x = f.concatenate([stem, positions]);
-  const capacityCondition = capacityMatrixEncoder(f, capacityMatrix);
+  const scaledMatrix =
+    cfg.capacityMatrixScale === 1
+      ? capacityMatrix
+      : (tf.layers
+          .rescaling({ name: f.name('rescaling'), scale: cfg.capacityMatrixScale })
+          .apply(capacityMatrix) as Node);
+  const capacityCondition = capacityMatrixEncoder(f, scaledMatrix);
 
   // act(c_t) and act(mask * c_q) are the same in every block: compute them once.
   const timeActivated = f.activation(timeCondition);
@@ -252,10 +282,11 @@ export function buildDiffBattUNet(
     if (level > 0) x = upSample(f, x, width);
   }
 
-  const noise = f.conv(f.activation(f.groupNorm(x)), 1, 7, { kernelScale: 0 });
+  let output = f.conv(f.activation(f.groupNorm(x)), 1, 7, { kernelScale: 0 });
+  if (cfg.curveOffsetHead) output = curveOffsetHead(f, x, timeActivated, conditionActivated, output);
   return tf.model({
     name: 'diffbatt_unet',
     inputs: [noisyCurve, timestep, capacityMatrix, mask],
-    outputs: noise,
+    outputs: output,
   });
 }

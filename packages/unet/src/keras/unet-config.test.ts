@@ -63,6 +63,9 @@ describe('unetConfigFromKeras (synthetic graphs)', () => {
       sequenceLength: 64,
       capacityMatrixRows: 20,
       embeddingDim: 8,
+      // The released networks are the original's: none of this project's additions.
+      curveOffsetHead: false,
+      capacityMatrixScale: 1,
     });
     expect(unetConfigFromKeras(syntheticGraph({ attention: 2 }), 'm.pb').hasAttention).toEqual([false]);
   });

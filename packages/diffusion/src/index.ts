@@ -5,6 +5,7 @@ export type {
 } from './denoiser.js';
 export { DEFAULT_EMA_DECAY, ExponentialMovingAverage, emaWarmupDecay } from './ema.js';
 export { extractPerRow, qSample } from './forward.js';
+export { type LearningRateSchedule, learningRateAt } from './learning-rate.js';
 export {
   type ClassifierFreeGuidance,
   type SampleOptions,

@@ -139,6 +139,86 @@ describe('diffbatt train', () => {
     expect((await readFile(join(out, 'model', 'weights.bin'))).equals(before)).toBe(false);
   }, 120_000);
 
+  it('trains the fast preset, records its whole recipe, and replays it from run.json to the same weights', async () => {
+    const presetArgs = (out: string) => [
+      ...trainArgs(out).filter(
+        (_, i, all) => all[i] !== '--snapshot-every' && all[i - 1] !== '--snapshot-every',
+      ),
+      '--preset',
+      'fast',
+      '--normalise-capacity-matrix',
+      '--lr-warmup',
+      '2',
+      '--lr-decay',
+      'cosine',
+    ];
+    const out = join(dir, 'fast');
+    const run = runCli(presetArgs(out));
+    expect(errorLines(run.stderr)).toEqual([]);
+    expect(run.code).toBe(0);
+    const record = JSON.parse(await readFile(join(out, 'run.json'), 'utf8'));
+    expect(record.preset).toBe('fast');
+    expect(record.settings).toMatchObject({
+      validationFraction: 0,
+      emaWarmup: false,
+      normaliseCapacityMatrix: true,
+      learningRateWarmup: 2,
+      learningRateDecay: 'cosine',
+      steps: 6,
+    });
+    expect(record.validationCellIds).toEqual([]);
+    // The synthetic cells' matrices are far from unit scale, so the scale is not the default 1.
+    expect(record.unetConfig).toMatchObject({ ...SMALL_CONFIG, curveOffsetHead: true });
+    expect(record.unetConfig.capacityMatrixScale).not.toBe(1);
+    const saved = JSON.parse(await readFile(join(out, 'model', 'diffbatt.json'), 'utf8'));
+    expect(saved.config).toEqual(record.unetConfig);
+    expect(saved.provenance).toMatchObject({ preset: 'fast', weights: 'EMA at the last step' });
+
+    const replayOut = join(dir, 'replayed');
+    const replay = runCli(['train', '--data', data, '--out', replayOut, '--config', join(out, 'run.json')]);
+    expect(errorLines(replay.stderr)).toEqual([]);
+    expect(replay.code).toBe(0);
+    const replayed = JSON.parse(await readFile(join(replayOut, 'run.json'), 'utf8'));
+    expect(replayed.settings).toEqual(record.settings);
+    expect(replayed.unetConfig).toEqual(record.unetConfig);
+    const weights = await readFile(join(out, 'model', 'weights.bin'));
+    expect((await readFile(join(replayOut, 'model', 'weights.bin'))).equals(weights)).toBe(true);
+
+    // A typed option overrides the recorded one; --preset beside a run record is refused in one line.
+    const longer = runCli([
+      'train',
+      '--data',
+      data,
+      '--out',
+      join(dir, 'longer'),
+      '--config',
+      join(out, 'run.json'),
+      '--steps',
+      '1',
+    ]);
+    expect(longer.code).toBe(0);
+    expect(JSON.parse(await readFile(join(dir, 'longer', 'run.json'), 'utf8')).settings.steps).toBe(1);
+    const both = runCli([
+      'train',
+      '--data',
+      data,
+      '--out',
+      join(dir, 'both'),
+      '--config',
+      join(out, 'run.json'),
+      '--preset',
+      'original',
+    ]);
+    expect(both.code).toBe(1);
+    expect(errorLines(both.stderr)).toEqual([expect.stringMatching(/--preset and a run record/)]);
+    // A cosine decay is tied to its budget: extending the run is refused rather than silently changed.
+    const extended = runCli([...presetArgs(out), '--steps', '8', '--resume']);
+    expect(extended.code).toBe(1);
+    expect(errorLines(extended.stderr)).toEqual([
+      expect.stringMatching(/cosine learning-rate decay is fixed/),
+    ]);
+  }, 240_000);
+
   it('refuses to overwrite a run without --resume, and bad options, in one line', async () => {
     const again = runCli(trainArgs(join(dir, 'straight')));
     expect(again.code).toBe(1);

@@ -4,7 +4,15 @@ import { selectBackend } from '@diffbatt/core/backend';
 import { type } from 'arktype';
 import type { Command } from 'commander';
 import { loadSamples, requireCapacityMatrices } from '../flows/data.js';
-import { DEFAULT_TRAIN_SETTINGS, type TrainSettings, trainDiffBatt } from '../flows/train.js';
+import {
+  DEFAULT_TRAIN_SETTINGS,
+  isRunRecord,
+  recipeOfRunRecord,
+  TRAIN_PRESET_NAMES,
+  TRAIN_PRESETS,
+  type TrainSettings,
+  trainDiffBatt,
+} from '../flows/train.js';
 import { integerText, numberText, parseOptions } from '../options.js';
 import { terminal } from '../terminal.js';
 
@@ -14,13 +22,17 @@ const trainOptions = type({
   'plugin?': 'string',
   'config?': 'string',
   'from?': 'string',
+  preset: type.enumerated(...TRAIN_PRESET_NAMES),
   steps: integerText(1),
   seed: integerText(0),
-  validationFraction: numberText.pipe(type('0 <= number < 1')),
+  'validationFraction?': numberText.pipe(type('0 <= number < 1')),
   'batchSize?': integerText(1),
   checkpointEvery: integerText(1),
   'snapshotEvery?': integerText(1),
-  learningRate: numberText.pipe(type('number > 0')),
+  'learningRate?': numberText.pipe(type('number > 0')),
+  'lrWarmup?': integerText(0),
+  'lrDecay?': "'constant' | 'cosine'",
+  'normaliseCapacityMatrix?': 'boolean',
   'backend?': 'string',
   resume: 'boolean',
 });
@@ -47,6 +59,11 @@ function addTrainingOptions(command: Command): Command {
     )
     .requiredOption('--out <dir>', 'run directory (checkpoints, run.json, final model in <dir>/model)')
     .option('--plugin <id>', 'dataset plugin to read --data with (default: detected)')
+    .option(
+      '--preset <name>',
+      `training recipe: ${TRAIN_PRESET_NAMES.map((n) => `${n} (${TRAIN_PRESETS[n].description})`).join('; ')}; options given override it`,
+      'default',
+    )
     .option('--steps <n>', 'gradient steps', String(DEFAULT_TRAIN_SETTINGS.steps))
     .option(
       '--seed <s>',
@@ -55,8 +72,7 @@ function addTrainingOptions(command: Command): Command {
     )
     .option(
       '--validation-fraction <f>',
-      'share of the TRAINING cells held out for model selection',
-      String(DEFAULT_TRAIN_SETTINGS.validationFraction),
+      `share of the TRAINING cells held out for model selection (default: the preset's, ${DEFAULT_TRAIN_SETTINGS.validationFraction} for default)`,
     )
     .option('--batch-size <n>', 'cells per step (default: the whole training split, as the original)')
     .option(
@@ -68,16 +84,41 @@ function addTrainingOptions(command: Command): Command {
       '--snapshot-every <n>',
       'also keep the EMA network every n steps in <out>/snapshots/step-<n> (to pick a step later)',
     )
-    .option('--learning-rate <lr>', 'Adam learning rate', String(DEFAULT_TRAIN_SETTINGS.learningRate))
+    .option('--learning-rate <lr>', `Adam learning rate (default ${DEFAULT_TRAIN_SETTINGS.learningRate})`)
+    .option('--lr-warmup <steps>', 'steps of linear learning-rate warm-up (default 0)')
+    .option('--lr-decay <kind>', 'after warm-up: constant (default) or cosine decay to 0 at --steps')
+    .option(
+      '--normalise-capacity-matrix',
+      'a new network scales its capacity-matrix input by 1 / RMS of the training matrices',
+    )
     .option('--backend <name>', 'TensorFlow.js backend (default: fastest available)')
     .option('--resume', 'continue the killed run in --out from its last checkpoint', false);
 }
 
-async function runTraining(raw: Record<string, unknown>, mode: 'train' | 'finetune'): Promise<void> {
+/** Option names (camelCase) the user typed, as opposed to commander's defaults. */
+const typedOptions = (command: Command) =>
+  new Set(Object.keys(command.opts()).filter((key) => command.getOptionValueSource(key) === 'cli'));
+
+async function runTraining(
+  raw: Record<string, unknown>,
+  command: Command,
+  mode: 'train' | 'finetune',
+): Promise<void> {
   const options = parseOptions(trainOptions, raw);
+  const typed = typedOptions(command);
   const report = await selectBackend(options.backend === undefined ? {} : { backend: options.backend });
   terminal.info(`backend: ${report.backend} (${report.reason})`);
-  const unetConfig = options.config ? await readUNetConfigFile(options.config) : undefined;
+  const file = options.config ? await readUNetConfigFile(options.config) : {};
+  if (typeof file !== 'object' || file === null || Array.isArray(file))
+    throw new DiffBattError('--config must hold a JSON object', { file: options.config ?? '' });
+  // A run record (run.json of an earlier run) replays that run's recipe; typed options still override.
+  const replayed = isRunRecord(file) ? recipeOfRunRecord(file, options.config!) : null;
+  if (replayed && typed.has('preset'))
+    throw new DiffBattError('--preset and a run record in --config both fix the recipe; give one of them', {
+      file: options.config!,
+    });
+  const preset = TRAIN_PRESETS[options.preset];
+  const unetConfig = replayed ? replayed.unetConfig : { ...preset.unetConfig, ...file };
   const loaded = await loadSamples(options.data, {
     ...(options.plugin === undefined ? {} : { pluginId: options.plugin }),
     onWarning: (message) => terminal.info(`warning: ${message}`),
@@ -85,15 +126,25 @@ async function runTraining(raw: Record<string, unknown>, mode: 'train' | 'finetu
   const samples = requireCapacityMatrices(loaded, options.data, undefined, (m) =>
     terminal.info(`warning: ${m}`),
   );
+  const given = <K extends keyof TrainSettings>(
+    key: K,
+    option: string,
+    value: TrainSettings[K] | undefined,
+  ) => (value === undefined || (replayed && !typed.has(option)) ? {} : { [key]: value });
   const settings: TrainSettings = {
     ...DEFAULT_TRAIN_SETTINGS,
-    steps: options.steps,
-    seed: options.seed,
-    validationFraction: options.validationFraction,
-    batchSize: options.batchSize ?? null,
-    checkpointEvery: options.checkpointEvery,
-    learningRate: options.learningRate,
+    ...(replayed ? replayed.settings : preset.settings),
+    ...given('steps', 'steps', options.steps),
+    ...given('seed', 'seed', options.seed),
+    ...given('batchSize', 'batchSize', options.batchSize),
+    ...given('checkpointEvery', 'checkpointEvery', options.checkpointEvery),
+    ...given('validationFraction', 'validationFraction', options.validationFraction),
+    ...given('learningRate', 'learningRate', options.learningRate),
+    ...given('learningRateWarmup', 'lrWarmup', options.lrWarmup),
+    ...given('learningRateDecay', 'lrDecay', options.lrDecay),
+    ...given('normaliseCapacityMatrix', 'normaliseCapacityMatrix', options.normaliseCapacityMatrix),
   };
+  const presetName = replayed ? replayed.preset : options.preset;
   let bar: ReturnType<typeof terminal.progress> | undefined;
   let lastValidation = '';
   const result = await trainDiffBatt({
@@ -101,7 +152,8 @@ async function runTraining(raw: Record<string, unknown>, mode: 'train' | 'finetu
     dataDescription: `${options.data} (${loaded.source}, ${samples.length} cells)`,
     outDir: options.out,
     settings,
-    ...(unetConfig === undefined ? {} : { unetConfig: unetConfig as Record<string, never> }),
+    unetConfig,
+    preset: presetName,
     ...(options.from === undefined ? {} : { fromModelDir: options.from }),
     resume: options.resume,
     backend: report.backend,
@@ -126,13 +178,16 @@ async function runTraining(raw: Record<string, unknown>, mode: 'train' | 'finetu
 
 export function registerTrainCommands(program: Command): void {
   addTrainingOptions(program.command('train').description('train a DiffBatt model on a training split'))
-    .option('--config <file>', 'U-Net config JSON (widths, hasAttention, ...; default: the original network)')
-    .action((raw: Record<string, unknown>) => runTraining(raw, 'train'));
+    .option(
+      '--config <file>',
+      "U-Net config JSON (widths, hasAttention, ...; default: the preset's network), or an earlier run's run.json to replay its recipe",
+    )
+    .action((raw: Record<string, unknown>, command: Command) => runTraining(raw, command, 'train'));
   addTrainingOptions(
     program
       .command('finetune')
       .description('continue training a saved (or imported original) model on new cells'),
   )
     .requiredOption('--from <model-dir>', 'the pretrained model directory')
-    .action((raw: Record<string, unknown>) => runTraining(raw, 'finetune'));
+    .action((raw: Record<string, unknown>, command: Command) => runTraining(raw, command, 'finetune'));
 }

@@ -1,14 +1,15 @@
 import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { DiffBattError } from '@diffbatt/core';
+import { atomicWriteTarget, DiffBattError } from '@diffbatt/core';
 
 /**
  * Fails fast, before minutes of sampling, when an output file could not be written; creates no
  * directory, so a refused run leaves nothing behind.
  */
 export async function assertWritable(path: string, option: string): Promise<void> {
-  let directory = dirname(resolve(path));
+  // A directory, FIFO or device is refused now; a symbolic link is checked where it points.
+  let directory = dirname(resolve(await atomicWriteTarget(path)));
   // Walk up to the first directory that exists: that one must be writable.
   for (;;) {
     try {

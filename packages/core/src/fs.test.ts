@@ -1,4 +1,5 @@
-import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { lstat, mkdir, mkdtemp, readdir, readFile, readlink, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -20,5 +21,30 @@ describe('writeFileAtomic', () => {
     await expect(writeFileAtomic(join(dir, 'file', 'out.json'), 'x')).rejects.toThrow(
       /cannot create output directory/,
     );
+  });
+
+  it('writes through a symbolic link and leaves the link a link (as --json /dev/stdout must)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'atomic-'));
+    await writeFile(join(dir, 'real.json'), 'old');
+    await symlink(join(dir, 'real.json'), join(dir, 'link.json'));
+    await writeFileAtomic(join(dir, 'link.json'), 'new');
+    expect((await lstat(join(dir, 'link.json'))).isSymbolicLink()).toBe(true);
+    expect(await readlink(join(dir, 'link.json'))).toBe(join(dir, 'real.json'));
+    expect(await readFile(join(dir, 'real.json'), 'utf8')).toBe('new');
+    expect((await readdir(dir)).sort()).toEqual(['link.json', 'real.json']);
+  });
+
+  it('refuses a directory, a FIFO and a dangling link in one line, leaving them as they were', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'atomic-'));
+    await mkdir(join(dir, 'folder'));
+    await expect(writeFileAtomic(join(dir, 'folder'), 'x')).rejects.toThrow(
+      /folder: cannot write: the output path is a directory, not a regular file/,
+    );
+    execFileSync('mkfifo', [join(dir, 'pipe')]);
+    await expect(writeFileAtomic(join(dir, 'pipe'), 'x')).rejects.toThrow(/the output path is a FIFO/);
+    expect((await lstat(join(dir, 'pipe'))).isFIFO()).toBe(true);
+    await symlink(join(dir, 'missing'), join(dir, 'dangling'));
+    await expect(writeFileAtomic(join(dir, 'dangling'), 'x')).rejects.toThrow(/target is missing/);
+    expect((await readdir(dir)).sort()).toEqual(['dangling', 'folder', 'pipe']);
   });
 });

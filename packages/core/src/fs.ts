@@ -1,13 +1,54 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { lstat, mkdir, open, realpath, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { DiffBattError } from './errors.js';
+
+/**
+ * Where an atomic write to `target` may rename its temporary file: `target` itself when it does not exist
+ * or is a regular file; the file a symbolic link resolves to (so the link stays a link); refused with one
+ * line for a directory, device, FIFO or socket, which a rename would replace with a plain file.
+ */
+export async function atomicWriteTarget(target: string): Promise<string> {
+  let link: Awaited<ReturnType<typeof lstat>>;
+  try {
+    link = await lstat(target);
+  } catch (error) {
+    // Absent (or under a non-directory, which creating the directory reports): a new file.
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return target;
+    throw new DiffBattError(`cannot write: ${code}`, { file: target });
+  }
+  let path = target;
+  let info = link;
+  if (link.isSymbolicLink()) {
+    try {
+      path = await realpath(target);
+      info = await stat(path);
+    } catch (error) {
+      // A dangling link: its target would be created through the link, which rename cannot do.
+      throw new DiffBattError(
+        `cannot write through a symbolic link whose target is missing (${(error as NodeJS.ErrnoException).code})`,
+        { file: target },
+      );
+    }
+  }
+  if (info.isFile()) return path;
+  const kind = info.isDirectory()
+    ? 'a directory'
+    : info.isFIFO()
+      ? 'a FIFO'
+      : info.isSocket()
+        ? 'a socket'
+        : 'a device';
+  throw new DiffBattError(`cannot write: the output path is ${kind}, not a regular file`, { file: target });
+}
 
 /**
  * Writes a file so that a reader (or a killed run) sees either the old content or the new one, never a
  * partial file: write to a temporary file beside it, flush it to disk, then rename over the target.
  */
-export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
+export async function writeFileAtomic(target: string, data: Uint8Array | string): Promise<void> {
+  const path = await atomicWriteTarget(target);
   const directory = dirname(path);
   try {
     await mkdir(directory, { recursive: true });

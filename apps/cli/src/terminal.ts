@@ -17,10 +17,16 @@ function formatDuration(seconds: number): string {
   return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
 }
 
+/** Set when a result file goes to stdout (`--json -`): the human-readable results then go to stderr. */
+let stdoutReserved = false;
+
 export const terminal = {
-  /** Machine- or human-readable results. */
+  /** Human-readable results (on stderr while a machine-readable result holds stdout). */
   out(text: string): void {
-    process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+    (stdoutReserved ? process.stderr : process.stdout).write(text.endsWith('\n') ? text : `${text}\n`);
+  },
+  reserveStdout(): void {
+    stdoutReserved = true;
   },
   info(text: string): void {
     process.stderr.write(`${text}\n`);

@@ -1,11 +1,10 @@
-import { writeFileAtomic } from '@diffbatt/core';
 import { formatTextTable } from '@diffbatt/eval';
 import { type } from 'arktype';
 import type { Command } from 'commander';
 import { CURVE_CYCLES, curveBand, lifeSummary, reportCell, sampleLives } from '../flows/curves.js';
 import { describeSampler, samplerConfig, samplerSteps } from '../flows/sampler-options.js';
 import { integerText, parseOptions } from '../options.js';
-import { assertWritable } from '../output.js';
+import { assertWritable, claimStandardOutput, writeOutput } from '../output.js';
 import { renderReport } from '../report/html-report.js';
 import { markedCellId, syntheticBanner } from '../report/synthetic.js';
 import { terminal } from '../terminal.js';
@@ -31,12 +30,16 @@ export function registerPredictCommand(program: Command): void {
     { sampler: 'dpm-solver++', samples: '8' },
   )
     .option('--plugin <id>', 'dataset plugin for the cell files (default: detected)')
-    .option('--json <file>', 'write predictions as JSON')
-    .option('--csv <file>', 'write predicted SOH curves (median and bands per cycle) as CSV')
+    .option('--json <file>', 'write predictions as JSON (- = standard output)')
+    .option(
+      '--csv <file>',
+      'write predicted SOH curves (median and bands per cycle) as CSV (- = standard output)',
+    )
     .option('--report <file>', 'write an HTML report with the predicted curves and bands')
     .action(async (paths: string[], raw: Record<string, unknown>) => {
       const options = parseOptions(predictOptions, raw);
       const sampler = samplerConfig(options.sampler, options.steps, options.eta, options.clip);
+      claimStandardOutput({ '--json': options.json, '--csv': options.csv, '--report': options.report });
       for (const [path, option] of [
         [options.json, '--json'],
         [options.csv, '--csv'],
@@ -104,8 +107,7 @@ export function registerPredictCommand(program: Command): void {
             sohHigh80: band.high,
           })),
         };
-        await writeFileAtomic(options.json, `${JSON.stringify(json, null, 2)}\n`);
-        terminal.info(`predictions written to ${options.json}`);
+        await writeOutput(options.json, `${JSON.stringify(json, null, 2)}\n`, 'predictions');
       }
       if (options.csv) {
         const lines = ['cell_id,cycle,soh_median_percent,soh_low80_percent,soh_high80_percent'];
@@ -116,8 +118,7 @@ export function registerPredictCommand(program: Command): void {
             );
           });
         }
-        await writeFileAtomic(options.csv, `${lines.join('\n')}\n`);
-        terminal.info(`curves written to ${options.csv}`);
+        await writeOutput(options.csv, `${lines.join('\n')}\n`, 'curves');
       }
       if (options.report) {
         const html = renderReport({
@@ -150,8 +151,7 @@ export function registerPredictCommand(program: Command): void {
           intervalLabel: `central 80 % of ${options.samples} sample(s); measured curve = the data given (may be only early cycles)`,
           endOfLifeSoh: options.eol,
         });
-        await writeFileAtomic(options.report, html);
-        terminal.info(`report written to ${options.report}`);
+        await writeOutput(options.report, html, 'report');
       }
     });
 }

@@ -91,6 +91,23 @@ describe('diffbatt test', () => {
     expect(errorLines(unknown.stderr)).toEqual([expect.stringMatching(/--cells: no cell "nope"/)]);
   }, 120_000);
 
+  it('writes JSON to standard output for --json - (the table then goes to stderr), one output at a time', async () => {
+    const run = runTest(['--sampler', 'ddim', '--steps', '2', '--json', '-']);
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ cells: 5, sampler: 'ddim', steps: 2 });
+    expect(run.stderr).toMatch(/cycle life RMSE/);
+    expect(existsSync('-')).toBe(false);
+    const both = runTest(['--sampler', 'ddim', '--steps', '2', '--json', '-', '--report', '-']);
+    expect(both.code).toBe(1);
+    expect(errorLines(both.stderr)).toEqual([
+      expect.stringMatching(/only one output can go to standard output \(-\), got --json and --report/),
+    ]);
+    const folder = runTest(['--sampler', 'ddim', '--steps', '2', '--json', dir]);
+    expect(folder.code).toBe(1);
+    expect(errorLines(folder.stderr)).toEqual([expect.stringMatching(/is a directory, not a regular file/)]);
+    expect(folder.stderr).not.toMatch(/\s+at /);
+  }, 120_000);
+
   it('refuses a 20x100 dataset for a 100x100 model, --steps 0 and an unwritable output, in one line each', () => {
     const mismatch = runCli([
       'test',

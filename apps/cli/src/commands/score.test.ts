@@ -1,6 +1,6 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { encodeNpyFloat32, type ModelSample, writeDatasetFile } from '@diffbatt/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../testing/run-cli.js';
@@ -55,6 +55,13 @@ describe('diffbatt score', () => {
     expect(results.samplesPerCell).toEqual([3, 3]);
     expect(results.medianOfSamples.rulPredicted).toEqual([504, 804]);
     expect(results.medianOfSamples.rulRmse).toBe(0);
+    // `--json -` is standard output too; `--json <file>` writes the same JSON to the file.
+    const dashed = runCli(['score', '--reference', reference, '--generated', generated, '--json', '-']);
+    expect(JSON.parse(dashed.stdout)).toEqual(results);
+    const file = join(dirname(reference), 'scores.json');
+    const toFile = runCli(['score', '--reference', reference, '--generated', generated, '--json', file]);
+    expect(toFile.code).toBe(0);
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual(results);
   });
 
   it('honours --eol and rejects a bad value naming the option', () => {

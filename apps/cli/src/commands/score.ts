@@ -11,13 +11,14 @@ import { formatScoreTable, scoreResultsToJson, scoreSohCurves } from '@diffbatt/
 import { type } from 'arktype';
 import type { Command } from 'commander';
 import { parseOptions } from '../options.js';
+import { assertWritable, STANDARD_OUTPUT, writeOutput } from '../output.js';
 import { formatMarkedScoreTable, syntheticJsonFields } from '../report/synthetic.js';
 import { terminal } from '../terminal.js';
 
 const scoreOptions = type({
   reference: 'string > 0',
   generated: 'string > 0',
-  'json?': 'boolean',
+  'json?': 'boolean | string > 0',
   eol: type('string.numeric.parse').to('0 < number < 100'),
   arithmetic: "'float64' | 'float32'",
 });
@@ -150,9 +151,10 @@ export function registerScoreCommand(program: Command): void {
       'float64 (reproduces the reference numbers) or float32 (TensorFlow kernel)',
       'float64',
     )
-    .option('--json', 'print the results as JSON')
+    .option('--json [file]', 'write the results as JSON to a file, or to standard output (alone or -)')
     .action(async (raw: unknown) => {
       const options = parseOptions(scoreOptions, raw);
+      if (typeof options.json === 'string') await assertWritable(options.json, '--json');
       const reference = await readCurveSet(options.reference);
       const generated = await readCurveSet(options.generated);
       const results = scoreSohCurves(
@@ -166,15 +168,19 @@ export function registerScoreCommand(program: Command): void {
       // Synthetic reference cells would make these scores synthetic-vs-synthetic: mark them wherever the
       // file says so (.npy files carry no flag).
       const synthetic = reference.synthetic;
-      if (options.json) {
-        terminal.out(
+      if (options.json !== undefined) {
+        const json =
           synthetic === null
             ? scoreResultsToJson(results)
             : JSON.stringify(
                 { ...JSON.parse(scoreResultsToJson(results)), ...syntheticJsonFields(synthetic) },
                 null,
                 2,
-              ),
+              );
+        await writeOutput(
+          typeof options.json === 'string' ? options.json : STANDARD_OUTPUT,
+          `${json}\n`,
+          'scores',
         );
       } else {
         terminal.out(

@@ -1,4 +1,4 @@
-import { DiffBattError, writeFileAtomic } from '@diffbatt/core';
+import { DiffBattError } from '@diffbatt/core';
 import {
   formatTextTable,
   frechetDistance,
@@ -13,7 +13,7 @@ import { CURVE_CYCLES, curveBand } from '../flows/curves.js';
 import { loadSamples } from '../flows/data.js';
 import { describeSampler, samplerConfig, samplerSteps } from '../flows/sampler-options.js';
 import { integerText, parseOptions } from '../options.js';
-import { assertWritable } from '../output.js';
+import { assertWritable, claimStandardOutput, writeOutput } from '../output.js';
 import { renderSynthesisReport } from '../report/html-report.js';
 import { syntheticBanner } from '../report/synthetic.js';
 import { terminal } from '../terminal.js';
@@ -170,11 +170,12 @@ export function registerSynthReportCommand(program: Command): void {
     .requiredOption('--test <path>', 'held-out measured cells every set is compared with')
     .option('--n <k>', 'synthetic curves per training cell (and as many unconditional ones in all)', '4')
     .option('--plugin <id>', 'dataset plugin for --train and --test (default: detected)')
-    .requiredOption('--json <file>', 'write the metrics as JSON')
+    .requiredOption('--json <file>', 'write the metrics as JSON (- = standard output)')
     .option('--report <file>', 'write an HTML report with synthetic and measured curve bands')
     .action(async (raw: Record<string, unknown>) => {
       const options = parseOptions(synthReportOptions, raw);
       const sampler = samplerConfig(options.sampler, options.steps, options.eta, options.clip);
+      claimStandardOutput({ '--json': options.json, '--report': options.report });
       await assertWritable(options.json, '--json');
       if (options.report) await assertWritable(options.report, '--report');
       const test = (
@@ -337,8 +338,7 @@ export function registerSynthReportCommand(program: Command): void {
         warnings,
         seconds,
       };
-      await writeFileAtomic(options.json, `${JSON.stringify(json, null, 2)}\n`);
-      terminal.info(`metrics written to ${options.json}`);
+      await writeOutput(options.json, `${JSON.stringify(json, null, 2)}\n`, 'metrics');
 
       if (options.report) {
         const panelOf = (title: string, synthetic: boolean, curves: readonly ArrayLike<number>[]) => ({
@@ -383,8 +383,7 @@ export function registerSynthReportCommand(program: Command): void {
           bandLabel: '10-90 % of curves per cycle',
           endOfLifeSoh: options.eol,
         });
-        await writeFileAtomic(options.report, html);
-        terminal.info(`report written to ${options.report}`);
+        await writeOutput(options.report, html, 'report');
       }
     });
 }

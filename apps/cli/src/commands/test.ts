@@ -1,12 +1,12 @@
 import { basename } from 'node:path';
-import { DiffBattError, type ModelSample, writeFileAtomic } from '@diffbatt/core';
+import { DiffBattError, type ModelSample } from '@diffbatt/core';
 import { scoreResultsToJson, scoreSohCurves } from '@diffbatt/eval';
 import { type } from 'arktype';
 import type { Command } from 'commander';
 import { reportCell } from '../flows/curves.js';
 import { describeSampler, samplerConfig, samplerSteps } from '../flows/sampler-options.js';
 import { integerText, parseOptions } from '../options.js';
-import { assertWritable } from '../output.js';
+import { assertWritable, claimStandardOutput, writeOutput } from '../output.js';
 import { renderReport } from '../report/html-report.js';
 import { formatMarkedScoreTable, syntheticJsonFields } from '../report/synthetic.js';
 import { terminal } from '../terminal.js';
@@ -47,11 +47,12 @@ export function registerTestCommand(program: Command): void {
     .requiredOption('--data <path>', 'test split: a dataset file (.dbds) or a path a dataset plugin reads')
     .option('--plugin <id>', 'dataset plugin to read --data with (default: detected)')
     .option('--cells <ids>', 'score only these cells of --data (comma-separated cell ids)')
-    .option('--json <file>', 'write the scores as JSON')
+    .option('--json <file>', 'write the scores as JSON (- = standard output)')
     .option('--report <file>', 'write an HTML report with curves, bands and a life scatter')
     .action(async (raw: Record<string, unknown>) => {
       const options = parseOptions(testOptions, raw);
       const sampler = samplerConfig(options.sampler, options.steps, options.eta, options.clip);
+      claimStandardOutput({ '--json': options.json, '--report': options.report });
       if (options.json) await assertWritable(options.json, '--json');
       if (options.report) await assertWritable(options.report, '--report');
       const loaded = await loadForSampling(options, [options.data]);
@@ -89,8 +90,7 @@ export function registerTestCommand(program: Command): void {
           ...JSON.parse(scoreResultsToJson(results)),
           ...syntheticJsonFields(synthetic),
         };
-        await writeFileAtomic(options.json, `${JSON.stringify(json, null, 2)}\n`);
-        terminal.info(`scores written to ${options.json}`);
+        await writeOutput(options.json, `${JSON.stringify(json, null, 2)}\n`, 'scores');
       }
       if (options.report) {
         const interval = results.rulSamples.intervals.find((i) => i.level === REPORT_LEVEL);
@@ -151,8 +151,7 @@ export function registerTestCommand(program: Command): void {
           intervalLabel: `central ${REPORT_LEVEL * 100} % of ${options.samples} sample(s) per cell`,
           endOfLifeSoh: options.eol,
         });
-        await writeFileAtomic(options.report, html);
-        terminal.info(`report written to ${options.report}`);
+        await writeOutput(options.report, html, 'report');
       }
     });
 }

@@ -129,4 +129,27 @@ describe('saveDiffBattModel / loadDiffBattModel', () => {
     await writeFile(join(dir, 'weights.bin'), weights.subarray(0, weights.length - 4));
     await expect(loadDiffBattModel(dir)).rejects.toThrow(/hold \d+ bytes but the manifest describes/);
   });
+
+  it.each([
+    ['NaN', Number.NaN],
+    ['Infinity', Number.POSITIVE_INFINITY],
+  ])('refuses a model with one %s weight, naming the weight', async (label, value) => {
+    const dir = await copyOfSaved(`non-finite-${label}`);
+    const weights = await readFile(join(dir, 'weights.bin'));
+    const manifest = JSON.parse(await readFile(join(dir, 'model.json'), 'utf8'));
+    const first = manifest.weightsManifest[0].weights[0];
+    const size = first.shape.reduce((a: number, b: number) => a * b, 1);
+    // Element 3 of the second weight in the manifest.
+    const second = manifest.weightsManifest[0].weights[1];
+    const bad = new Float32Array(
+      weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.length),
+    );
+    bad[size + 3] = value;
+    await writeFile(join(dir, 'weights.bin'), new Uint8Array(bad.buffer));
+    const load = loadDiffBattModel(dir);
+    await expect(load).rejects.toBeInstanceOf(DiffBattError);
+    await expect(load).rejects.toThrow(
+      `weight ${second.name} holds ${value} at element 3: the model is damaged`,
+    );
+  });
 });

@@ -185,6 +185,11 @@ export async function loadDiffBattModel(dir: string): Promise<LoadedDiffBattMode
       { file: manifestFile },
     );
   }
+  assertFiniteWeights(
+    weightSpecs,
+    new Float32Array(weightData.slice(0, weightData.byteLength)),
+    manifestFile,
+  );
   try {
     const model = await tf.loadLayersModel(
       tf.io.fromMemory({
@@ -196,6 +201,30 @@ export async function loadDiffBattModel(dir: string): Promise<LoadedDiffBattMode
     return { model, config, provenance: info.provenance ?? {} };
   } catch (error) {
     throw new DiffBattError(`cannot rebuild the model: ${(error as Error).message}`, { file: manifestFile });
+  }
+}
+
+/**
+ * A NaN or infinite weight makes every sample NaN, which downstream reads as SOH 0 and a confident wrong
+ * life: refuse such a model at load, naming the first bad weight.
+ */
+function assertFiniteWeights(
+  specs: readonly tf.io.WeightsManifestEntry[],
+  values: Float32Array,
+  manifestFile: string,
+): void {
+  let offset = 0;
+  for (const spec of specs) {
+    const size = spec.shape.reduce((a, b) => a * b, 1);
+    for (let i = offset; i < offset + size; i++) {
+      if (!Number.isFinite(values[i]!)) {
+        throw new DiffBattError(
+          `weight ${spec.name} holds ${values[i]} at element ${i - offset}: the model is damaged`,
+          { file: manifestFile },
+        );
+      }
+    }
+    offset += size;
   }
 }
 

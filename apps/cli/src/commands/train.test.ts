@@ -160,7 +160,7 @@ describe('diffbatt train', () => {
     expect(record.preset).toBe('fast');
     expect(record.settings).toMatchObject({
       validationFraction: 0,
-      emaWarmup: false,
+      emaWarmup: true,
       normaliseCapacityMatrix: true,
       learningRateWarmup: 2,
       learningRateDecay: 'cosine',

@@ -11,7 +11,7 @@ const dir = mkdtempSync(join(tmpdir(), 'diffbatt-import-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('diffbatt import on the released models', () => {
-  it('imports matr_1_ema, writes the model format and reports both golden errors', () => {
+  it('imports matr_1_ema, writes the model format and passes the golden check', () => {
     const out = join(dir, 'matr_1_ema');
     const { code, stdout, stderr } = runCli([
       'import',
@@ -34,10 +34,23 @@ describe('diffbatt import on the released models', () => {
       expect(match, line).not.toBeNull();
       return Number(match![1]);
     });
-    // The exit status follows the 1e-4 tolerance, whichever way the numbers fall.
-    const within = conditional! <= 1e-4 && unconditional! <= 1e-4;
-    expect(code).toBe(within ? 0 : 1);
-    if (!within) expect(stderr).toMatch(/imported model differs from the golden outputs by .* > 0\.0001/);
+    expect(conditional).toBeLessThan(1e-5);
+    expect(unconditional).toBeLessThan(1e-5);
+    expect(code).toBe(0);
+  });
+
+  it('exits 1 naming the tolerance when the weights are not the golden ones', () => {
+    // The non-EMA matr_1 network has the same architecture but other weights.
+    const { code, stderr } = runCli([
+      'import',
+      join(models, 'matr_1_network'),
+      '--out',
+      join(dir, 'matr_1'),
+      '--verify',
+      golden,
+    ]);
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/imported model differs from the golden outputs by .* > 0\.0001/);
   });
 
   it.each(['snl_ema_network', 'crush_ema_network'])('imports the 20x100 model %s', (name) => {

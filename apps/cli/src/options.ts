@@ -25,11 +25,19 @@ export function parseOptions<T extends type.Any>(schema: T, raw: unknown): T['in
   return result as T['infer'];
 }
 
-/** An integer option (commander hands over strings) of at least `min`. */
-export const integerText = (min: number) =>
+/**
+ * An integer option (commander hands over strings) in `[min, max]`. Integers beyond 2^53 are refused:
+ * JavaScript cannot hold them exactly (a seed of 1e20 would silently alias another).
+ */
+export const integerText = (min: number, max = Number.MAX_SAFE_INTEGER) =>
   type('string')
-    .pipe((s, ctx) => (/^-?\d+$/.test(s.trim()) ? Number(s) : ctx.error('an integer')))
-    .pipe(type(`number >= ${min}`));
+    .pipe((s, ctx) => {
+      if (!/^-?\d+$/.test(s.trim())) return ctx.error('an integer');
+      const n = Number(s);
+      return Number.isSafeInteger(n) ? n : ctx.error(`an integer of at most ${Number.MAX_SAFE_INTEGER}`);
+    })
+    .pipe(type(`number >= ${min}`))
+    .pipe(type(`number <= ${max}`));
 
 /** A finite number option. */
 export const numberText = type('string').pipe((s, ctx) => {

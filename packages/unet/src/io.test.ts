@@ -5,7 +5,14 @@ import { DiffBattError } from '@diffbatt/core';
 import { selectBackend } from '@diffbatt/core/backend';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildDiffBattUNet, loadDiffBattModel, saveDiffBattModel } from './index.js';
+import {
+  buildDiffBattUNet,
+  type DiffBattUNetConfig,
+  loadDiffBattModel,
+  parseUNetConfig,
+  saveDiffBattModel,
+} from './index.js';
+import { minimumParameterCount } from './unet.js';
 
 let root: string;
 let savedDir: string;
@@ -112,6 +119,33 @@ describe('saveDiffBattModel / loadDiffBattModel', () => {
     await expect(loadDiffBattModel(dir)).rejects.toThrow(
       /model\.json: the weights do not match the config in diffbatt\.json: weight "conv1d_20\/kernel" has shape \[3,32,64\], the config needs \[3,32,32\]/,
     );
+  });
+
+  it('refuses a config far larger than its weights before building it (widths 1024..8192)', async () => {
+    const dir = await copyOfSaved('oversized-config');
+    await editJson(join(dir, 'diffbatt.json'), (json) => {
+      (json['config'] as Record<string, unknown>)['widths'] = [1024, 2048, 4096, 8192];
+    });
+    // Building that network would take ~5 GB (it used to end in a wasm abort); the manifest holds ~0.48 M.
+    const before = tf.memory().numBytes;
+    await expect(loadDiffBattModel(dir)).rejects.toThrow(
+      /model\.json: the config in diffbatt\.json needs at least 1\d{9} parameters but the weights hold 478369/,
+    );
+    expect(tf.memory().numBytes).toBe(before);
+  });
+
+  it('bounds the parameters of a config from below, within 8x for the original network', () => {
+    const cases: [Partial<DiffBattUNetConfig>, number][] = [
+      [{}, 8],
+      [{ widths: [8, 16], hasAttention: [false, true], numResBlocks: 1 }, 20],
+    ];
+    for (const [partial, within] of cases) {
+      const network = buildDiffBattUNet(partial);
+      const bound = minimumParameterCount(parseUNetConfig(partial));
+      expect(bound).toBeLessThanOrEqual(network.countParams());
+      expect(bound).toBeGreaterThan(network.countParams() / within);
+      network.dispose();
+    }
   });
 
   it('names the field of an invalid config and a missing file', async () => {

@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { type } from 'arktype';
 import { type DiffBattUNetConfig, parseUNetConfig } from './config.js';
 import { registerDiffBattLayers } from './layers/register.js';
-import { buildDiffBattUNet } from './unet.js';
+import { buildDiffBattUNet, minimumParameterCount } from './unet.js';
 
 /**
  * A saved model directory holds the standard tfjs layers-model files (`model.json` with the topology and
@@ -234,6 +234,15 @@ function assertWeightsFitConfig(
   config: DiffBattUNetConfig,
   manifestFile: string,
 ): void {
+  const held = specs.reduce((sum, spec) => sum + spec.shape.reduce((a, b) => a * b, 1), 0);
+  const needed = minimumParameterCount(config);
+  if (needed > held) {
+    // Checked before building: a config much larger than its weights would allocate it all first.
+    throw new DiffBattError(
+      `the config in ${DIFFBATT_JSON} needs at least ${needed} parameters but the weights hold ${held}`,
+      { file: manifestFile },
+    );
+  }
   const reference = buildDiffBattUNet(config);
   const expected = new Map(reference.weights.map((weight) => [weight.originalName, weight.shape]));
   reference.dispose();

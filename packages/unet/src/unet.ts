@@ -208,6 +208,16 @@ export interface BuildOptions {
 }
 
 /**
+ * A lower bound on the parameters of the network `config` describes, computed without building it: every
+ * residual block ends in a 3-tap width-to-width convolution (numResBlocks per level down, one more up).
+ * A loader compares it with a weights manifest before building, so that a config far larger than its
+ * weights (a damaged or hostile diffbatt.json) is refused instead of allocating gigabytes.
+ */
+export function minimumParameterCount(config: DiffBattUNetConfig): number {
+  return config.widths.reduce((sum, width) => sum + (2 * config.numResBlocks + 1) * 3 * width * width, 0);
+}
+
+/**
  * The DiffBatt 1-D U-Net denoiser. Inputs, in order: noisy SOH curve `[B, L, 1]` float32, timestep `[B]`
  * int32, capacity matrix `[B, R, 100, 1]` float32, condition mask `[B, E]` float32 (ones = conditional,
  * zeros = unconditional). Output: the predicted noise `[B, L, 1]`. The default config is the original's

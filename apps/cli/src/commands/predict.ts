@@ -3,16 +3,22 @@ import { type } from 'arktype';
 import type { Command } from 'commander';
 import { CURVE_CYCLES, curveBand, lifeSummary, reportCell, sampleLives } from '../flows/curves.js';
 import { describeSampler, samplerConfig, samplerSteps } from '../flows/sampler-options.js';
-import { integerText, parseOptions } from '../options.js';
+import { parseOptions } from '../options.js';
 import { assertWritable, claimStandardOutput, writeOutput } from '../output.js';
 import { renderReport } from '../report/html-report.js';
 import { markedCellId, syntheticBanner } from '../report/synthetic.js';
 import { terminal } from '../terminal.js';
-import { addSamplingOptions, drawCurves, loadForSampling, samplingOptionFields } from './sampling-options.js';
+import {
+  addSamplingOptions,
+  curveCountText,
+  drawCurves,
+  loadForSampling,
+  samplingOptionFields,
+} from './sampling-options.js';
 
 const predictOptions = type({
   ...samplingOptionFields,
-  samples: integerText(1),
+  samples: curveCountText,
   'plugin?': 'string',
   'json?': 'string > 0',
   'csv?': 'string > 0',

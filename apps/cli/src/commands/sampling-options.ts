@@ -4,8 +4,23 @@ import type { Command } from 'commander';
 import { type GenerateInput, generateCurves } from '../flows/generate.js';
 import { loadModelAndCells, type ModelAndCells } from '../flows/model-input.js';
 import { CLIP_CHOICES, SAMPLER_NAMES } from '../flows/sampler-options.js';
-import { integerText, numberText } from '../options.js';
+import { integerText, numberText, OptionError } from '../options.js';
 import { terminal } from '../terminal.js';
+
+/**
+ * The most curves one command draws: each is held in memory until scored or written (256 float32 values,
+ * ~1 KB with its overhead), so 200,000 stay near 250 MB; more used to run out of heap after minutes.
+ */
+export const MAX_CURVES_PER_RUN = 200_000;
+
+/** A curve-count option (`--samples`, `--n`): at least 1, at most what one run may hold. */
+export const curveCountText = integerText(1, MAX_CURVES_PER_RUN);
+
+/**
+ * Largest guidance weight accepted. eps = (1 + w) eps_cond - w eps_uncond: beyond ~1000 the guided noise is
+ * the float32 difference of two predictions blown up past any curve's range (w = 1e300 overflows to NaN).
+ */
+export const MAX_GUIDANCE_WEIGHT = 1000;
 
 /** Options shared by every command that draws curves from a model (test, predict, synthesize). */
 export function addSamplingOptions(
@@ -41,7 +56,7 @@ export const samplingOptionFields = {
   'steps?': integerText(1),
   'eta?': numberText.pipe(type('0 <= number <= 1')),
   clip: type.enumerated(...CLIP_CHOICES),
-  guidance: numberText.pipe(type('number >= 0')),
+  guidance: numberText.pipe(type(`0 <= number <= ${MAX_GUIDANCE_WEIGHT}`)),
   seed: integerText(0),
   'backend?': 'string',
   maxBatch: integerText(1),
@@ -85,6 +100,12 @@ export async function drawCurves(
   label: string,
   keepModel = false,
 ) {
+  const total = conditions.length * samplesPerCell;
+  if (total > MAX_CURVES_PER_RUN) {
+    throw new OptionError(
+      `${conditions.length} condition(s) x ${samplesPerCell} curve(s) = ${total} curves, more than the ${MAX_CURVES_PER_RUN} one run holds in memory; draw fewer per cell or split the data`,
+    );
+  }
   const started = performance.now();
   const bar = terminal.progress(label, 1);
   try {

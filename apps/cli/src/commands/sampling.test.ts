@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readDatasetFile } from '@diffbatt/core';
 import { buildDiffBattUNet, saveDiffBattModel } from '@diffbatt/unet';
+import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../testing/run-cli.js';
 import { SMALL_UNET_CONFIG, writeSyntheticDataset } from '../testing/synthetic-data.js';
@@ -166,6 +167,49 @@ describe('diffbatt predict', () => {
     expect(cell.cycleLifeIntervals[0].upper).toBeGreaterThanOrEqual(cell.cycleLifeMedian);
     const lines = (await readFile(csv, 'utf8')).trim().split('\n');
     expect(lines).toHaveLength(1 + 5 * 256);
+  }, 120_000);
+
+  it('fails, writing nothing, when the samples overflow (finite weights near the float32 limit)', async () => {
+    const network = buildDiffBattUNet(SMALL);
+    const output = network.layers[network.layers.length - 1]!;
+    output.setWeights(output.getWeights().map((w) => tf.fill(w.shape, 3e38)));
+    const overflowing = join(dir, 'overflowing');
+    await saveDiffBattModel(network, overflowing, { config: SMALL });
+    network.dispose();
+    const json = join(dir, 'overflow.json');
+    const run = runCli(
+      ['predict', '--model', overflowing, data, '--sampler', 'ddim', '--steps', '2'].concat([
+        '--clip',
+        'off',
+        '--samples',
+        '2',
+        '--json',
+        json,
+      ]),
+    );
+    expect(run.code).toBe(1);
+    expect(errorLines(run.stderr)).toEqual([
+      expect.stringMatching(
+        /the sampler produced (NaN|-?Infinity) in curve \d+: the model's outputs overflow/,
+      ),
+    ]);
+    expect(run.stderr).not.toMatch(/^\s+at /m);
+    expect(existsSync(json)).toBe(false);
+  }, 120_000);
+
+  it('refuses abusive counts, seeds and guidance weights in one line each', () => {
+    const cases: [string[], RegExp][] = [
+      [['--samples', '100000000'], /option --samples must be at most 200000/],
+      [['--seed', '99999999999999999999'], /option --seed must be an integer of at most 9007199254740991/],
+      [['--guidance', '1e300'], /option --guidance must be at most 1000/],
+      [['--samples', '100000'], /5 condition\(s\) x 100000 curve\(s\) = 500000 curves, more than the 200000/],
+    ];
+    for (const [extra, message] of cases) {
+      const run = runCli(['predict', '--model', model, data, '--steps', '2', ...extra]);
+      expect(run.code, extra.join(' ')).toBe(1);
+      expect(errorLines(run.stderr)).toEqual([expect.stringMatching(message)]);
+      expect(run.stderr).not.toMatch(/^\s+at /m);
+    }
   }, 120_000);
 });
 

@@ -12,12 +12,18 @@ import type { Command } from 'commander';
 import { CURVE_CYCLES, curveBand } from '../flows/curves.js';
 import { loadSamples } from '../flows/data.js';
 import { describeSampler, samplerConfig, samplerSteps } from '../flows/sampler-options.js';
-import { integerText, parseOptions } from '../options.js';
+import { parseOptions } from '../options.js';
 import { assertWritable, claimStandardOutput, writeOutput } from '../output.js';
 import { renderSynthesisReport } from '../report/html-report.js';
 import { syntheticBanner } from '../report/synthetic.js';
 import { terminal } from '../terminal.js';
-import { addSamplingOptions, drawCurves, loadForSampling, samplingOptionFields } from './sampling-options.js';
+import {
+  addSamplingOptions,
+  curveCountText,
+  drawCurves,
+  loadForSampling,
+  samplingOptionFields,
+} from './sampling-options.js';
 
 /** Neighbours for k-NN precision/recall, as `diffbatt score` uses. */
 const NEIGHBOURS = 3;
@@ -43,7 +49,7 @@ const guidanceList = type('string').pipe((text, ctx) => {
 const synthReportOptions = type({
   ...samplingOptionFields,
   guidance: guidanceList,
-  n: integerText(1),
+  n: curveCountText,
   train: 'string > 0',
   test: 'string > 0',
   'plugin?': 'string',

@@ -4,11 +4,17 @@ import { type } from 'arktype';
 import type { Command } from 'commander';
 import { CURVE_CYCLES } from '../flows/curves.js';
 import { describeSampler, samplerConfig, samplerSteps } from '../flows/sampler-options.js';
-import { integerText, OptionError, parseOptions } from '../options.js';
+import { OptionError, parseOptions } from '../options.js';
 import { assertWritable } from '../output.js';
 import { UNCONDITIONAL_SOURCE } from '../report/synthetic.js';
 import { terminal } from '../terminal.js';
-import { addSamplingOptions, drawCurves, loadForSampling, samplingOptionFields } from './sampling-options.js';
+import {
+  addSamplingOptions,
+  curveCountText,
+  drawCurves,
+  loadForSampling,
+  samplingOptionFields,
+} from './sampling-options.js';
 
 /**
  * Stable ids: `synthetic-<source cell>-<k>` for the k-th curve conditioned on a cell (1-based),
@@ -44,9 +50,9 @@ function assertUniqueCellIds(rows: readonly SynthesisRow[], condition: string | 
 
 const synthesizeOptions = type({
   ...samplingOptionFields,
-  n: integerText(1),
+  n: curveCountText,
   'condition?': 'string > 0',
-  'unconditional?': integerText(1),
+  'unconditional?': curveCountText,
   'plugin?': 'string',
   out: 'string > 0',
 });

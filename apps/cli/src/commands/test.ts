@@ -5,16 +5,22 @@ import { type } from 'arktype';
 import type { Command } from 'commander';
 import { reportCell } from '../flows/curves.js';
 import { describeSampler, samplerConfig, samplerSteps } from '../flows/sampler-options.js';
-import { integerText, parseOptions } from '../options.js';
+import { parseOptions } from '../options.js';
 import { assertWritable, claimStandardOutput, writeOutput } from '../output.js';
 import { renderReport } from '../report/html-report.js';
 import { formatMarkedScoreTable, syntheticJsonFields } from '../report/synthetic.js';
 import { terminal } from '../terminal.js';
-import { addSamplingOptions, drawCurves, loadForSampling, samplingOptionFields } from './sampling-options.js';
+import {
+  addSamplingOptions,
+  curveCountText,
+  drawCurves,
+  loadForSampling,
+  samplingOptionFields,
+} from './sampling-options.js';
 
 const testOptions = type({
   ...samplingOptionFields,
-  samples: integerText(1),
+  samples: curveCountText,
   data: 'string > 0',
   'plugin?': 'string',
   'cells?': 'string > 0',

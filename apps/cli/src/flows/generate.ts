@@ -1,4 +1,4 @@
-import { CAPACITY_MATRIX_VOLTAGE_POINTS, SOH_CURVE_LENGTH } from '@diffbatt/core';
+import { CAPACITY_MATRIX_VOLTAGE_POINTS, DiffBattError, SOH_CURVE_LENGTH } from '@diffbatt/core';
 import { createNoiseSchedule, deriveSeed, type SamplerConfig, sample } from '@diffbatt/diffusion';
 import {
   type CapacityCondition,
@@ -30,7 +30,8 @@ export const DEFAULT_MAX_BATCH = 256;
 /**
  * Draws `samplesPerCell` SOH curves for every cell, all cells' rows batched together (in chunks of at most
  * `maxBatch` rows, each chunk seeded from `seed` and its index). Returns `[cell][sample]` curves in the
- * model's encoding (2*SOH - 1).
+ * model's encoding (2*SOH - 1). A NaN or infinite value in any curve fails the whole call: downstream it
+ * would read as SOH 0 and a confident, wrong cycle life.
  */
 export async function generateCurves(input: GenerateInput): Promise<Float32Array[][]> {
   const { config, samplesPerCell, conditions } = input;
@@ -86,6 +87,13 @@ export async function generateCurves(input: GenerateInput): Promise<Float32Array
       });
       const data = await curves.data<'float32'>();
       curves.dispose();
+      const bad = data.findIndex((value) => !Number.isFinite(value));
+      if (bad >= 0) {
+        throw new DiffBattError(
+          `the sampler produced ${data[bad]} in curve ${chunk * maxBatch + Math.floor(bad / SOH_CURVE_LENGTH)}: ` +
+            `the model's outputs overflow (damaged weights, or a guidance weight w = ${input.guidanceWeight} too large)`,
+        );
+      }
       for (const [i, { cell }] of part.entries()) {
         result[cell]!.push(data.slice(i * SOH_CURVE_LENGTH, (i + 1) * SOH_CURVE_LENGTH));
       }

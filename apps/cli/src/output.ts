@@ -1,6 +1,6 @@
-import { constants } from 'node:fs';
-import { access, stat } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { open, rm, stat } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import { atomicWriteTarget, DiffBattError, writeFileAtomic } from '@diffbatt/core';
 import { terminal } from './terminal.js';
 
@@ -39,30 +39,32 @@ export async function assertWritable(path: string, option: string): Promise<void
   if (path === STANDARD_OUTPUT) return;
   // A directory, FIFO or device is refused now; a symbolic link is checked where it points.
   let directory = dirname(resolve(await atomicWriteTarget(path)));
-  // Walk up to the first directory that exists: that one must be writable.
+  const refuse = (why: string) => new DiffBattError(`cannot write ${option} output: ${why}`, { file: path });
+  // Walk up to the first directory that exists: a file must be creatable there (permission bits alone do
+  // not say so: root may "write" /proc, where no file can be created).
   for (;;) {
+    let info: Awaited<ReturnType<typeof stat>>;
     try {
-      await access(directory, constants.W_OK);
-      if (!(await stat(directory)).isDirectory()) {
-        throw new DiffBattError(`cannot write ${option} output: ${directory} is not a directory`, {
-          file: path,
-        });
-      }
-      return;
+      info = await stat(directory);
     } catch (error) {
-      if (error instanceof DiffBattError) throw error;
       const code = (error as NodeJS.ErrnoException).code;
-      if (code !== 'ENOENT') {
-        throw new DiffBattError(
-          `cannot write ${option} output: ${code === 'EACCES' ? 'permission denied' : code}`,
-          {
-            file: path,
-          },
-        );
-      }
+      if (code !== 'ENOENT') throw refuse(code === 'EACCES' ? 'permission denied' : String(code));
       const parent = dirname(directory);
-      if (parent === directory) throw new DiffBattError(`cannot write ${option} output`, { file: path });
+      if (parent === directory) throw refuse('no existing directory above it');
       directory = parent;
+      continue;
     }
+    if (!info.isDirectory()) throw refuse(`${directory} is not a directory`);
+    const probe = join(directory, `.diffbatt-probe-${randomBytes(6).toString('hex')}`);
+    try {
+      await (await open(probe, 'wx')).close();
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      throw refuse(
+        `no file can be created in ${directory} (${code === 'EACCES' ? 'permission denied' : code})`,
+      );
+    }
+    await rm(probe, { force: true });
+    return;
   }
 }

@@ -3,7 +3,7 @@ import { lstat, mkdir, mkdtemp, readdir, readFile, readlink, symlink, writeFile 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { writeFileAtomic } from './fs.js';
+import { makeDirectory, writeFileAtomic } from './fs.js';
 
 describe('writeFileAtomic', () => {
   it('replaces the file and leaves no temporary behind', async () => {
@@ -21,6 +21,26 @@ describe('writeFileAtomic', () => {
     await expect(writeFileAtomic(join(dir, 'file', 'out.json'), 'x')).rejects.toThrow(
       /cannot create output directory/,
     );
+  });
+
+  // /proc refuses new entries even to root; Node's recursive mkdir never settles there.
+  it.runIf(process.platform === 'linux')(
+    'settles with one line under a file system that refuses new files (/proc)',
+    async () => {
+      await expect(makeDirectory('/proc/diffbatt-never/nested')).rejects.toThrow(
+        /^\/proc\/diffbatt-never: cannot create output directory: ENOENT$/,
+      );
+      await expect(writeFileAtomic('/proc/diffbatt-never.json', 'x')).rejects.toThrow(
+        /^\/proc\/diffbatt-never\.json: cannot write: ENOENT$/,
+      );
+    },
+  );
+
+  it('creates every missing level and accepts one that exists', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'atomic-'));
+    await makeDirectory(join(dir, 'a', 'b', 'c'));
+    await makeDirectory(join(dir, 'a', 'b'));
+    expect(await readdir(join(dir, 'a', 'b'))).toEqual(['c']);
   });
 
   it('writes through a symbolic link and leaves the link a link (as --json /dev/stdout must)', async () => {

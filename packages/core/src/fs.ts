@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { lstat, mkdir, open, realpath, rename, rm, stat } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { DiffBattError } from './errors.js';
 
 /**
@@ -44,19 +44,44 @@ export async function atomicWriteTarget(target: string): Promise<string> {
 }
 
 /**
+ * Creates `directory` and any missing parents, like `mkdir -p`. Node's own `mkdir({ recursive: true })`
+ * never settles under a pseudo file system that refuses new entries (it spins at 100 % CPU on /proc/x),
+ * so each missing level is created on its own and the first refusal is reported with one line.
+ */
+export async function makeDirectory(directory: string): Promise<void> {
+  const missing: string[] = [];
+  for (let path = resolve(directory); ; path = dirname(path)) {
+    try {
+      if ((await stat(path)).isDirectory()) break;
+      throw new DiffBattError('cannot create output directory: a file is in the way', { file: path });
+    } catch (error) {
+      if (error instanceof DiffBattError) throw error;
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT' || dirname(path) === path) {
+        throw new DiffBattError(`cannot create output directory: ${code}`, { file: path });
+      }
+      missing.push(path);
+    }
+  }
+  for (const path of missing.reverse()) {
+    try {
+      await mkdir(path);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST' && (await stat(path)).isDirectory()) continue; // made meanwhile
+      throw new DiffBattError(`cannot create output directory: ${code}`, { file: path });
+    }
+  }
+}
+
+/**
  * Writes a file so that a reader (or a killed run) sees either the old content or the new one, never a
  * partial file: write to a temporary file beside it, flush it to disk, then rename over the target.
  */
 export async function writeFileAtomic(target: string, data: Uint8Array | string): Promise<void> {
   const path = await atomicWriteTarget(target);
   const directory = dirname(path);
-  try {
-    await mkdir(directory, { recursive: true });
-  } catch (error) {
-    throw new DiffBattError(`cannot create output directory: ${(error as NodeJS.ErrnoException).code}`, {
-      file: directory,
-    });
-  }
+  await makeDirectory(directory);
   const temporary = join(directory, `.${randomBytes(6).toString('hex')}.tmp`);
   try {
     const handle = await open(temporary, 'w');
@@ -69,10 +94,10 @@ export async function writeFileAtomic(target: string, data: Uint8Array | string)
     await rename(temporary, path);
   } catch (error) {
     await rm(temporary, { force: true });
+    // Any file-system refusal (permissions, read-only, full disk, a pseudo file system such as /proc)
+    // is the user's path, not a bug: one line naming it.
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EACCES' || code === 'EROFS' || code === 'ENOSPC' || code === 'EPERM') {
-      throw new DiffBattError(`cannot write: ${code}`, { file: path });
-    }
+    if (code !== undefined) throw new DiffBattError(`cannot write: ${code}`, { file: path });
     throw error;
   }
 }

@@ -40,7 +40,7 @@ export {
   inspectSample,
   sohCurveSummary,
 } from './featurise.js';
-export { atomicWriteTarget, writeFileAtomic } from './fs.js';
+export { atomicWriteTarget, makeDirectory, writeFileAtomic } from './fs.js';
 export { type CapacityPoint, endOfLifeCycle } from './life.js';
 export { encodeNpyFloat32, type NpyArray, parseNpy } from './npy.js';
 export type { DatasetPlugin, DatasetRecord, LoadOptions, LoadProgress } from './plugin.js';

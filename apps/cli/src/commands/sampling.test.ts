@@ -202,6 +202,14 @@ describe('diffbatt predict', () => {
       [['--samples', '100000000'], /option --samples must be at most 200000/],
       [['--seed', '99999999999999999999'], /option --seed must be an integer of at most 9007199254740991/],
       [['--guidance', '1e300'], /option --guidance must be at most 1000/],
+      ...(process.platform === 'linux'
+        ? [
+            [['--json', '/proc/diffbatt-never.json'], /no file can be created in \/proc \(ENOENT\)/] as [
+              string[],
+              RegExp,
+            ],
+          ]
+        : []),
       [['--samples', '100000'], /5 condition\(s\) x 100000 curve\(s\) = 500000 curves, more than the 200000/],
     ];
     for (const [extra, message] of cases) {

@@ -241,5 +241,17 @@ describe('diffbatt train', () => {
     expect(errorLines(missing.stderr)).toEqual([expect.stringMatching(/nope.dbds/)]);
     expect(missing.stderr).not.toMatch(/\s+at /);
     expect(existsSync(join(dir, 'zero'))).toBe(false);
+    const hugeSeed = runCli([...trainArgs(join(dir, 'seed')), '--seed', '99999999999999999999']);
+    expect(errorLines(hugeSeed.stderr)).toEqual([
+      expect.stringMatching(/option --seed must be an integer of at most 9007199254740991/),
+    ]);
+    if (process.platform === 'linux') {
+      // Node's recursive mkdir spins for ever under /proc; the run must end with one line instead.
+      const proc = runCli(trainArgs('/proc/diffbatt-never'));
+      expect(proc.code).toBe(1);
+      expect(errorLines(proc.stderr)).toEqual([
+        'diffbatt: error: /proc/diffbatt-never: cannot create output directory: ENOENT',
+      ]);
+    }
   }, 120_000);
 });

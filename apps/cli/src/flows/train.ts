@@ -1,10 +1,11 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, rm } from 'node:fs/promises';
+import { readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   CAPACITY_MATRIX_VOLTAGE_POINTS,
   DiffBattError,
   type ModelSample,
+  makeDirectory,
   type RandomState,
   SeededRandom,
   SOH_CURVE_LENGTH,
@@ -315,7 +316,7 @@ async function saveCheckpoint(
   const dir = join(outDir, CHECKPOINTS, name);
   const staging = join(outDir, CHECKPOINTS, `.${name}.partial`);
   await rm(staging, { recursive: true, force: true });
-  await mkdir(staging, { recursive: true });
+  await makeDirectory(staging);
   const weights = await packTensors(model.weights.map((w) => ({ name: w.originalName, tensor: w.read() })));
   const optimizerWeights = await optimizer.getWeights();
   const [iterations, ...slots] = optimizerWeights;

@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { lstat, mkdir, mkdtemp, readdir, readFile, readlink, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,6 +35,17 @@ describe('writeFileAtomic', () => {
       );
     },
   );
+
+  it("removes a killed writer's temporary file for the same target, never a live writer's", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'atomic-'));
+    const dead = spawnSync(process.execPath, ['-e', '']).pid!; // a process that has exited
+    const stale = `.out.json.${dead}-0123456789ab.tmp`;
+    const live = `.out.json.${process.ppid}-0123456789ab.tmp`;
+    const other = `.other.json.${dead}-0123456789ab.tmp`;
+    for (const name of [stale, live, other]) await writeFile(join(dir, name), 'partial');
+    await writeFileAtomic(join(dir, 'out.json'), 'done');
+    expect((await readdir(dir)).sort()).toEqual([live, other, 'out.json'].sort());
+  });
 
   it('creates every missing level and accepts one that exists', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'atomic-'));

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { lstat, mkdir, open, realpath, rename, rm, stat } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { lstat, mkdir, open, readdir, realpath, rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import { DiffBattError } from './errors.js';
 
 /**
@@ -74,15 +74,42 @@ export async function makeDirectory(directory: string): Promise<void> {
   }
 }
 
+/** Whether process `pid` still runs (signal 0 probes without signalling). */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Removes temporary files `<stem><pid>-<hex>.tmp` in `directory` left by processes that no longer run. */
+async function removeStaleTemporaries(directory: string, stem: string): Promise<void> {
+  const pattern = /^(\d+)-[0-9a-f]{12}\.tmp$/;
+  for (const entry of await readdir(directory).catch(() => [] as string[])) {
+    if (!entry.startsWith(stem)) continue;
+    const pid = Number(pattern.exec(entry.slice(stem.length))?.[1]);
+    if (Number.isInteger(pid) && pid !== process.pid && !processAlive(pid)) {
+      await rm(join(directory, entry), { force: true });
+    }
+  }
+}
+
 /**
  * Writes a file so that a reader (or a killed run) sees either the old content or the new one, never a
- * partial file: write to a temporary file beside it, flush it to disk, then rename over the target.
+ * partial file: write to a temporary file beside it, flush it to disk, then rename over the target. A
+ * temporary file that a killed process left for the same target is removed by the next write.
  */
 export async function writeFileAtomic(target: string, data: Uint8Array | string): Promise<void> {
   const path = await atomicWriteTarget(target);
   const directory = dirname(path);
   await makeDirectory(directory);
-  const temporary = join(directory, `.${randomBytes(6).toString('hex')}.tmp`);
+  const stem = `.${basename(path).slice(0, 100)}.`;
+  await removeStaleTemporaries(directory, stem);
+  // Named after the target and this process, so that a later write can tell a killed run's leftover
+  // from another live writer's file in flight.
+  const temporary = join(directory, `${stem}${process.pid}-${randomBytes(6).toString('hex')}.tmp`);
   try {
     const handle = await open(temporary, 'w');
     try {

@@ -1,6 +1,6 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -77,6 +77,14 @@ describe('diffbatt train', () => {
     const resumedOut = join(dir, 'resumed');
     const killedAt = await trainAndKill(resumedOut);
     expect(killedAt).toBeLessThan(6);
+    // What a kill during a checkpoint write leaves: a staging folder of a step the resumed run never
+    // saves again, and a temporary file of a process that is gone.
+    const leftover = join(resumedOut, 'checkpoints', '.step-0000099.partial');
+    await mkdir(leftover, { recursive: true });
+    await writeFile(join(leftover, 'weights.bin'), 'partial');
+    const deadPid = spawnSync(process.execPath, ['-e', '']).pid!;
+    const staleTemporary = join(resumedOut, `.checkpoint.json.${deadPid}-0123456789ab.tmp`);
+    await writeFile(staleTemporary, 'partial');
     const resumed = runCli([...trainArgs(resumedOut), '--resume']);
     expect(resumed.code).toBe(0);
     expect(resumed.stderr).toContain(`resuming at step ${killedAt}`);
@@ -101,6 +109,8 @@ describe('diffbatt train', () => {
     ).provenance;
     expect(snapshot).toMatchObject({ weights: 'EMA at step 3', steps: 3, seed: 3 });
     expect(existsSync(join(resumedOut, 'snapshots', 'step-2'))).toBe(false);
+    expect(await readdir(join(resumedOut, 'checkpoints'))).toEqual(['step-0000006']);
+    expect(existsSync(staleTemporary)).toBe(false);
 
     // Resuming a finished run re-delivers its model and still reports the last training loss.
     const again = runCli([...trainArgs(resumedOut), '--resume']);

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { readFile, rename, rm } from 'node:fs/promises';
+import { readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   CAPACITY_MATRIX_VOLTAGE_POINTS,
@@ -349,12 +349,12 @@ async function saveCheckpoint(
   await rm(dir, { recursive: true, force: true });
   await rename(staging, dir);
   // Only once the new checkpoint is complete does the pointer move; then older ones can go.
-  const previous = existsSync(join(outDir, CHECKPOINT_POINTER))
-    ? (await readJson<{ latest: string }>(join(outDir, CHECKPOINT_POINTER), 'checkpoint pointer')).latest
-    : null;
   await writeFileAtomic(join(outDir, CHECKPOINT_POINTER), JSON.stringify({ latest: name }));
-  if (previous && previous !== name)
-    await rm(join(outDir, CHECKPOINTS, previous), { recursive: true, force: true });
+  // Everything else under checkpoints/ is superseded: the previous checkpoint, and any staging folder or
+  // older checkpoint that a killed run left behind (one was 46 MB).
+  for (const entry of await readdir(join(outDir, CHECKPOINTS))) {
+    if (entry !== name) await rm(join(outDir, CHECKPOINTS, entry), { recursive: true, force: true });
+  }
 }
 
 async function loadCheckpoint(outDir: string) {

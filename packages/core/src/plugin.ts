@@ -30,6 +30,13 @@ export interface DatasetPlugin {
   readonly recognises: string;
   /** Cheap check (names, headers) whether `path` looks like this plugin's input. Never throws for foreign input. */
   detect(path: string): Promise<boolean>;
+  /**
+   * Optional: whether `path` is named as this plugin's input (a file name or folder layout only it uses),
+   * whatever its content. When no plugin's `detect` accepts a path, the one plugin that claims it loads it,
+   * so a damaged file of a known format gets that plugin's precise file/field error, not "unrecognised".
+   * Never throws.
+   */
+  claims?(path: string): Promise<boolean>;
   /** Reads `path`; throws DatasetError naming file, row and field for bad input. */
   load(path: string, options?: LoadOptions): AsyncIterable<DatasetRecord>;
 }

@@ -37,6 +37,37 @@ describe('dataset registry', () => {
     );
   });
 
+  it('hands a path no plugin detects to the one plugin that claims it by name', async () => {
+    // gamma detects by content (never here: the file is "damaged") but claims *.g by name.
+    const claiming = (id: string, suffix: string): DatasetPlugin => ({
+      ...plugin(id, suffix),
+      detect: async () => false,
+      claims: async (path) => path.endsWith(suffix),
+    });
+    const throwing: DatasetPlugin = {
+      ...plugin('broken', '.x'),
+      claims: async () => {
+        throw new Error('a claims that throws counts as no');
+      },
+    };
+    const dir = await mkdtemp(join(tmpdir(), 'registry-'));
+    for (const name of ['x.g', 'x.h', 'x.c']) await writeFile(join(dir, name), '');
+    const withClaims = createDatasetRegistry([
+      throwing,
+      plugin('alpha', '.a'),
+      claiming('gamma', '.g'),
+      claiming('eta', '.h'),
+      claiming('eta2', '.h'),
+    ]);
+    expect((await withClaims.resolve(join(dir, 'x.g'))).id).toBe('gamma');
+    await expect(withClaims.resolve(join(dir, 'x.h'))).rejects.toThrow(
+      /x\.h: named like the input of eta and eta2, but none recognises its content/,
+    );
+    await expect(withClaims.resolve(join(dir, 'x.c'))).rejects.toThrow(
+      /no dataset plugin recognises this path/,
+    );
+  });
+
   it('names the path that cannot be read', async () => {
     await expect(registry.resolve('/definitely/not/here')).rejects.toThrow(
       '/definitely/not/here: cannot read: no such file or directory',

@@ -7,7 +7,10 @@ export interface DatasetRegistry {
   list(): readonly DatasetPlugin[];
   /** The plugin with this id, or a DatasetError listing the known ids. */
   get(id: string): DatasetPlugin;
-  /** The plugin for `path`: the one named by `pluginId`, else the first whose `detect` accepts it. */
+  /**
+   * The plugin for `path`: the one named by `pluginId`, else the first whose `detect` accepts it, else the
+   * only one that `claims` the path by its name (so that its load reports what is wrong with the content).
+   */
   resolve(path: string, pluginId?: string): Promise<DatasetPlugin>;
 }
 
@@ -49,6 +52,21 @@ export function createDatasetRegistry(plugins: readonly DatasetPlugin[]): Datase
       if (pluginId !== undefined) return get(pluginId);
       for (const plugin of byId.values()) {
         if (await plugin.detect(path)) return plugin;
+      }
+      // Nothing recognises the content; a damaged file may still be named as one plugin's input.
+      const claimants: DatasetPlugin[] = [];
+      for (const plugin of byId.values()) {
+        const claimed = await Promise.resolve()
+          .then(() => plugin.claims?.(path) ?? false)
+          .catch(() => false);
+        if (claimed) claimants.push(plugin);
+      }
+      if (claimants.length === 1) return claimants[0]!;
+      if (claimants.length > 1) {
+        throw new DatasetError(
+          `named like the input of ${claimants.map((plugin) => plugin.id).join(' and ')}, but none recognises its content (name one with --plugin to see why)`,
+          { file: path },
+        );
       }
       throw new DatasetError(
         `no dataset plugin recognises this path; known: ${known()} (name one with --plugin)`,

@@ -54,6 +54,10 @@ export const cloDatasetPlugin: DatasetPlugin = {
       return false;
     }
   },
+  async claims(path) {
+    const found = await findFiles(path).catch(() => ({ fig4: [], cells: [] }));
+    return found.fig4.length + found.cells.length > 0;
+  },
   async *load(path, options = {}) {
     const { fig4, cells } = await findFiles(path);
     if (fig4.length + cells.length === 0) {

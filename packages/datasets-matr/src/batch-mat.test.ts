@@ -148,6 +148,7 @@ describe('MATR batch .mat (HDF5)', () => {
     );
     await writeFile(good, 'MATLAB 5.0 MAT-file, not HDF5');
     expect(await matrDatasetPlugin.detect(good)).toBe(false);
-    await expect(loadMatrCells(good)).rejects.toThrow(`${good}: not a MATR input`);
+    // Loading it (as --plugin matr, or a batchdata name does) says why instead of "not a MATR input".
+    await expect(loadMatrCells(good)).rejects.toThrow(`${good}: no HDF5 signature in its first 520 bytes`);
   });
 });

@@ -65,6 +65,12 @@ export async function* readMatrBatch(
   file: string,
   options: LoadOptions & { curveCycles?: number } = {},
 ): AsyncGenerator<Cell> {
+  if (!(await isHdf5File(file))) {
+    throw new DatasetError(
+      'no HDF5 signature in its first 520 bytes: MATR batch files are MATLAB v7.3 (HDF5); this one is damaged, empty or of an older MATLAB version',
+      { file },
+    );
+  }
   const h5wasm = await import('h5wasm/node');
   // HDF5 errors become exceptions instead of diagnostics printed on stderr (libraries never print).
   (await h5wasm.ready).activate_throwing_error_handler();

@@ -1,7 +1,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { type Cell, DatasetError, type DatasetPlugin, type LoadOptions } from '@diffbatt/core';
-import { arbinFilesIn, isArbinCsv, readArbinCell } from './arbin.js';
+import { arbinFilesIn, arbinMetadataPath, isArbinCsv, readArbinCell } from './arbin.js';
 import { isHdf5File, readMatrBatch } from './batch-mat.js';
 import { MATR_SOURCE } from './matr-cell.js';
 import { isSeversonSplit, readSeversonSplit } from './severson.js';
@@ -16,6 +16,13 @@ type Input =
  * Which of the three MATR forms `path` is; cheap (names, first bytes). `strict` (detect) claims only
  * inputs that look right; otherwise a named .csv is read as Arbin so that a damaged one gets a precise error.
  */
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
+}
+
 async function classify(path: string, strict: boolean): Promise<Input> {
   let isDirectory: boolean;
   try {
@@ -24,7 +31,8 @@ async function classify(path: string, strict: boolean): Promise<Input> {
     return { kind: 'unknown' };
   }
   if (!isDirectory) {
-    if (/\.mat$/i.test(path) && (await isHdf5File(path))) return { kind: 'batch', file: path };
+    // Loading (not detecting) a .mat lets the HDF5 reader say what is wrong with it.
+    if (/\.mat$/i.test(path) && (!strict || (await isHdf5File(path)))) return { kind: 'batch', file: path };
     if (await isArbinCsv(path)) return { kind: 'arbin', files: [path] };
     if (!strict && /^cell\d+\.csv$/i.test(basename(path))) {
       throw new DatasetError('a Severson Qdlin file: pass its split directory (e.g. data/test1) instead', {
@@ -78,6 +86,12 @@ export const matrDatasetPlugin: DatasetPlugin = {
     'a raw Arbin CSV export (with <name>_Metadata.csv) or a folder of them, or a MATR batch .mat (v7.3/HDF5)',
   async detect(path) {
     return (await classify(path, true)).kind !== 'unknown';
+  },
+  async claims(path) {
+    // A MATR batch file (2017-05-12_batchdata_updated_struct_errorcorrect.mat), or an Arbin CSV beside
+    // its <name>_Metadata.csv: names only MATR downloads use.
+    if (/batchdata.*\.mat$/i.test(basename(path))) return true;
+    return /\.csv$/i.test(path) && !/_Metadata\.csv$/i.test(path) && (await exists(arbinMetadataPath(path)));
   },
   async *load(path, options = {}) {
     for await (const cell of cells(await classify(path, false), path, options)) yield { kind: 'cell', cell };

@@ -50,6 +50,9 @@ export const nasaDatasetPlugin: DatasetPlugin = {
       return false;
     }
   },
+  async claims(path) {
+    return (await nasaFiles(path).catch(() => [])).length > 0;
+  },
   async *load(path, options = {}) {
     const files = await nasaFiles(path, true).catch((error: NodeJS.ErrnoException) => {
       throw new DatasetError(`cannot read: ${error.message}`, { file: path });

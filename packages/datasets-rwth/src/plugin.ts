@@ -48,6 +48,9 @@ export const rwthDatasetPlugin: DatasetPlugin = {
       return false;
     }
   },
+  async claims(path) {
+    return (await projectFolders(path).catch(() => [])).length > 0;
+  },
   async *load(path, options = {}) {
     const projects = await projectFolders(path).catch((error: Error) => {
       throw new DatasetError(`cannot read: ${error.message}`, { file: path });

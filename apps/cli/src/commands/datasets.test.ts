@@ -97,4 +97,30 @@ describe('diffbatt datasets inspect / convert', () => {
       `diffbatt: error: ${garbage}: not a DiffBatt dataset file (.dbds): wrong magic bytes\n`,
     );
   });
+
+  it("gives a damaged file of a known format its plugin's own error without --plugin", async () => {
+    // Synthetic damaged inputs, named as each plugin's files are: detection by content fails on all of
+    // them, so they used to get "no dataset plugin recognises this path".
+    const dir = await root;
+    const nasa = join(dir, 'B0025.mat');
+    await writeFile(nasa, 'MATLAB 5.0 MAT-file, truncated');
+    const matrBatch = join(dir, '2017-05-12_batchdata_updated_struct_errorcorrect.mat');
+    await writeFile(matrBatch, '');
+    const arbin = join(dir, 'FastCharge_000001_CH1.csv');
+    await writeFile(arbin, 'Date_Time,Voltage\n');
+    await writeFile(join(dir, 'FastCharge_000001_CH1_Metadata.csv'), 'item_id\nX\n');
+    const clo = join(dir, 'EL150800460.csv');
+    await writeFile(clo, 'wrong,header\n1,2\n');
+    const expected: [string, RegExp][] = [
+      [nasa, /B0025\.mat: only 30 bytes: too short for a MAT-file/],
+      [matrBatch, /errorcorrect\.mat: no HDF5 signature in its first 520 bytes/],
+      [arbin, /FastCharge_000001_CH1\.csv, line 1: header lacks columns/],
+      [clo, /EL150800460\.csv, line 1: /],
+    ];
+    for (const [file, message] of expected) {
+      const run = runCli(['datasets', 'inspect', file]);
+      expect(run.code, file).toBe(1);
+      expect(run.stderr.trim().split('\n'), file).toEqual([expect.stringMatching(message)]);
+    }
+  });
 });

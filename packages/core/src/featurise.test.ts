@@ -91,6 +91,7 @@ describe('capacityFade', () => {
     expect(capacityFade(cell).points).toEqual([
       { cycleNumber: 4, dischargeCapacityInAh: expect.closeTo(0.96, 9) },
     ]);
+    expect(capacityFade(cell).invalidCycles).toEqual([2]);
   });
 });
 
@@ -194,6 +195,25 @@ describe('featuriseCell', () => {
     ]);
     expect(() => featuriseCell(syntheticCell([{ cycleNumber: 1 }]))).toThrow(
       'synthetic-1: no cycle with a valid discharge capacity',
+    );
+  });
+
+  it('drops NaN, infinite and negative capacities with a warning naming the cycles (every plugin alike)', () => {
+    const cycles = linearFade(300);
+    for (const [index, capacity] of [
+      [9, Number.NaN],
+      [19, Number.POSITIVE_INFINITY],
+      [29, -5],
+    ] as const) {
+      cycles[index] = { cycleNumber: index + 1, dischargeCapacityInAh: capacity };
+    }
+    const warnings: string[] = [];
+    featuriseCell(syntheticCell(cycles), { onWarning: (w) => warnings.push(w) });
+    expect(warnings[0]).toBe(
+      'synthetic-1: dropped 3 cycle(s) whose discharge capacity is NaN, infinite or negative: cycle(s) 10, 20, 30',
+    );
+    expect(inspectCell(syntheticCell(cycles)).warnings).toContain(
+      'dropped 3 cycle(s) whose discharge capacity is NaN, infinite or negative: cycle(s) 10, 20, 30',
     );
   });
 });

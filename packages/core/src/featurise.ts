@@ -32,6 +32,12 @@ export interface FeaturiseOptions extends CapacityMatrixOptions, CapacityFadeOpt
   onWarning?: (message: string) => void;
 }
 
+/** Every plugin's NaN, infinite or negative capacities end up here, dropped alike and said so. */
+function invalidCyclesWarning(cycles: readonly number[]): string {
+  const more = cycles.length > 10 ? ', ...' : '';
+  return `dropped ${cycles.length} cycle(s) whose discharge capacity is NaN, infinite or negative: cycle(s) ${cycles.slice(0, 10).join(', ')}${more}`;
+}
+
 /**
  * A cell as a model-ready sample: the SOH curve from its capacity fade and the capacity matrix from its
  * Q(V) curves (null, with a warning, when the cell has none). Step by step: see `capacityFade`,
@@ -45,6 +51,7 @@ export function featuriseCell(cell: Cell, options: FeaturiseOptions = {}): Model
       file: cell.cellId,
     });
   }
+  if (fade.invalidCycles.length > 0) warn(invalidCyclesWarning(fade.invalidCycles));
   if (fade.outlierCycles.length > 0) {
     warn(
       `dropped ${fade.outlierCycles.length} outlier cycle(s) from the SOH curve: ${fade.outlierCycles.slice(0, 10).join(', ')}`,
@@ -101,6 +108,7 @@ export function inspectCell(cell: Cell, options: FeaturiseOptions = {}): CellIns
   const fade = capacityFade(cell, options);
   const dataLife = fadeEndOfLife(fade.points, cell.nominalCapacityInAh);
   const published = cell.publishedCycleLife ?? null;
+  if (fade.invalidCycles.length > 0) warnings.push(invalidCyclesWarning(fade.invalidCycles));
   if (fade.outlierCycles.length > 0) warnings.push(`${fade.outlierCycles.length} outlier cycle(s) ignored`);
   if (dataLife !== null && published !== null && dataLife !== published) {
     warnings.push(`life in the data (${dataLife}) differs from the published life (${published})`);

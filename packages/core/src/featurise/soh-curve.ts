@@ -20,6 +20,11 @@ export interface CapacityFade {
   points: CapacityPoint[];
   /** Cycles dropped as outliers (capacity far from its neighbours' median). */
   outlierCycles: number[];
+  /**
+   * Cycles dropped because their capacity is NaN, infinite or negative: damaged data, not a cycling
+   * convention (missing or small positive capacities, aborted and check-up cycles, are skipped silently).
+   */
+  invalidCycles: number[];
 }
 
 /** A cycle's discharge capacity: the stated one, else the maximum of its sampled discharge capacity. */
@@ -31,8 +36,9 @@ export function cycleDischargeCapacity(cycle: Cycle): number | undefined {
 }
 
 /**
- * The cell's capacity fade with outlier cycles removed. Cycles without a capacity, with a non-finite one
- * or one at or below 10 % of nominal (aborted or check-up cycles) are skipped. Then, as BatteryML's CALCE
+ * The cell's capacity fade with outlier cycles removed. Cycles without a capacity, with a non-finite or
+ * negative one (listed in `invalidCycles`) or one at or below 10 % of nominal (aborted or check-up cycles)
+ * are skipped. Then, as BatteryML's CALCE
  * cleaning (median filter over 21 cycles, 3 x MAD), a cycle whose capacity is more than `outlierSigmas`
  * robust standard deviations and more than `outlierMinimumFraction` x nominal away from the running median
  * of its neighbours is dropped: MATR data has single-cycle glitches that would otherwise end life early.
@@ -41,18 +47,21 @@ export function capacityFade(cell: Cell, options: CapacityFadeOptions = {}): Cap
   const halfWindow = options.outlierHalfWindow ?? 10;
   const sigmas = options.outlierSigmas ?? 3;
   const floor = (options.outlierMinimumFraction ?? 0.01) * cell.nominalCapacityInAh;
-  const valid = [...cell.cycles]
+  const stated = [...cell.cycles]
     .sort((a, b) => a.cycleNumber - b.cycleNumber)
     .map((cycle) => ({
       cycleNumber: cycle.cycleNumber,
       dischargeCapacityInAh: cycleDischargeCapacity(cycle),
-    }))
-    .filter(
-      (point): point is CapacityPoint =>
-        point.dischargeCapacityInAh !== undefined &&
-        Number.isFinite(point.dischargeCapacityInAh) &&
-        point.dischargeCapacityInAh > 0.1 * cell.nominalCapacityInAh,
-    );
+    }));
+  const invalidCycles = stated
+    .filter(({ dischargeCapacityInAh: q }) => q !== undefined && (!Number.isFinite(q) || q < 0))
+    .map((point) => point.cycleNumber);
+  const valid = stated.filter(
+    (point): point is CapacityPoint =>
+      point.dischargeCapacityInAh !== undefined &&
+      Number.isFinite(point.dischargeCapacityInAh) &&
+      point.dischargeCapacityInAh > 0.1 * cell.nominalCapacityInAh,
+  );
   const capacities = valid.map((point) => point.dischargeCapacityInAh);
   const medians = runningMedian(capacities, halfWindow);
   const residuals = capacities.map((value, i) => Math.abs(value - medians[i]!));
@@ -67,7 +76,7 @@ export function capacityFade(cell: Cell, options: CapacityFadeOptions = {}): Cap
     if (residuals[i]! > threshold) outlierCycles.push(point.cycleNumber);
     else points.push(point);
   });
-  return { points, outlierCycles };
+  return { points, outlierCycles, invalidCycles };
 }
 
 /** End of life of a cleaned capacity fade: first cycle below 0.8 x nominal, or null when never reached. */

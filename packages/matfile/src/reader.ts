@@ -23,6 +23,20 @@ export interface ParseMatFileOptions {
   fileName?: string;
   /** Called after each top-level variable with the bytes read so far. */
   onProgress?: (bytesRead: number, totalBytes: number) => void;
+  /**
+   * Most bytes all compressed variables together may inflate to. Default: 100 x the file's size, at
+   * least 256 MiB. Battery data inflates 1-20x; a "decompression bomb" of 1 MB can ask for gigabytes.
+   */
+  maxInflatedBytes?: number;
+}
+
+const MIN_INFLATION_BUDGET = 256 * 2 ** 20;
+const INFLATION_RATIO_LIMIT = 100;
+
+/** What is left of a file's inflation allowance. */
+interface InflationBudget {
+  limit: number;
+  remaining: number;
 }
 
 /** Largest struct array without fields accepted (such arrays carry no bytes to check dimensions against). */
@@ -99,12 +113,15 @@ export function parseMatFile(bytes: Uint8Array, options: ParseMatFileOptions = {
   const subsystemOffset = readSubsystemOffset(view, littleEndian);
   const variables = new Map<string, MatValue>();
   const decoder = new ArrayDecoder(options.fileName);
+  const limit =
+    options.maxInflatedBytes ?? Math.max(MIN_INFLATION_BUDGET, INFLATION_RATIO_LIMIT * bytes.length);
+  const budget: InflationBudget = { limit, remaining: limit };
   let position = HEADER_BYTES;
   while (position < bytes.length) {
     const element = readElement(file, position, bytes.length, decoder, undefined);
     // MCOS subsystem data (the hidden __function_workspace__) describes classdef objects we do not decode.
     if (position !== subsystemOffset) {
-      const matrix = topLevelMatrix(file, element, decoder);
+      const matrix = topLevelMatrix(file, element, decoder, budget);
       if (matrix) {
         if (matrix.name === '') {
           fail(`top-level array at byte ${position} has no name`);
@@ -168,6 +185,7 @@ function topLevelMatrix(
   file: Region,
   element: Element,
   decoder: ArrayDecoder,
+  budget: InflationBudget,
 ): { name: string; value: MatValue } | undefined {
   if (element.type === MI.MATRIX) return decoder.matrix(file, element, undefined);
   if (element.type !== MI.COMPRESSED) {
@@ -175,7 +193,7 @@ function topLevelMatrix(
       `unexpected data element of type ${element.type} at top level (${file.describe(element.start - 8)})`,
     );
   }
-  const inflated = inflate(file, element, decoder);
+  const inflated = inflate(file, element, decoder, budget);
   const region: Region = {
     bytes: inflated,
     view: new DataView(inflated.buffer, inflated.byteOffset, inflated.byteLength),
@@ -192,10 +210,21 @@ function topLevelMatrix(
   return decoder.matrix(region, inner, undefined);
 }
 
-function inflate(file: Region, element: Element, decoder: ArrayDecoder): Uint8Array {
+function inflate(file: Region, element: Element, decoder: ArrayDecoder, budget: InflationBudget): Uint8Array {
   try {
-    return inflateSync(file.bytes.subarray(element.start, element.end));
+    // zlib stops at the allowance instead of allocating whatever the stream asks for.
+    const inflated = inflateSync(file.bytes.subarray(element.start, element.end), {
+      maxOutputLength: Math.max(1, budget.remaining),
+    });
+    budget.remaining -= inflated.length;
+    return inflated;
   } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+      return decoder.fail(
+        `compressed element at ${file.describe(element.start - 8)} inflates past the limit of ${budget.limit} bytes ` +
+          `for this file (${INFLATION_RATIO_LIMIT}x its size, at least 256 MiB): a damaged file or a decompression bomb`,
+      );
+    }
     return decoder.fail(
       `compressed element at ${file.describe(element.start - 8)} cannot be inflated ` +
         `(zlib: ${(error as Error).message}); the file is probably truncated or corrupt`,

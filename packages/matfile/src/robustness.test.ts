@@ -56,4 +56,22 @@ describe('parseMatFile on damaged input (synthetic, seeded)', () => {
     const bytes = encodeMatFile({ huge }, { compress: false });
     expect(() => parseMatFile(bytes)).toThrow(/implausibly large/);
   });
+
+  it('stops a decompression bomb at the inflation limit, in one line, with memory bounded by that limit', () => {
+    // Synthetic: 64 zero-filled 8 MiB doubles compress ~1000x each: 512 MiB from a file of ~0.5 MB.
+    const zeros = matDouble(new Float64Array(2 ** 20));
+    const bomb = encodeMatFile(Object.fromEntries(Array.from({ length: 64 }, (_, i) => [`v${i}`, zeros])), {
+      compress: true,
+    });
+    expect(bomb.length).toBeLessThan(2 ** 20);
+    expect(() => parseMatFile(bomb, { fileName: 'bomb.mat' })).toThrow(
+      /^bomb\.mat: compressed element at byte \d+ inflates past the limit of 268435456 bytes for this file/,
+    );
+    // A genuine file that needs more is read when the caller raises the limit.
+    const small = encodeMatFile({ v: zeros }, { compress: true });
+    expect(() => parseMatFile(small, { maxInflatedBytes: 2 ** 20 })).toThrow(
+      /inflates past the limit of 1048576/,
+    );
+    expect(parseMatFile(small, { maxInflatedBytes: 2 ** 24 }).variables.get('v')).toBeDefined();
+  });
 });

@@ -5,8 +5,8 @@ import { inspectRaw } from '../testing/inspect.js';
 const inspect = inspectRaw;
 
 describe('diffbatt datasets inspect on the raw MATLAB datasets', () => {
-  it('NASA: B0025 has 28 discharges and never reaches end of life; the derived B0005 series does at 75', () => {
-    const report = inspect('NASA');
+  it('NASA: B0025 has 28 discharges and never reaches end of life; the derived B0005 series does at 75', async () => {
+    const report = await inspect('NASA');
     expect(report.plugin).toBe('nasa');
     const [b0025, b0005] = report.cells;
     expect(report.cells).toHaveLength(2);
@@ -23,8 +23,8 @@ describe('diffbatt datasets inspect on the raw MATLAB datasets', () => {
     expect(b0005!.capacityMatrixShape).toBeNull();
   });
 
-  it('RWTH: epSanyo002 has 17 check-ups and reaches 80 % of 1.85 Ah at the check-up after 1252 cycles', () => {
-    const report = inspect('RWTH');
+  it('RWTH: epSanyo002 has 17 check-ups and reaches 80 % of 1.85 Ah at the check-up after 1252 cycles', async () => {
+    const report = await inspect('RWTH');
     expect(report.plugin).toBe('rwth');
     expect(
       report.cells.map((cell) => [cell.cellId, cell.cycles, cell.cycleLife, cell.cycleLifeSource]),

@@ -8,15 +8,15 @@ const lives = (cells: InspectedCell[]) =>
   cells.map((c) => [c.cellId, c.cycles, c.cycleLife, c.cycleLifeSource]);
 
 describe('diffbatt datasets inspect on ../shared/data/raw (issue 6 done-when checks)', () => {
-  it('CALCE: CS2_35, 734 cleaned cycles, life 507 from the data, a 100x100 capacity matrix', () => {
-    const report = inspect('CALCE');
+  it('CALCE: CS2_35, 734 cleaned cycles, life 507 from the data, a 100x100 capacity matrix', async () => {
+    const report = await inspect('CALCE');
     expect(report.plugin).toBe('calce');
     expect(lives(report.cells)).toEqual([['CS2_35', 734, 507, 'data']]);
     expect(report.cells[0]!.capacityMatrixShape).toEqual([100, 100]);
   });
 
-  it('HUST: 3 cells that never show end of life in the data, and no capacity matrix', () => {
-    const report = inspect('HUST');
+  it('HUST: 3 cells that never show end of life in the data, and no capacity matrix', async () => {
+    const report = await inspect('HUST');
     expect(report.plugin).toBe('hust');
     expect(lives(report.cells)).toEqual([
       ['HUST_1-1', 1487, null, null],
@@ -27,8 +27,8 @@ describe('diffbatt datasets inspect on ../shared/data/raw (issue 6 done-when che
     expect(report.cells.every((c) => c.warnings.some((w) => w.startsWith('no capacity matrix')))).toBe(true);
   });
 
-  it('TJU: the NCA cell reaches 80 % of 3.5 Ah at cycle 293, the NCM cell never does', () => {
-    const report = inspect('TJU');
+  it('TJU: the NCA cell reaches 80 % of 3.5 Ah at cycle 293, the NCM cell never does', async () => {
+    const report = await inspect('TJU');
     expect(report.plugin).toBe('tju');
     expect(lives(report.cells)).toEqual([
       ['TJU_NCA_CY25-025_1-#1', 478, 293, 'data'],
@@ -36,8 +36,8 @@ describe('diffbatt datasets inspect on ../shared/data/raw (issue 6 done-when che
     ]);
   });
 
-  it('CLO: 45 Qn.csv cells with their published lives (+2 SI cells); the two early dips are reported', () => {
-    const report = inspect('CLO');
+  it('CLO: 45 Qn.csv cells with their published lives (+2 SI cells); the two early dips are reported', async () => {
+    const report = await inspect('CLO');
     expect(report.plugin).toBe('clo');
     expect(report.cells).toHaveLength(47);
     const qn = report.cells.slice(0, 45);

@@ -19,8 +19,8 @@ const root = mkdtemp(join(tmpdir(), 'cli-datasets-'));
 afterAll(async () => rm(await root, { recursive: true, force: true }));
 
 describe('diffbatt datasets inspect / convert', () => {
-  it('inspects a raw Arbin file as stable JSON', () => {
-    const { code, stdout } = runCli(['datasets', 'inspect', arbinSample, '--json']);
+  it('inspects a raw Arbin file as stable JSON', async () => {
+    const { code, stdout } = await runCli(['datasets', 'inspect', arbinSample, '--json']);
     expect(code).toBe(0);
     expect(JSON.parse(stdout)).toEqual({
       plugin: 'matr',
@@ -59,7 +59,7 @@ describe('diffbatt datasets inspect / convert', () => {
         synthetic: true,
       },
     ]);
-    const { code, stdout } = runCli(['datasets', 'inspect', path]);
+    const { code, stdout } = await runCli(['datasets', 'inspect', path]);
     expect(code).toBe(0);
     expect(stdout.split('\n').slice(0, 6)).toEqual([
       `${path}: 2 cell(s) read by "dataset-file"`,
@@ -74,7 +74,7 @@ describe('diffbatt datasets inspect / convert', () => {
 
   it('writes nothing when a cell cannot be converted, and says why in one line', async () => {
     const out = join(await root, 'never.dbds');
-    const { code, stderr } = runCli(['datasets', 'convert', arbinSample, '--out', out]);
+    const { code, stderr } = await runCli(['datasets', 'convert', arbinSample, '--out', out]);
     expect(code).toBe(1);
     expect(stderr.trim().split('\n')).toEqual([
       'diffbatt: error: EL150800453116: no cycle with a valid discharge capacity: cannot build a SOH curve',
@@ -83,15 +83,15 @@ describe('diffbatt datasets inspect / convert', () => {
   });
 
   it('validates options and names unreadable input', async () => {
-    expect(runCli(['datasets', 'convert', arbinSample, '--out', 'x.npy']).stderr).toBe(
+    expect((await runCli(['datasets', 'convert', arbinSample, '--out', 'x.npy'])).stderr).toBe(
       'diffbatt: error: option --out must name a .dbds file, got "x.npy"\n',
     );
-    expect(runCli(['datasets', 'convert', arbinSample, '--out', 'x.dbds', '--rows', '50']).stderr).toBe(
-      'diffbatt: error: option --rows must be "100" or "20" (was "50")\n',
-    );
+    expect(
+      (await runCli(['datasets', 'convert', arbinSample, '--out', 'x.dbds', '--rows', '50'])).stderr,
+    ).toBe('diffbatt: error: option --rows must be "100" or "20" (was "50")\n');
     const garbage = join(await root, 'garbage.dbds');
     await writeFile(garbage, 'not a dataset');
-    const bad = runCli(['datasets', 'inspect', garbage]);
+    const bad = await runCli(['datasets', 'inspect', garbage]);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toBe(
       `diffbatt: error: ${garbage}: not a DiffBatt dataset file (.dbds): wrong magic bytes\n`,
@@ -118,7 +118,7 @@ describe('diffbatt datasets inspect / convert', () => {
       [clo, /EL150800460\.csv, line 1: /],
     ];
     for (const [file, message] of expected) {
-      const run = runCli(['datasets', 'inspect', file]);
+      const run = await runCli(['datasets', 'inspect', file]);
       expect(run.code, file).toBe(1);
       expect(run.stderr.trim().split('\n'), file).toEqual([expect.stringMatching(message)]);
     }

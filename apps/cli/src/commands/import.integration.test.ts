@@ -11,9 +11,9 @@ const dir = mkdtempSync(join(tmpdir(), 'diffbatt-import-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('diffbatt import on the released models', () => {
-  it('imports matr_1_ema, writes the model format and passes the golden check', () => {
+  it('imports matr_1_ema, writes the model format and passes the golden check', async () => {
     const out = join(dir, 'matr_1_ema');
-    const { code, stdout, stderr } = runCli([
+    const { code, stdout, stderr } = await runCli([
       'import',
       join(models, 'matr_1_ema_network'),
       '--out',
@@ -39,9 +39,9 @@ describe('diffbatt import on the released models', () => {
     expect(code).toBe(0);
   });
 
-  it('exits 1 naming the tolerance when the weights are not the golden ones', () => {
+  it('exits 1 naming the tolerance when the weights are not the golden ones', async () => {
     // The non-EMA matr_1 network has the same architecture but other weights.
-    const { code, stderr } = runCli([
+    const { code, stderr } = await runCli([
       'import',
       join(models, 'matr_1_network'),
       '--out',
@@ -53,19 +53,19 @@ describe('diffbatt import on the released models', () => {
     expect(stderr).toMatch(/imported model differs from the golden outputs by .* > 0\.0001/);
   });
 
-  it.each(['snl_ema_network', 'crush_ema_network'])('imports the 20x100 model %s', (name) => {
-    const { code, stderr } = runCli(['import', join(models, name), '--out', join(dir, name)]);
+  it.each(['snl_ema_network', 'crush_ema_network'])('imports the 20x100 model %s', async (name) => {
+    const { code, stderr } = await runCli(['import', join(models, name), '--out', join(dir, name)]);
     expect(code).toBe(0);
     expect(stderr).toMatch(/^imported 422 variables \(478369 parameters, 20x100 capacity matrix\) into /m);
   });
 
-  it('refuses a truncated variables.index with one line', () => {
+  it('refuses a truncated variables.index with one line', async () => {
     const model = join(dir, 'truncated');
     cpSync(join(models, 'matr_1_ema_network'), model, { recursive: true });
     const index = join(model, 'variables', 'variables.index');
     copyFileSync(join(models, 'matr_1_ema_network', 'variables', 'variables.index'), index);
     truncateSync(index, 20_000);
-    const { code, stdout, stderr } = runCli(['import', model, '--out', join(dir, 'never')]);
+    const { code, stdout, stderr } = await runCli(['import', model, '--out', join(dir, 'never')]);
     expect(code).toBe(1);
     expect(stdout).toBe('');
     expect(stderr.trim().split('\n')).toEqual([

@@ -40,7 +40,7 @@ describe('diffbatt test', () => {
   it('scores a split and writes JSON and an HTML report', async () => {
     const json = join(dir, 'out', 'scores.json');
     const report = join(dir, 'out', 'report.html');
-    const run = runTest([
+    const run = await runTest([
       '--sampler',
       'ddim',
       '--steps',
@@ -72,7 +72,7 @@ describe('diffbatt test', () => {
 
   it('scores only the cells --cells names, in that order, and names an unknown id', async () => {
     const json = join(dir, 'out', 'picked.json');
-    const run = runTest([
+    const run = await runTest([
       '--sampler',
       'ddim',
       '--steps',
@@ -87,30 +87,30 @@ describe('diffbatt test', () => {
       cells: 2,
       cellIds: ['synthetic-3', 'synthetic-1'],
     });
-    const unknown = runTest(['--sampler', 'ddim', '--steps', '2', '--cells', 'synthetic-1,nope']);
+    const unknown = await runTest(['--sampler', 'ddim', '--steps', '2', '--cells', 'synthetic-1,nope']);
     expect(unknown.code).toBe(1);
     expect(errorLines(unknown.stderr)).toEqual([expect.stringMatching(/--cells: no cell "nope"/)]);
   }, 120_000);
 
   it('writes JSON to standard output for --json - (the table then goes to stderr), one output at a time', async () => {
-    const run = runTest(['--sampler', 'ddim', '--steps', '2', '--json', '-']);
+    const run = await runTest(['--sampler', 'ddim', '--steps', '2', '--json', '-']);
     expect(run.code).toBe(0);
     expect(JSON.parse(run.stdout)).toMatchObject({ cells: 5, sampler: 'ddim', steps: 2 });
     expect(run.stderr).toMatch(/cycle life RMSE/);
     expect(existsSync('-')).toBe(false);
-    const both = runTest(['--sampler', 'ddim', '--steps', '2', '--json', '-', '--report', '-']);
+    const both = await runTest(['--sampler', 'ddim', '--steps', '2', '--json', '-', '--report', '-']);
     expect(both.code).toBe(1);
     expect(errorLines(both.stderr)).toEqual([
       expect.stringMatching(/only one output can go to standard output \(-\), got --json and --report/),
     ]);
-    const folder = runTest(['--sampler', 'ddim', '--steps', '2', '--json', dir]);
+    const folder = await runTest(['--sampler', 'ddim', '--steps', '2', '--json', dir]);
     expect(folder.code).toBe(1);
     expect(errorLines(folder.stderr)).toEqual([expect.stringMatching(/is a directory, not a regular file/)]);
     expect(folder.stderr).not.toMatch(/\s+at /);
   }, 120_000);
 
-  it('refuses a 20x100 dataset for a 100x100 model, --steps 0 and an unwritable output, in one line each', () => {
-    const mismatch = runCli([
+  it('refuses a 20x100 dataset for a 100x100 model, --steps 0 and an unwritable output, in one line each', async () => {
+    const mismatch = await runCli([
       'test',
       '--model',
       model100,
@@ -125,14 +125,14 @@ describe('diffbatt test', () => {
     expect(errorLines(mismatch.stderr)).toEqual([
       expect.stringMatching(/20 rows but the model expects 100x100/),
     ]);
-    const zero = runTest(['--sampler', 'ddim', '--steps', '0']);
+    const zero = await runTest(['--sampler', 'ddim', '--steps', '0']);
     expect(errorLines(zero.stderr)).toEqual([expect.stringMatching(/option --steps must be at least 1/)]);
-    const ddpmSteps = runTest(['--steps', '50']);
+    const ddpmSteps = await runTest(['--steps', '50']);
     expect(errorLines(ddpmSteps.stderr)).toEqual([expect.stringMatching(/ddpm always takes 1000 steps/)]);
-    const blocked = runTest(['--sampler', 'ddim', '--steps', '2', '--json', join(data, 'x.json')]);
+    const blocked = await runTest(['--sampler', 'ddim', '--steps', '2', '--json', join(data, 'x.json')]);
     expect(blocked.code).toBe(1);
     expect(errorLines(blocked.stderr)).toEqual([expect.stringMatching(/cannot write --json output/)]);
-    const noModel = runCli(['test', '--model', join(dir, 'nowhere'), '--data', data]);
+    const noModel = await runCli(['test', '--model', join(dir, 'nowhere'), '--data', data]);
     expect(noModel.code).toBe(1);
     expect(errorLines(noModel.stderr)).toHaveLength(1);
     expect(noModel.stderr).not.toMatch(/\s+at /);
@@ -143,7 +143,7 @@ describe('diffbatt predict', () => {
   it('writes life intervals as JSON and the curves as CSV', async () => {
     const json = join(dir, 'predict.json');
     const csv = join(dir, 'predict.csv');
-    const run = runCli([
+    const run = await runCli([
       'predict',
       '--model',
       model,
@@ -177,7 +177,7 @@ describe('diffbatt predict', () => {
     await saveDiffBattModel(network, overflowing, { config: SMALL });
     network.dispose();
     const json = join(dir, 'overflow.json');
-    const run = runCli(
+    const run = await runCli(
       ['predict', '--model', overflowing, data, '--sampler', 'ddim', '--steps', '2'].concat([
         '--clip',
         'off',
@@ -197,7 +197,7 @@ describe('diffbatt predict', () => {
     expect(existsSync(json)).toBe(false);
   }, 120_000);
 
-  it('refuses abusive counts, seeds and guidance weights in one line each', () => {
+  it('refuses abusive counts, seeds and guidance weights in one line each', async () => {
     const cases: [string[], RegExp][] = [
       [['--samples', '100000000'], /option --samples must be at most 200000/],
       [['--seed', '99999999999999999999'], /option --seed must be an integer of at most 9007199254740991/],
@@ -213,7 +213,7 @@ describe('diffbatt predict', () => {
       [['--samples', '100000'], /5 condition\(s\) x 100000 curve\(s\) = 500000 curves, more than the 200000/],
     ];
     for (const [extra, message] of cases) {
-      const run = runCli(['predict', '--model', model, data, '--steps', '2', ...extra]);
+      const run = await runCli(['predict', '--model', model, data, '--steps', '2', ...extra]);
       expect(run.code, extra.join(' ')).toBe(1);
       expect(errorLines(run.stderr)).toEqual([expect.stringMatching(message)]);
       expect(run.stderr).not.toMatch(/^\s+at /m);
@@ -224,7 +224,7 @@ describe('diffbatt predict', () => {
 describe('diffbatt synthesize', () => {
   it('writes conditional curves marked synthetic with provenance, and unconditional ones as CSV', async () => {
     const out = join(dir, 'synthetic.dbds');
-    const run = runCli([
+    const run = await runCli([
       'synthesize',
       '--model',
       model,
@@ -248,7 +248,9 @@ describe('diffbatt synthesize', () => {
     }
     expect(samples[0]!.provenance?.['sourceCellId']).toBe('synthetic-1');
     const csv = join(dir, 'unconditional.csv');
-    expect(runCli(['synthesize', '--model', model, '--n', '3', '--steps', '2', '--out', csv]).code).toBe(0);
+    expect(
+      (await runCli(['synthesize', '--model', model, '--n', '3', '--steps', '2', '--out', csv])).code,
+    ).toBe(0);
     const rows = (await readFile(csv, 'utf8')).trim().split('\n');
     expect(rows).toHaveLength(4);
     expect(rows[0]!.split(',')).toHaveLength(5 + 256);
@@ -257,7 +259,7 @@ describe('diffbatt synthesize', () => {
 
   it('refuses an output format it cannot write, leaving nothing behind', async () => {
     const out = join(dir, 'curves.txt');
-    const run = runCli(['synthesize', '--model', model, '--n', '1', '--out', out]);
+    const run = await runCli(['synthesize', '--model', model, '--n', '1', '--out', out]);
     expect(run.code).toBe(1);
     expect(errorLines(run.stderr)).toEqual([expect.stringMatching(/--out must end in .csv or .dbds/)]);
     expect(existsSync(out)).toBe(false);

@@ -30,9 +30,15 @@ function npy(name: string, data: Float32Array, shape: readonly number[]): string
 const reference = npy('reference.npy', stepCurves([50, 80]), [2, 256]);
 
 describe('diffbatt score', () => {
-  it('prints a table of the original protocol and the extra metrics', () => {
+  it('prints a table of the original protocol and the extra metrics', async () => {
     const generated = npy('generated.npy', stepCurves([60, 80]), [2, 256]);
-    const { code, stdout, stderr } = runCli(['score', '--reference', reference, '--generated', generated]);
+    const { code, stdout, stderr } = await runCli([
+      'score',
+      '--reference',
+      reference,
+      '--generated',
+      generated,
+    ]);
     expect(stderr).toBe('');
     expect(code).toBe(0);
     expect(stdout).toMatch(/^2 cells, 1 generated curve\(s\) per cell; EOL at 80 % SOH/);
@@ -42,9 +48,16 @@ describe('diffbatt score', () => {
     expect(stdout).toMatch(/^cell-2 +804 +804 +804 +804-804 +0\.000$/m);
   });
 
-  it('writes JSON, reads [N,256,1] arrays and groups k samples per cell', () => {
+  it('writes JSON, reads [N,256,1] arrays and groups k samples per cell', async () => {
     const generated = npy('samples.npy', stepCurves([40, 50, 60, 80, 80, 90]), [6, 256, 1]);
-    const { code, stdout } = runCli(['score', '--reference', reference, '--generated', generated, '--json']);
+    const { code, stdout } = await runCli([
+      'score',
+      '--reference',
+      reference,
+      '--generated',
+      generated,
+      '--json',
+    ]);
     expect(code).toBe(0);
     const results = JSON.parse(stdout);
     expect(results.rulReference).toEqual([504, 804]);
@@ -56,17 +69,25 @@ describe('diffbatt score', () => {
     expect(results.medianOfSamples.rulPredicted).toEqual([504, 804]);
     expect(results.medianOfSamples.rulRmse).toBe(0);
     // `--json -` is standard output too; `--json <file>` writes the same JSON to the file.
-    const dashed = runCli(['score', '--reference', reference, '--generated', generated, '--json', '-']);
+    const dashed = await runCli(['score', '--reference', reference, '--generated', generated, '--json', '-']);
     expect(JSON.parse(dashed.stdout)).toEqual(results);
     const file = join(dirname(reference), 'scores.json');
-    const toFile = runCli(['score', '--reference', reference, '--generated', generated, '--json', file]);
+    const toFile = await runCli([
+      'score',
+      '--reference',
+      reference,
+      '--generated',
+      generated,
+      '--json',
+      file,
+    ]);
     expect(toFile.code).toBe(0);
     expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual(results);
   });
 
-  it('honours --eol and rejects a bad value naming the option', () => {
+  it('honours --eol and rejects a bad value naming the option', async () => {
     const generated = npy('same.npy', stepCurves([50, 80]), [2, 256]);
-    const lowered = runCli([
+    const lowered = await runCli([
       'score',
       '--reference',
       reference,
@@ -77,7 +98,7 @@ describe('diffbatt score', () => {
       '--json',
     ]);
     expect(JSON.parse(lowered.stdout).rulReference).toEqual([2560, 2560]);
-    const bad = runCli(['score', '--reference', reference, '--generated', generated, '--eol', '180']);
+    const bad = await runCli(['score', '--reference', reference, '--generated', generated, '--eol', '180']);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toBe('diffbatt: error: option --eol must be less than 100 (was 180)\n');
   });
@@ -101,7 +122,7 @@ describe('diffbatt score', () => {
       sample('b1c0', 60),
       sample('draw-3', 40, 'b1c0'),
     ]);
-    const { code, stdout } = runCli([
+    const { code, stdout } = await runCli([
       'score',
       '--reference',
       referenceFile,
@@ -119,14 +140,14 @@ describe('diffbatt score', () => {
 
     const incomplete = join(dir, 'incomplete.dbds');
     await writeDatasetFile(incomplete, [sample('b1c0', 60)]);
-    const missing = runCli(['score', '--reference', referenceFile, '--generated', incomplete]);
+    const missing = await runCli(['score', '--reference', referenceFile, '--generated', incomplete]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toBe(
       `diffbatt: error: ${incomplete}: no generated curve for reference cell b1c1\n`,
     );
   });
 
-  it('turns bad input into one line naming the file and a non-zero exit', () => {
+  it('turns bad input into one line naming the file and a non-zero exit', async () => {
     const nan = stepCurves([50, 80]);
     nan[256 + 17] = Number.NaN;
     const cases: [string, string][] = [
@@ -147,7 +168,13 @@ describe('diffbatt score', () => {
     ];
     writeFileSync(join(dir, 'curves.csv'), 'x\n1\n');
     for (const [generated, message] of cases) {
-      const { code, stdout, stderr } = runCli(['score', '--reference', reference, '--generated', generated]);
+      const { code, stdout, stderr } = await runCli([
+        'score',
+        '--reference',
+        reference,
+        '--generated',
+        generated,
+      ]);
       expect(code).toBe(1);
       expect(stdout).toBe('');
       const lines = stderr.trim().split('\n');
@@ -155,7 +182,13 @@ describe('diffbatt score', () => {
       expect(lines[0]).toContain(`diffbatt: error: ${generated}: ${message}`);
     }
     const missingReference = join(dir, 'no-reference.npy');
-    const { code, stderr } = runCli(['score', '--reference', missingReference, '--generated', reference]);
+    const { code, stderr } = await runCli([
+      'score',
+      '--reference',
+      missingReference,
+      '--generated',
+      reference,
+    ]);
     expect(code).toBe(1);
     expect(stderr).toBe(`diffbatt: error: ${missingReference}: file not found\n`);
   });

@@ -36,7 +36,7 @@ describe('diffbatt synth-report', () => {
   it('scores synthetic sets per w and unconditional against the test cells, beside the measured floor', async () => {
     const json = join(dir, 'quality.json');
     const report = join(dir, 'quality.html');
-    const run = synthReport(['--guidance', '0,2', '--n', '2', '--json', json, '--report', report]);
+    const run = await synthReport(['--guidance', '0,2', '--n', '2', '--json', json, '--report', report]);
     expect(run.stderr).not.toMatch(/error/);
     expect(run.code).toBe(0);
     const quality = JSON.parse(await readFile(json, 'utf8'));
@@ -103,14 +103,14 @@ describe('diffbatt synth-report', () => {
     expect(html).toContain('SYNTHETIC curves: median');
   }, 120_000);
 
-  it('refuses a bad --guidance list in one line, before sampling', () => {
+  it('refuses a bad --guidance list in one line, before sampling', async () => {
     for (const [list, message] of [
       ['0,,3', 'a comma-separated list of guidance weights >= 0, e.g. 0,1,3'],
       ['1,-1', 'a comma-separated list of guidance weights >= 0, e.g. 0,1,3'],
       ['1,1', 'a list without repeated weights'],
     ]) {
       const json = join(dir, `bad-${list}.json`);
-      const run = synthReport(['--guidance', list!, '--json', json]);
+      const run = await synthReport(['--guidance', list!, '--json', json]);
       expect(run.code).toBe(1);
       expect(run.stderr.trim().split('\n')).toEqual([
         `diffbatt: error: option --guidance must be ${message} (was "${list}")`,

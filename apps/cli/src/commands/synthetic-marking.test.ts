@@ -34,7 +34,7 @@ describe('synthetic cells are marked wherever they appear', () => {
   it('diffbatt test: banner and [synthetic] in the table, flags in the JSON, banner and labels in the report', async () => {
     const json = join(dir, 'scores.json');
     const report = join(dir, 'report.html');
-    const run = runCli([
+    const run = await runCli([
       'test',
       '--model',
       model,
@@ -68,13 +68,15 @@ describe('synthetic cells are marked wherever they appear', () => {
     expect(html).toContain('<title>synthetic-1 (synthetic): true');
   }, 120_000);
 
-  it('diffbatt score: a synthetic reference is marked in the table and the JSON', () => {
-    const table = runCli(['score', '--reference', mixed, '--generated', mixed]);
+  it('diffbatt score: a synthetic reference is marked in the table and the JSON', async () => {
+    const table = await runCli(['score', '--reference', mixed, '--generated', mixed]);
     expect(table.code).toBe(0);
     expect(table.stdout.split('\n')[0]).toBe(BANNER);
     expect(rowOf(table.stdout, 'synthetic-2 [synthetic]')).toBeDefined();
     expect(rowOf(table.stdout, 'measured-2')).not.toMatch(/synthetic/);
-    const json = JSON.parse(runCli(['score', '--reference', mixed, '--generated', mixed, '--json']).stdout);
+    const json = JSON.parse(
+      (await runCli(['score', '--reference', mixed, '--generated', mixed, '--json'])).stdout,
+    );
     expect(json.cellSynthetic).toEqual([false, false, true, true]);
     expect(json.syntheticWarning).toBe(BANNER);
   }, 60_000);
@@ -82,7 +84,7 @@ describe('synthetic cells are marked wherever they appear', () => {
   it('diffbatt score on measured cells only carries no warning', async () => {
     const measured = await writeSamples(join(dir, 'measured.dbds'), measuredStandIns(4, 3));
     const json = JSON.parse(
-      runCli(['score', '--reference', measured, '--generated', measured, '--json']).stdout,
+      (await runCli(['score', '--reference', measured, '--generated', measured, '--json'])).stdout,
     );
     expect(json.cellSynthetic).toEqual([false, false, false, false]);
     expect(json.syntheticWarning).toBeUndefined();
@@ -90,7 +92,7 @@ describe('synthetic cells are marked wherever they appear', () => {
 
   it('diffbatt predict: banner and [synthetic] in the table, a flag per cell in the JSON', async () => {
     const json = join(dir, 'predict.json');
-    const run = runCli([
+    const run = await runCli([
       'predict',
       '--model',
       model,

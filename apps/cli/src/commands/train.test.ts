@@ -70,7 +70,7 @@ async function trainAndKill(out: string): Promise<number> {
 
 describe('diffbatt train', () => {
   it('resumes a killed run to exactly the weights of an unkilled one', async () => {
-    const straight = runCli(trainArgs(join(dir, 'straight')));
+    const straight = await runCli(trainArgs(join(dir, 'straight')));
     expect(straight.stderr).not.toMatch(/error/);
     expect(straight.code).toBe(0);
 
@@ -85,7 +85,7 @@ describe('diffbatt train', () => {
     const deadPid = spawnSync(process.execPath, ['-e', '']).pid!;
     const staleTemporary = join(resumedOut, `.checkpoint.json.${deadPid}-0123456789ab.tmp`);
     await writeFile(staleTemporary, 'partial');
-    const resumed = runCli([...trainArgs(resumedOut), '--resume']);
+    const resumed = await runCli([...trainArgs(resumedOut), '--resume']);
     expect(resumed.code).toBe(0);
     expect(resumed.stderr).toContain(`resuming at step ${killedAt}`);
 
@@ -113,7 +113,7 @@ describe('diffbatt train', () => {
     expect(existsSync(staleTemporary)).toBe(false);
 
     // Resuming a finished run re-delivers its model and still reports the last training loss.
-    const again = runCli([...trainArgs(resumedOut), '--resume']);
+    const again = await runCli([...trainArgs(resumedOut), '--resume']);
     expect(again.code).toBe(0);
     const redelivered = JSON.parse(
       await readFile(join(resumedOut, 'model', 'diffbatt.json'), 'utf8'),
@@ -127,7 +127,7 @@ describe('diffbatt train', () => {
     const newCells = join(dir, 'new-cells.dbds');
     await writeSyntheticDataset(newCells, 4, 9);
     const out = join(dir, 'finetuned');
-    const run = runCli([
+    const run = await runCli([
       'finetune',
       '--from',
       from,
@@ -163,7 +163,7 @@ describe('diffbatt train', () => {
       'cosine',
     ];
     const out = join(dir, 'fast');
-    const run = runCli(presetArgs(out));
+    const run = await runCli(presetArgs(out));
     expect(errorLines(run.stderr)).toEqual([]);
     expect(run.code).toBe(0);
     const record = JSON.parse(await readFile(join(out, 'run.json'), 'utf8'));
@@ -185,7 +185,15 @@ describe('diffbatt train', () => {
     expect(saved.provenance).toMatchObject({ preset: 'fast', weights: 'EMA at the last step' });
 
     const replayOut = join(dir, 'replayed');
-    const replay = runCli(['train', '--data', data, '--out', replayOut, '--config', join(out, 'run.json')]);
+    const replay = await runCli([
+      'train',
+      '--data',
+      data,
+      '--out',
+      replayOut,
+      '--config',
+      join(out, 'run.json'),
+    ]);
     expect(errorLines(replay.stderr)).toEqual([]);
     expect(replay.code).toBe(0);
     const replayed = JSON.parse(await readFile(join(replayOut, 'run.json'), 'utf8'));
@@ -195,7 +203,7 @@ describe('diffbatt train', () => {
     expect((await readFile(join(replayOut, 'model', 'weights.bin'))).equals(weights)).toBe(true);
 
     // A typed option overrides the recorded one; --preset beside a run record is refused in one line.
-    const longer = runCli([
+    const longer = await runCli([
       'train',
       '--data',
       data,
@@ -208,7 +216,7 @@ describe('diffbatt train', () => {
     ]);
     expect(longer.code).toBe(0);
     expect(JSON.parse(await readFile(join(dir, 'longer', 'run.json'), 'utf8')).settings.steps).toBe(1);
-    const both = runCli([
+    const both = await runCli([
       'train',
       '--data',
       data,
@@ -222,7 +230,7 @@ describe('diffbatt train', () => {
     expect(both.code).toBe(1);
     expect(errorLines(both.stderr)).toEqual([expect.stringMatching(/--preset and a run record/)]);
     // A cosine decay is tied to its budget: extending the run is refused rather than silently changed.
-    const extended = runCli([...presetArgs(out), '--steps', '8', '--resume']);
+    const extended = await runCli([...presetArgs(out), '--steps', '8', '--resume']);
     expect(extended.code).toBe(1);
     expect(errorLines(extended.stderr)).toEqual([
       expect.stringMatching(/cosine learning-rate decay is fixed/),
@@ -230,17 +238,17 @@ describe('diffbatt train', () => {
   }, 240_000);
 
   it('refuses to overwrite a run without --resume, and bad options, in one line', async () => {
-    const again = runCli(trainArgs(join(dir, 'straight')));
+    const again = await runCli(trainArgs(join(dir, 'straight')));
     expect(again.code).toBe(1);
     expect(errorLines(again.stderr)).toEqual([
       expect.stringMatching(/already holds a training run; use --resume/),
     ]);
-    const zeroSteps = runCli([...trainArgs(join(dir, 'zero')), '--steps', '0']);
+    const zeroSteps = await runCli([...trainArgs(join(dir, 'zero')), '--steps', '0']);
     expect(zeroSteps.code).toBe(1);
     expect(errorLines(zeroSteps.stderr)).toEqual([
       expect.stringMatching(/^diffbatt: error: option --steps must be at least 1/),
     ]);
-    const missing = runCli([
+    const missing = await runCli([
       ...trainArgs(join(dir, 'missing')).slice(0, 1),
       '--data',
       join(dir, 'nope.dbds'),
@@ -251,13 +259,13 @@ describe('diffbatt train', () => {
     expect(errorLines(missing.stderr)).toEqual([expect.stringMatching(/nope.dbds/)]);
     expect(missing.stderr).not.toMatch(/\s+at /);
     expect(existsSync(join(dir, 'zero'))).toBe(false);
-    const hugeSeed = runCli([...trainArgs(join(dir, 'seed')), '--seed', '99999999999999999999']);
+    const hugeSeed = await runCli([...trainArgs(join(dir, 'seed')), '--seed', '99999999999999999999']);
     expect(errorLines(hugeSeed.stderr)).toEqual([
       expect.stringMatching(/option --seed must be an integer of at most 9007199254740991/),
     ]);
     if (process.platform === 'linux') {
       // Node's recursive mkdir spins for ever under /proc; the run must end with one line instead.
-      const proc = runCli(trainArgs('/proc/diffbatt-never'));
+      const proc = await runCli(trainArgs('/proc/diffbatt-never'));
       expect(proc.code).toBe(1);
       expect(errorLines(proc.stderr)).toEqual([
         'diffbatt: error: /proc/diffbatt-never: cannot create output directory: ENOENT',

@@ -14,8 +14,8 @@ export interface InspectedCell {
 }
 
 /** Runs `diffbatt datasets inspect <../shared/data/raw/...> --json`, expecting a clean exit. */
-export function inspectRaw(...folder: string[]): { plugin: string; cells: InspectedCell[] } {
-  const { code, stdout, stderr } = runCli([
+export async function inspectRaw(...folder: string[]): Promise<{ plugin: string; cells: InspectedCell[] }> {
+  const { code, stdout, stderr } = await runCli([
     'datasets',
     'inspect',
     sharedPath('data', 'raw', ...folder),

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -10,17 +10,35 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs the real `diffbatt` binary from source in a child process, as a user would. */
-export function runCli(args: readonly string[], env: Record<string, string> = {}, cwd?: string): CliResult {
-  const result = spawnSync(
-    process.execPath,
-    ['--conditions=@diffbatt/source', '--import', 'tsx', binPath, ...args],
-    {
-      encoding: 'utf8',
-      env: { ...process.env, ...env },
-      cwd,
-      timeout: 600_000,
-    },
-  );
-  return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
+/**
+ * Runs the real `diffbatt` binary from source in a child process, as a user would. Asynchronous on
+ * purpose: a test worker blocked in spawnSync cannot answer vitest's RPC, and a run of blocking calls
+ * past 60 s on a loaded machine fails the whole suite with 'Timeout calling "onTaskUpdate"'.
+ */
+export function runCli(
+  args: readonly string[],
+  env: Record<string, string> = {},
+  cwd?: string,
+): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      ['--conditions=@diffbatt/source', '--import', 'tsx', binPath, ...args],
+      {
+        env: { ...process.env, ...env },
+        cwd,
+        timeout: 600_000,
+      },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+    });
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk;
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
 }

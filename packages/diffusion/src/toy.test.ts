@@ -37,9 +37,16 @@ const SAMPLERS: SamplerConfig[] = [
 ];
 const trainingLosses: number[] = [];
 
+/**
+ * Yields to the event loop. Awaiting tfjs promises only runs microtasks, so a long loop never lets the
+ * worker answer vitest's RPC; past 60 s on a loaded machine that fails a green run.
+ */
+const breathe = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 beforeAll(async () => {
   const optimizer = tf.train.adam(3e-3);
   for (let step = 0; step < 1500; step++) {
+    if (step % 25 === 0) await breathe();
     const batch = mixtureBatch(256, deriveSeed(7, step));
     const loss = await trainingStep({
       schedule,
@@ -77,6 +84,7 @@ async function drawOnce(sampler: SamplerConfig, mode: 0 | 1 | null, guidanceWeig
       seed: 3,
       sampler,
       guidance: { weight: guidanceWeight, drop: dropLabel, concat: concatLabels },
+      onStep: breathe,
     });
     const values = (await x.data()) as Float32Array;
     x.dispose();

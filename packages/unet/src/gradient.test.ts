@@ -36,7 +36,7 @@ describe.each(['wasm', 'cpu'] as const)('U-Net gradients on %s', (backend) => {
     await selectBackend({ backend });
   });
 
-  it('match finite differences for every weight tensor', () => {
+  it('match finite differences for every weight tensor', async () => {
     const model = buildDiffBattUNet(SMALL, { seed: 5 });
     // Random weights everywhere, so that no path is switched off by a zero-initialised conv.
     model.weights.forEach((weight, i) => {
@@ -50,7 +50,10 @@ describe.each(['wasm', 'cpu'] as const)('U-Net gradients on %s', (backend) => {
     const { grads } = tf.variableGrads(loss);
     const failures: string[] = [];
     let checked = 0;
-    model.weights.forEach((weight, i) => {
+    for (const [i, weight] of model.weights.entries()) {
+      // Yield to the event loop between tensors: a worker that computes for over 60 s without a break
+      // cannot answer vitest's RPC, which fails a green run on a loaded machine.
+      await new Promise((resolve) => setImmediate(resolve));
       const variable = weight.read() as tf.Variable;
       const gradient = grads[variable.name]!;
       const original = variable.clone();
@@ -73,7 +76,7 @@ describe.each(['wasm', 'cpu'] as const)('U-Net gradients on %s', (backend) => {
         failures.push(`${weight.originalName}: numeric ${numeric}, analytic ${analytic}`);
       checked++;
       tf.dispose([original, direction]);
-    });
+    }
     expect(checked).toBe(model.weights.length);
     expect(checked).toBeGreaterThan(80);
     expect(failures).toEqual([]);

@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { DatasetError, type LoadProgress } from '@diffbatt/core';
 import { type } from 'arktype';
 import ExcelJS from 'exceljs';
@@ -54,6 +54,7 @@ const PROGRESS_STEP_BYTES = 256 * 1024;
  */
 export async function readArbinSession(file: string, options: ReadArbinOptions = {}): Promise<ArbinSession> {
   const totalBytes = await fileSize(file);
+  await assertCompleteZip(file, totalBytes);
   const input = createReadStream(file);
   let readBytes = 0;
   let reportedBytes = 0;
@@ -104,6 +105,35 @@ export async function readArbinSession(file: string, options: ReadArbinOptions =
     Object.entries(channel).map(([key, values]) => [key, Float64Array.from(values)]),
   ) as Record<ChannelColumn, Float64Array>;
   return { file, startDate, columns };
+}
+
+/** The zip end-of-central-directory record: 22 bytes plus a comment of at most 65,535. */
+const END_OF_CENTRAL_DIRECTORY = Buffer.from([0x50, 0x4b, 0x05, 0x06]);
+const END_OF_CENTRAL_DIRECTORY_SEARCH = 22 + 0xffff;
+
+/**
+ * A `.xlsx` is a zip whose last record says where its directory is. A cut file (a partial download) has
+ * none, and exceljs' streaming reader then neither ends nor fails: the process exited with code 13 and
+ * printed nothing. Checking the tail first turns that into one line.
+ */
+async function assertCompleteZip(file: string, totalBytes: number): Promise<void> {
+  const length = Math.min(totalBytes, END_OF_CENTRAL_DIRECTORY_SEARCH);
+  const handle = await open(file, 'r');
+  try {
+    const tail = Buffer.alloc(length);
+    await handle.read(tail, 0, length, totalBytes - length);
+    const at = tail.lastIndexOf(END_OF_CENTRAL_DIRECTORY);
+    // The record is complete and ends the file (its last field is the comment's length).
+    const complete = at >= 0 && at + 22 <= length && at + 22 + tail.readUInt16LE(at + 20) === length;
+    if (!complete) {
+      throw new DatasetError(
+        'not a complete .xlsx workbook: the zip end-of-central-directory record is missing (truncated file or partial download?)',
+        { file },
+      );
+    }
+  } finally {
+    await handle.close();
+  }
 }
 
 async function fileSize(file: string): Promise<number> {

@@ -144,7 +144,8 @@ describe('diffbatt synthesize --unconditional', () => {
     ]);
     expect(repeated.code).toBe(1);
     expect(errorLines(repeated.stderr)).toEqual([
-      expect.stringMatching(/synthetic cell id "synthetic-measured-1-1" would repeat/),
+      // Every loader refuses a repeated id, naming both cells; a file of them never reaches sampling.
+      expect.stringMatching(/twice\.dbds: cell id "measured-1" appears twice \(cells 1 and 2\)/),
     ]);
     expect(existsSync(lone)).toBe(false);
   }, 60_000);

@@ -56,7 +56,21 @@ export async function loadSamples(path: string, options: LoadSamplesOptions = {}
     loaded = { source: plugin.id, samples, featurisedCells };
   }
   if (loaded.samples.length === 0) throw new DiffBattError('holds no cells', { file: path });
-  for (const sample of loaded.samples) assertValidSample(sample, `${path}: cell ${sample.cellId}`);
+  const seen = new Map<string, number>();
+  for (const [index, sample] of loaded.samples.entries()) {
+    assertValidSample(sample, `${path}: cell ${sample.cellId}`);
+    // Cells are selected (--cells), paired with generated curves and reported by id: one id, one cell.
+    const first = seen.get(sample.cellId);
+    if (first !== undefined) {
+      throw new DiffBattError(
+        `cell id "${sample.cellId}" appears twice (cells ${first + 1} and ${index + 1})`,
+        {
+          file: path,
+        },
+      );
+    }
+    seen.set(sample.cellId, index);
+  }
   return loaded;
 }
 

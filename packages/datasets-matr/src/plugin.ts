@@ -4,7 +4,7 @@ import { type Cell, DatasetError, type DatasetPlugin, type LoadOptions } from '@
 import { arbinFilesIn, arbinMetadataPath, isArbinCsv, readArbinCell } from './arbin.js';
 import { isHdf5File, readMatrBatch } from './batch-mat.js';
 import { MATR_SOURCE } from './matr-cell.js';
-import { isSeversonSplit, readSeversonSplit } from './severson.js';
+import { exists, isSeversonSplit, readSeversonSplit } from './severson.js';
 
 type Input =
   | { kind: 'severson'; directories: string[] }
@@ -16,13 +16,6 @@ type Input =
  * Which of the three MATR forms `path` is; cheap (names, first bytes). `strict` (detect) claims only
  * inputs that look right; otherwise a named .csv is read as Arbin so that a damaged one gets a precise error.
  */
-async function exists(path: string): Promise<boolean> {
-  return stat(path).then(
-    () => true,
-    () => false,
-  );
-}
-
 async function classify(path: string, strict: boolean): Promise<Input> {
   let isDirectory: boolean;
   try {

@@ -41,7 +41,8 @@ async function cellFiles(directory: string): Promise<{ file: string; index: numb
     .sort((a, b) => a.index - b.index);
 }
 
-async function exists(path: string): Promise<boolean> {
+/** Whether `path` exists (file or folder). */
+export async function exists(path: string): Promise<boolean> {
   try {
     await stat(path);
     return true;

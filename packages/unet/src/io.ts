@@ -174,11 +174,12 @@ export async function loadDiffBattModel(dir: string): Promise<LoadedDiffBattMode
   const paths = modelJson.weightsManifest.flatMap((group) =>
     group.paths.map((path) => weightsPathInside(dir, path, manifestFile)),
   );
-  assertWeightsFitConfig(weightSpecs, config, manifestFile);
+  const manifestParameters = weightSpecs.reduce((sum, spec) => sum + elementCount(spec), 0);
+  assertWeightsFitConfig(weightSpecs, manifestParameters, config, manifestFile);
 
   const buffers = await Promise.all(paths.map((path) => readWeightsFile(dir, path, manifestFile)));
   const weightData = tf.io.CompositeArrayBuffer.join(buffers.map((buffer) => new Uint8Array(buffer).buffer));
-  const expectedBytes = weightSpecs.reduce((sum, spec) => sum + 4 * spec.shape.reduce((a, b) => a * b, 1), 0);
+  const expectedBytes = 4 * manifestParameters;
   if (weightData.byteLength !== expectedBytes) {
     throw new DiffBattError(
       `weights files hold ${weightData.byteLength} bytes but the manifest describes ${expectedBytes}`,
@@ -204,6 +205,11 @@ export async function loadDiffBattModel(dir: string): Promise<LoadedDiffBattMode
   }
 }
 
+/** Values in one manifest weight (the product of its shape). */
+function elementCount(spec: tf.io.WeightsManifestEntry): number {
+  return spec.shape.reduce((a, b) => a * b, 1);
+}
+
 /**
  * A NaN or infinite weight makes every sample NaN, which downstream reads as SOH 0 and a confident wrong
  * life: refuse such a model at load, naming the first bad weight.
@@ -215,7 +221,7 @@ function assertFiniteWeights(
 ): void {
   let offset = 0;
   for (const spec of specs) {
-    const size = spec.shape.reduce((a, b) => a * b, 1);
+    const size = elementCount(spec);
     for (let i = offset; i < offset + size; i++) {
       if (!Number.isFinite(values[i]!)) {
         throw new DiffBattError(
@@ -231,10 +237,10 @@ function assertFiniteWeights(
 /** Compares the manifest's weights (names, shapes, dtypes) with those of the U-Net the config describes. */
 function assertWeightsFitConfig(
   specs: readonly tf.io.WeightsManifestEntry[],
+  held: number,
   config: DiffBattUNetConfig,
   manifestFile: string,
 ): void {
-  const held = specs.reduce((sum, spec) => sum + spec.shape.reduce((a, b) => a * b, 1), 0);
   const needed = minimumParameterCount(config);
   if (needed > held) {
     // Checked before building: a config much larger than its weights would allocate it all first.

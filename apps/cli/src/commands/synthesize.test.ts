@@ -147,6 +147,25 @@ describe('diffbatt synthesize --unconditional', () => {
       // Every loader refuses a repeated id, naming both cells; a file of them never reaches sampling.
       expect.stringMatching(/twice\.dbds: cell id "measured-1" appears twice \(cells 1 and 2\)/),
     ]);
+    // A condition cell named "unconditional" would share its curves' ids with the unconditional ones.
+    const named = await writeSamples(join(dir, 'named.dbds'), [{ ...cell!, cellId: 'unconditional' }]);
+    const clash = await runCli([
+      'synthesize',
+      '--model',
+      model,
+      '--condition',
+      named,
+      '--n',
+      '1',
+      '--unconditional',
+      '1',
+      '--out',
+      lone,
+    ]);
+    expect(clash.code).toBe(1);
+    expect(errorLines(clash.stderr)).toEqual([
+      expect.stringMatching(/synthetic cell id "synthetic-unconditional-1" would repeat/),
+    ]);
     expect(existsSync(lone)).toBe(false);
   }, 60_000);
 });

@@ -31,8 +31,8 @@ interface SynthesisRow {
 }
 
 /**
- * Checked before sampling: ids could repeat only if the condition cells repeat an id (or one is named
- * "unconditional").
+ * Checked before sampling. The loaders already refuse a repeated cell id, so what is left is a condition
+ * cell named "unconditional", whose curves would take the ids of the unconditional ones.
  */
 function assertUniqueCellIds(rows: readonly SynthesisRow[], condition: string | undefined): void {
   const seen = new Set<string>();

@@ -5,6 +5,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Cell } from './cell.js';
 import type { DatasetPlugin, LoadOptions } from './plugin.js';
+import { SeededRandom } from './random.js';
+import type { ModelSample } from './sample.js';
 
 /**
  * Test support (subpath `@diffbatt/core/testing`): where the reference data lives. Integration tests read
@@ -100,4 +102,29 @@ export async function collectCells(
     if (record.kind === 'cell') cells.push(record.cell);
   }
   return cells;
+}
+
+/**
+ * SYNTHETIC cells for tests (no real data is needed or implied): smooth, monotonically fading SOH
+ * curves with a random knee, and small random capacity matrices.
+ */
+export function syntheticSamples(count: number, seed: number, rows: 20 | 100 = 20): ModelSample[] {
+  const random = new SeededRandom(seed);
+  return Array.from({ length: count }, (_, cell) => {
+    const life = 60 + Math.floor(random.uniform() * 150); // points until end of life
+    const sohCurve = new Float32Array(256).fill(-1);
+    for (let i = 0; i < Math.min(life, 256); i++) {
+      const soh = 1 - 0.2 * (i / life) ** 2;
+      sohCurve[i] = 2 * soh - 1;
+    }
+    const capacityMatrix = Float32Array.from({ length: rows * 100 }, () => 0.01 * random.normal());
+    return {
+      cellId: `synthetic-${cell + 1}`,
+      source: 'synthetic-test',
+      sohCurve,
+      capacityMatrix,
+      capacityMatrixRows: rows,
+      synthetic: true,
+    };
+  });
 }

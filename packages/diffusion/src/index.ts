@@ -34,9 +34,12 @@ export {
 } from './schedulers.js';
 export { deriveSeed } from './seed.js';
 export {
+  type BatchShard,
   type ConditionDropout,
   type EpsilonLossOptions,
   epsilonLoss,
+  type LossGradientsOptions,
+  lossGradients,
   type TrainingBatch,
   type TrainingStepOptions,
   trainingStep,

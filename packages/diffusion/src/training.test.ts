@@ -6,6 +6,7 @@ import {
   deriveSeed,
   ExponentialMovingAverage,
   epsilonLoss,
+  lossGradients,
   qSample,
   trainingStep,
 } from './index.js';
@@ -73,6 +74,61 @@ describe('epsilonLoss', () => {
     expect(keptShare).toBe(1);
     expect(() => lossWithDropout(1.2)).toThrow(/probability must be in \[0, 1\]/);
     tf.dispose([x0, label, ...drops]);
+  });
+});
+
+describe('lossGradients over shards', () => {
+  it('adds up to the whole batch: loss and gradient, however the batch is split', async () => {
+    const toy = createToyDenoiser(3, schedule.timesteps);
+    const batch = mixtureBatch(10, 4);
+    const options = {
+      schedule,
+      denoiser: toy.denoiser,
+      variables: toy.variables,
+      seed: 7,
+      conditionDropout: { probability: 0.3, drop: dropLabel },
+    };
+    const whole = await lossGradients({ ...options, batch });
+    const before = tf.memory().numTensors;
+    for (const cuts of [
+      [0, 10],
+      [0, 4, 10],
+      [0, 1, 5, 9, 10],
+    ]) {
+      let loss = 0;
+      let summed = whole.gradients.map((g) => tf.zerosLike(g));
+      for (let i = 0; i + 1 < cuts.length; i++) {
+        const [start, end] = [cuts[i]!, cuts[i + 1]!];
+        const part = {
+          x0: tf.slice(batch.x0, start, end - start),
+          condition: tf.slice(batch.condition, start, end - start),
+        };
+        const shard = await lossGradients({
+          ...options,
+          batch: part,
+          shard: { offset: start, totalRows: 10 },
+        });
+        loss += shard.loss;
+        const next = summed.map((s, k) => tf.add(s, shard.gradients[k]!));
+        tf.dispose([...summed, ...shard.gradients, part.x0, part.condition]);
+        summed = next;
+      }
+      expect(loss).toBeCloseTo(whole.loss, 6);
+      for (const [k, g] of whole.gradients.entries()) {
+        const error = tf.tidy(() => tf.max(tf.abs(tf.sub(summed[k]!, g))).dataSync()[0]!);
+        const scale = tf.tidy(() => tf.max(tf.abs(g)).dataSync()[0]!);
+        expect(scale).toBeGreaterThan(0);
+        expect(error).toBeLessThan(1e-5 * scale + 1e-7);
+      }
+      tf.dispose(summed);
+    }
+    expect(tf.memory().numTensors).toBe(before);
+    // A part that does not fit its batch is refused.
+    await expect(lossGradients({ ...options, batch, shard: { offset: 1, totalRows: 10 } })).rejects.toThrow(
+      /does not fit a batch of 10/,
+    );
+    tf.dispose([...whole.gradients, batch.x0, batch.condition]);
+    toy.dispose();
   });
 });
 

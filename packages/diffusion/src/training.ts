@@ -29,6 +29,19 @@ export interface EpsilonLossOptions<C extends tf.TensorContainer> {
   conditionDropout?: ConditionDropout<C>;
   /** Passed to the denoiser (default false; the training step sets it). */
   training?: boolean;
+  /**
+   * Data-parallel training: `batch` holds rows `[offset, offset + rows)` of a whole batch of `totalRows`.
+   * The draws are made for the whole batch from `seed` and this part's rows taken, and the loss is this
+   * part's share of the whole batch's mean, so the parts' losses and gradients add up to the whole
+   * batch's (up to float32 summation order) however the batch is split.
+   */
+  shard?: BatchShard;
+}
+
+/** Where a part of a batch sits in the whole batch (see `EpsilonLossOptions.shard`). */
+export interface BatchShard {
+  offset: number;
+  totalRows: number;
 }
 
 /**
@@ -37,22 +50,63 @@ export interface EpsilonLossOptions<C extends tf.TensorContainer> {
  * equal-sized rows). Returns a scalar; intermediate tensors are freed. Also usable as a validation loss.
  */
 export function epsilonLoss<C extends tf.TensorContainer>(options: EpsilonLossOptions<C>): tf.Scalar {
-  const { schedule, denoiser, batch, seed, conditionDropout } = options;
-  const batchSize = batch.x0.shape[0];
-  if (batchSize === undefined) throw new RangeError('training batch x0 must have a batch axis');
+  const { schedule, denoiser, batch, seed, conditionDropout, shard } = options;
+  const rows = batch.x0.shape[0];
+  if (rows === undefined) throw new RangeError('training batch x0 must have a batch axis');
+  const offset = shard?.offset ?? 0;
+  const totalRows = shard?.totalRows ?? rows;
+  if (!(Number.isInteger(offset) && offset >= 0 && offset + rows <= totalRows)) {
+    throw new RangeError(`a shard of ${rows} rows at offset ${offset} does not fit a batch of ${totalRows}`);
+  }
   // Index-like draws come from a JS source, so no tensor has to be read back to build them.
   const random = uniformSource(deriveSeed(seed, 1));
-  const timesteps = Int32Array.from({ length: batchSize }, () => Math.floor(random() * schedule.timesteps));
-  const keep = conditionKeepFlags(conditionDropout?.probability, batchSize, random);
+  const timesteps = Int32Array.from({ length: totalRows }, () => Math.floor(random() * schedule.timesteps));
+  const keep = conditionKeepFlags(conditionDropout?.probability, totalRows, random);
   return tf.tidy(() => {
-    const t = tf.tensor1d(timesteps, 'int32');
-    const noise = tf.randomNormal(batch.x0.shape, 0, 1, 'float32', deriveSeed(seed, 2));
+    const t = tf.tensor1d(timesteps.subarray(offset, offset + rows), 'int32');
+    const wholeNoise = tf.randomNormal(
+      [totalRows, ...batch.x0.shape.slice(1)],
+      0,
+      1,
+      'float32',
+      deriveSeed(seed, 2),
+    );
+    const noise = shard ? tf.slice(wholeNoise, offset, rows) : wholeNoise;
     const noisy = qSample(schedule, batch.x0, t, noise);
     const condition =
-      keep && conditionDropout ? conditionDropout.drop(batch.condition, tf.tensor1d(keep)) : batch.condition;
+      keep && conditionDropout
+        ? conditionDropout.drop(batch.condition, tf.tensor1d(keep.subarray(offset, offset + rows)))
+        : batch.condition;
     const predicted = denoiser(noisy, t, condition, { training: options.training ?? false });
-    return tf.mean(tf.squaredDifference(predicted, noise)) as tf.Scalar;
+    const squared = tf.squaredDifference(predicted, noise);
+    if (!shard) return tf.mean(squared) as tf.Scalar;
+    return tf.div(tf.sum(squared), (squared.size / rows) * totalRows) as tf.Scalar;
   });
+}
+
+export interface LossGradientsOptions<C extends tf.TensorContainer>
+  extends Omit<EpsilonLossOptions<C>, 'training'> {
+  /** The variables to differentiate with respect to (see `TrainingStepOptions.variables`). */
+  variables: readonly tf.Variable[];
+}
+
+/**
+ * The training loss (`epsilonLoss` with `training: true`) and its gradient with respect to `variables`,
+ * without applying them: one worker's share of a data-parallel step (with `shard`). Sum the shards'
+ * gradients and apply them with `optimizer.applyGradients`. The caller disposes the gradients.
+ */
+export async function lossGradients<C extends tf.TensorContainer>(
+  options: LossGradientsOptions<C>,
+): Promise<{ loss: number; gradients: tf.Tensor[] }> {
+  const variables = [...options.variables];
+  if (variables.length === 0) throw new RangeError('a loss gradient needs at least one variable');
+  const { value, grads } = tf.variableGrads(() => epsilonLoss({ ...options, training: true }), variables);
+  try {
+    const [loss] = await value.data();
+    return { loss: loss!, gradients: variables.map((v) => grads[v.name]!) };
+  } finally {
+    value.dispose();
+  }
 }
 
 function conditionKeepFlags(

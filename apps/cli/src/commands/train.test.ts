@@ -13,7 +13,8 @@ const SMALL_CONFIG = SMALL_UNET_CONFIG;
 let dir: string;
 let data: string;
 let config: string;
-const trainArgs = (out: string) => [
+/** The default is one worker per core; tests name the count so they do not depend on the machine. */
+const trainArgs = (out: string, workers = 2) => [
   'train',
   '--data',
   data,
@@ -29,6 +30,8 @@ const trainArgs = (out: string) => [
   '3',
   '--seed',
   '3',
+  '--workers',
+  String(workers),
 ];
 
 beforeAll(async () => {
@@ -43,10 +46,10 @@ beforeAll(async () => {
 const errorLines = (stderr: string) => stderr.split('\n').filter((line) => line.includes('error'));
 
 /** Starts training and SIGKILLs it as soon as a checkpoint before the last step exists. */
-async function trainAndKill(out: string): Promise<number> {
+async function trainAndKill(out: string, workers: number): Promise<number> {
   const child = spawn(
     process.execPath,
-    ['--conditions=@diffbatt/source', '--import', 'tsx', binPath, ...trainArgs(out)],
+    ['--conditions=@diffbatt/source', '--import', 'tsx', binPath, ...trainArgs(out, workers)],
     {
       stdio: 'ignore',
     },
@@ -69,61 +72,67 @@ async function trainAndKill(out: string): Promise<number> {
 }
 
 describe('diffbatt train', () => {
-  it('resumes a killed run to exactly the weights of an unkilled one', async () => {
-    const straight = await runCli(trainArgs(join(dir, 'straight')));
-    expect(straight.stderr).not.toMatch(/error/);
-    expect(straight.code).toBe(0);
+  it.each([1, 2])(
+    'resumes a killed run with %i worker(s) to exactly the weights of an unkilled one',
+    async (workers) => {
+      const straightOut = join(dir, `straight-${workers}`);
+      const straight = await runCli(trainArgs(straightOut, workers));
+      expect(straight.stderr).not.toMatch(/error/);
+      expect(straight.code).toBe(0);
+      expect(straight.stderr).toContain(`${workers} worker${workers === 1 ? '' : 's'}`);
 
-    const resumedOut = join(dir, 'resumed');
-    const killedAt = await trainAndKill(resumedOut);
-    expect(killedAt).toBeLessThan(6);
-    // What a kill during a checkpoint write leaves: a staging folder of a step the resumed run never
-    // saves again, and a temporary file of a process that is gone.
-    const leftover = join(resumedOut, 'checkpoints', '.step-0000099.partial');
-    await mkdir(leftover, { recursive: true });
-    await writeFile(join(leftover, 'weights.bin'), 'partial');
-    const deadPid = spawnSync(process.execPath, ['-e', '']).pid!;
-    const staleTemporary = join(resumedOut, `.checkpoint.json.${deadPid}-0123456789ab.tmp`);
-    await writeFile(staleTemporary, 'partial');
-    const resumed = await runCli([...trainArgs(resumedOut), '--resume']);
-    expect(resumed.code).toBe(0);
-    expect(resumed.stderr).toContain(`resuming at step ${killedAt}`);
+      const resumedOut = join(dir, `resumed-${workers}`);
+      const killedAt = await trainAndKill(resumedOut, workers);
+      expect(killedAt).toBeLessThan(6);
+      // What a kill during a checkpoint write leaves: a staging folder of a step the resumed run never
+      // saves again, and a temporary file of a process that is gone.
+      const leftover = join(resumedOut, 'checkpoints', '.step-0000099.partial');
+      await mkdir(leftover, { recursive: true });
+      await writeFile(join(leftover, 'weights.bin'), 'partial');
+      const deadPid = spawnSync(process.execPath, ['-e', '']).pid!;
+      const staleTemporary = join(resumedOut, `.checkpoint.json.${deadPid}-0123456789ab.tmp`);
+      await writeFile(staleTemporary, 'partial');
+      const resumed = await runCli([...trainArgs(resumedOut, workers), '--resume']);
+      expect(resumed.code).toBe(0);
+      expect(resumed.stderr).toContain(`resuming at step ${killedAt}`);
 
-    for (const file of [
-      'model/weights.bin',
-      'checkpoints/step-0000006/weights.bin',
-      'checkpoints/step-0000006/ema.bin',
-      'snapshots/step-3/weights.bin',
-      'snapshots/step-6/weights.bin',
-    ]) {
-      const a = await readFile(join(dir, 'straight', file));
-      const b = await readFile(join(resumedOut, file));
-      expect(b.equals(a), file).toBe(true);
-    }
-    const provenance = JSON.parse(
-      await readFile(join(resumedOut, 'model', 'diffbatt.json'), 'utf8'),
-    ).provenance;
-    expect(provenance).toMatchObject({ trainedBy: 'diffbatt train', seed: 3, steps: 6 });
-    const snapshot = JSON.parse(
-      await readFile(join(resumedOut, 'snapshots', 'step-3', 'diffbatt.json'), 'utf8'),
-    ).provenance;
-    expect(snapshot).toMatchObject({ weights: 'EMA at step 3', steps: 3, seed: 3 });
-    expect(existsSync(join(resumedOut, 'snapshots', 'step-2'))).toBe(false);
-    expect(await readdir(join(resumedOut, 'checkpoints'))).toEqual(['step-0000006']);
-    expect(existsSync(staleTemporary)).toBe(false);
+      for (const file of [
+        'model/weights.bin',
+        'checkpoints/step-0000006/weights.bin',
+        'checkpoints/step-0000006/ema.bin',
+        'snapshots/step-3/weights.bin',
+        'snapshots/step-6/weights.bin',
+      ]) {
+        const a = await readFile(join(straightOut, file));
+        const b = await readFile(join(resumedOut, file));
+        expect(b.equals(a), file).toBe(true);
+      }
+      const provenance = JSON.parse(
+        await readFile(join(resumedOut, 'model', 'diffbatt.json'), 'utf8'),
+      ).provenance;
+      expect(provenance).toMatchObject({ trainedBy: 'diffbatt train', seed: 3, steps: 6, workers });
+      const snapshot = JSON.parse(
+        await readFile(join(resumedOut, 'snapshots', 'step-3', 'diffbatt.json'), 'utf8'),
+      ).provenance;
+      expect(snapshot).toMatchObject({ weights: 'EMA at step 3', steps: 3, seed: 3 });
+      expect(existsSync(join(resumedOut, 'snapshots', 'step-2'))).toBe(false);
+      expect(await readdir(join(resumedOut, 'checkpoints'))).toEqual(['step-0000006']);
+      expect(existsSync(staleTemporary)).toBe(false);
 
-    // Resuming a finished run re-delivers its model and still reports the last training loss.
-    const again = await runCli([...trainArgs(resumedOut), '--resume']);
-    expect(again.code).toBe(0);
-    const redelivered = JSON.parse(
-      await readFile(join(resumedOut, 'model', 'diffbatt.json'), 'utf8'),
-    ).provenance;
-    expect(redelivered.finalTrainingLoss).toBe(provenance.finalTrainingLoss);
-    expect(Number.isFinite(redelivered.finalTrainingLoss)).toBe(true);
-  }, 240_000);
+      // Resuming a finished run re-delivers its model and still reports the last training loss.
+      const again = await runCli([...trainArgs(resumedOut, workers), '--resume']);
+      expect(again.code).toBe(0);
+      const redelivered = JSON.parse(
+        await readFile(join(resumedOut, 'model', 'diffbatt.json'), 'utf8'),
+      ).provenance;
+      expect(redelivered.finalTrainingLoss).toBe(provenance.finalTrainingLoss);
+      expect(Number.isFinite(redelivered.finalTrainingLoss)).toBe(true);
+    },
+    240_000,
+  );
 
   it('fine-tunes a saved model on new cells, keeping its config and recording where it came from', async () => {
-    const from = join(dir, 'straight', 'model');
+    const from = join(dir, 'straight-2', 'model');
     const newCells = join(dir, 'new-cells.dbds');
     await writeSyntheticDataset(newCells, 4, 9);
     const out = join(dir, 'finetuned');
@@ -238,7 +247,7 @@ describe('diffbatt train', () => {
   }, 240_000);
 
   it('refuses to overwrite a run without --resume, and bad options, in one line', async () => {
-    const again = await runCli(trainArgs(join(dir, 'straight')));
+    const again = await runCli(trainArgs(join(dir, 'straight-2')));
     expect(again.code).toBe(1);
     expect(errorLines(again.stderr)).toEqual([
       expect.stringMatching(/already holds a training run; use --resume/),

@@ -1,18 +1,19 @@
 import { readFile } from 'node:fs/promises';
 import { DiffBattError } from '@diffbatt/core';
 import { selectBackend } from '@diffbatt/core/backend';
-import { type } from 'arktype';
-import type { Command } from 'commander';
-import { loadSamples, requireCapacityMatrices } from '../flows/data.js';
 import {
   DEFAULT_TRAIN_SETTINGS,
+  defaultTrainWorkers,
   isRunRecord,
   recipeOfRunRecord,
   TRAIN_PRESET_NAMES,
   TRAIN_PRESETS,
   type TrainSettings,
   trainDiffBatt,
-} from '../flows/train.js';
+} from '@diffbatt/pipeline';
+import { type } from 'arktype';
+import type { Command } from 'commander';
+import { loadSamples, requireCapacityMatrices } from '../flows/data.js';
 import { integerText, numberText, parseOptions } from '../options.js';
 import { terminal } from '../terminal.js';
 
@@ -34,6 +35,7 @@ const trainOptions = type({
   'lrDecay?': "'constant' | 'cosine'",
   'normaliseCapacityMatrix?': 'boolean',
   'backend?': 'string',
+  'workers?': integerText(1),
   resume: 'boolean',
 });
 
@@ -92,6 +94,10 @@ function addTrainingOptions(command: Command): Command {
       'a new network scales its capacity-matrix input by 1 / RMS of the training matrices',
     )
     .option('--backend <name>', 'TensorFlow.js backend (default: fastest available)')
+    .option(
+      '--workers <n>',
+      `worker threads sharing each step's batch (default: the ${defaultTrainWorkers()} cores available; 1 = this thread only)`,
+    )
     .option('--resume', 'continue the killed run in --out from its last checkpoint', false);
 }
 
@@ -158,9 +164,11 @@ async function runTraining(
     resume: options.resume,
     backend: report.backend,
     ...(options.snapshotEvery === undefined ? {} : { snapshotEvery: options.snapshotEvery }),
+    ...(options.workers === undefined ? {} : { workers: options.workers }),
     onStart: (info) => {
       terminal.info(
-        `${mode}: ${info.trainCells} training + ${info.validationCells} validation cells, ${info.parameters} parameters` +
+        `${mode}: ${info.trainCells} training + ${info.validationCells} validation cells, ${info.parameters} parameters, ` +
+          `${info.workers} worker${info.workers === 1 ? '' : 's'}` +
           (info.startStep > 0 ? `, resuming at step ${info.startStep}` : ''),
       );
       bar = terminal.progress(mode, settings.steps, info.startStep);

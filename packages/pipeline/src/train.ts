@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { readdir, readFile, rename, rm } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import {
   CAPACITY_MATRIX_VOLTAGE_POINTS,
@@ -35,6 +36,7 @@ import {
 } from '@diffbatt/unet';
 import * as tf from '@tensorflow/tfjs';
 import { type } from 'arktype';
+import { GradientPool } from './gradient-pool.js';
 import { type PackedManifest, packTensors, unpackTensors } from './weights.js';
 
 /** Hyper-parameters of a run; defaults are the original's (DIFFBATT.md section 3). */
@@ -123,7 +125,7 @@ export interface TrainProgress {
   validationLoss: number | null;
 }
 
-export interface TrainFlowInput {
+export interface TrainInput {
   samples: ModelSample[];
   /** Where the data came from, recorded in provenance. */
   dataDescription: string;
@@ -138,14 +140,25 @@ export interface TrainFlowInput {
   preset?: string;
   /** Also save the EMA network every this many steps under `<outDir>/snapshots/step-<n>` (model selection). */
   snapshotEvery?: number;
+  /**
+   * Worker threads that share each step's batch (data parallelism; default: the cores available, at most
+   * one per batch row). 1 trains in this thread. A given count gives bit-identical weights run after
+   * run and across a kill and `resume`; another count sums the same gradients in another float32 order,
+   * so its weights differ in the last bits and drift apart slowly, as two seeds' would not.
+   */
+  workers?: number;
   onStart?: (info: {
     trainCells: number;
     validationCells: number;
     startStep: number;
     parameters: number;
+    workers: number;
   }) => void;
   onStep?: (progress: TrainProgress) => void;
 }
+
+/** The default worker count: one per core this process may use. */
+export const defaultTrainWorkers = (): number => availableParallelism();
 
 export interface TrainResult {
   modelDir: string;
@@ -257,10 +270,60 @@ export function splitValidation(samples: readonly ModelSample[], fraction: numbe
   };
 }
 
+/** Arrays packed one after another. */
+function packRows(rows: readonly Float32Array[]): Float32Array {
+  const packed = new Float32Array(rows.reduce((n, row) => n + row.length, 0));
+  let offset = 0;
+  for (const row of rows) {
+    packed.set(row, offset);
+    offset += row.length;
+  }
+  return packed;
+}
+
+/**
+ * One data-parallel step: the workers return the summed gradient of the batch for the current weights;
+ * this thread applies it (Adam) and updates the EMA, as `trainingStep` does in one thread.
+ */
+async function parallelStep(
+  pool: GradientPool,
+  input: {
+    step: number;
+    variables: readonly tf.Variable[];
+    batchCells: Int32Array;
+    seed: number;
+    conditionDropout: number;
+    optimizer: tf.Optimizer;
+    ema: ExponentialMovingAverage;
+    emaDecay: number;
+  },
+): Promise<number> {
+  const { variables } = input;
+  const flat = tf.tidy(() => tf.concat(variables.map((v) => v.reshape([-1]))));
+  const weights = await flat.data<'float32'>();
+  flat.dispose();
+  const { loss, gradients } = await pool.step({
+    step: input.step,
+    weights,
+    batchCells: input.batchCells,
+    seed: input.seed,
+    conditionDropout: input.conditionDropout,
+  });
+  tf.tidy(() => {
+    let offset = 0;
+    const named = variables.map((v) => {
+      const tensor = tf.tensor(gradients.subarray(offset, offset + v.size), v.shape);
+      offset += v.size;
+      return { name: v.name, tensor };
+    });
+    input.optimizer.applyGradients(named);
+  });
+  input.ema.update(input.emaDecay);
+  return loss;
+}
+
 function curvesTensor(samples: readonly ModelSample[]): tf.Tensor3D {
-  const data = new Float32Array(samples.length * SOH_CURVE_LENGTH);
-  for (const [i, s] of samples.entries()) data.set(s.sohCurve, i * SOH_CURVE_LENGTH);
-  return tf.tensor3d(data, [samples.length, SOH_CURVE_LENGTH, 1]);
+  return tf.tensor3d(packRows(samples.map((s) => s.sohCurve)), [samples.length, SOH_CURVE_LENGTH, 1]);
 }
 
 function conditionOf(samples: readonly ModelSample[], config: DiffBattUNetConfig): CapacityCondition {
@@ -337,13 +400,7 @@ async function saveCheckpoint(
   await writeFileAtomic(join(staging, 'optimizer.bin'), optimizerPacked.bytes);
   await writeFileAtomic(join(staging, 'ema.bin'), emaPacked.bytes);
   if (bestEma) {
-    const packed = new Float32Array(bestEma.reduce((n, a) => n + a.length, 0));
-    let offset = 0;
-    for (const part of bestEma) {
-      packed.set(part, offset);
-      offset += part.length;
-    }
-    await writeFileAtomic(join(staging, 'best-ema.bin'), new Uint8Array(packed.buffer));
+    await writeFileAtomic(join(staging, 'best-ema.bin'), new Uint8Array(packRows(bestEma).buffer));
   }
   await writeFileAtomic(join(staging, 'state.json'), JSON.stringify(full));
   await rm(dir, { recursive: true, force: true });
@@ -401,7 +458,7 @@ function sameSettings(a: RunRecord, b: RunRecord): string | null {
  * The saved model is the EMA network at the step with the lowest validation loss (the last step when
  * there is no validation split).
  */
-export async function trainDiffBatt(input: TrainFlowInput): Promise<TrainResult> {
+export async function trainDiffBatt(input: TrainInput): Promise<TrainResult> {
   const { settings, outDir } = input;
   const started = performance.now();
   const { train, validation } = splitValidation(input.samples, settings.validationFraction, settings.seed);
@@ -509,11 +566,17 @@ export async function trainDiffBatt(input: TrainFlowInput): Promise<TrainResult>
     await writeFileAtomic(runPath, `${JSON.stringify(run, null, 2)}\n`);
   }
 
+  const batchSize = settings.batchSize === null ? train.length : Math.min(settings.batchSize, train.length);
+  const requestedWorkers = input.workers ?? defaultTrainWorkers();
+  if (!(Number.isInteger(requestedWorkers) && requestedWorkers >= 1))
+    throw new DiffBattError(`the worker count must be a whole number >= 1, got ${requestedWorkers}`);
+  const workers = Math.min(requestedWorkers, batchSize);
   input.onStart?.({
     trainCells: train.length,
     validationCells: validation.length,
     startStep,
     parameters: model.countParams(),
+    workers,
   });
 
   const schedule: NoiseSchedule = createNoiseSchedule({ kind: 'linear' });
@@ -522,7 +585,17 @@ export async function trainDiffBatt(input: TrainFlowInput): Promise<TrainResult>
   const condition = conditionOf(train, config);
   const validationX0 = validation.length > 0 ? curvesTensor(validation) : null;
   const validationCondition = validation.length > 0 ? conditionOf(validation, config) : null;
-  const batchSize = settings.batchSize === null ? train.length : Math.min(settings.batchSize, train.length);
+  const pool =
+    workers > 1
+      ? await GradientPool.start({
+          workers,
+          backend: input.backend,
+          unetConfig: config,
+          curves: packRows(train.map((s) => s.sohCurve)),
+          capacityMatrices: packRows(train.map((s) => s.capacityMatrix as Float32Array)),
+          cells: train.length,
+        })
+      : null;
 
   const validationLoss = async (): Promise<number | null> => {
     if (!validationX0 || !validationCondition) return null;
@@ -567,6 +640,7 @@ export async function trainDiffBatt(input: TrainFlowInput): Promise<TrainResult>
           trainCells: train.length,
           validationCells: validation.length,
           backend: input.backend,
+          workers,
           ...provenance,
         },
       });
@@ -581,37 +655,49 @@ export async function trainDiffBatt(input: TrainFlowInput): Promise<TrainResult>
     let loss = losses[losses.length - 1] ?? Number.NaN;
     for (let step = startStep + 1; step <= settings.steps; step++) {
       const stepSeed = random.seed();
-      let batch: { x0: tf.Tensor; condition: CapacityCondition };
-      let indices: tf.Tensor1D | null = null;
-      if (batchSize === train.length) {
-        batch = { x0, condition };
-      } else {
-        const picked = random.shuffled(train.map((_, i) => i)).slice(0, batchSize);
-        indices = tf.tensor1d(picked, 'int32');
-        batch = {
-          x0: tf.gather(x0, indices),
-          condition: {
-            capacityMatrix: tf.gather(condition.capacityMatrix, indices),
-            mask: tf.gather(condition.mask, indices),
-          },
-        };
-      }
+      const picked =
+        batchSize === train.length ? null : random.shuffled(train.map((_, i) => i)).slice(0, batchSize);
       // tfjs's Adam reads its (protected) rate on every update.
       (optimizer as unknown as { learningRate: number }).learningRate = learningRateAt(learningRate, step);
-      try {
-        loss = await trainingStep({
-          schedule,
-          denoiser,
-          batch,
-          seed: stepSeed,
-          conditionDropout: { probability: settings.conditionDropout, drop: dropCapacityCondition },
+      const emaDecay = settings.emaWarmup ? emaWarmupDecay(step - 1, settings.emaDecay) : settings.emaDecay;
+      if (pool) {
+        loss = await parallelStep(pool, {
+          step,
           variables,
+          batchCells: picked ? Int32Array.from(picked) : Int32Array.from(train.keys()),
+          seed: stepSeed,
+          conditionDropout: settings.conditionDropout,
           optimizer,
           ema,
-          emaDecay: settings.emaWarmup ? emaWarmupDecay(step - 1, settings.emaDecay) : settings.emaDecay,
+          emaDecay,
         });
-      } finally {
-        if (indices) tf.dispose([indices, batch.x0, batch.condition.capacityMatrix, batch.condition.mask]);
+      } else {
+        let batch: { x0: tf.Tensor; condition: CapacityCondition } = { x0, condition };
+        const indices = picked ? tf.tensor1d(picked, 'int32') : null;
+        if (indices) {
+          batch = {
+            x0: tf.gather(x0, indices),
+            condition: {
+              capacityMatrix: tf.gather(condition.capacityMatrix, indices),
+              mask: tf.gather(condition.mask, indices),
+            },
+          };
+        }
+        try {
+          loss = await trainingStep({
+            schedule,
+            denoiser,
+            batch,
+            seed: stepSeed,
+            conditionDropout: { probability: settings.conditionDropout, drop: dropCapacityCondition },
+            variables,
+            optimizer,
+            ema,
+            emaDecay,
+          });
+        } finally {
+          if (indices) tf.dispose([indices, batch.x0, batch.condition.capacityMatrix, batch.condition.mask]);
+        }
       }
       if (!Number.isFinite(loss)) {
         throw new DiffBattError(
@@ -671,10 +757,11 @@ export async function trainDiffBatt(input: TrainFlowInput): Promise<TrainResult>
     });
     await writeFileAtomic(
       join(outDir, 'training.json'),
-      `${JSON.stringify({ steps: settings.steps, bestStep, bestValidationLoss, finalLoss: loss, seconds, losses, validation: validationHistory }, null, 2)}\n`,
+      `${JSON.stringify({ steps: settings.steps, workers, bestStep, bestValidationLoss, finalLoss: loss, seconds, losses, validation: validationHistory }, null, 2)}\n`,
     );
     return { modelDir, steps: settings.steps, bestStep, bestValidationLoss, finalLoss: loss, seconds };
   } finally {
+    await pool?.close();
     tf.dispose([x0, condition.capacityMatrix, condition.mask]);
     if (validationX0 && validationCondition)
       tf.dispose([validationX0, validationCondition.capacityMatrix, validationCondition.mask]);

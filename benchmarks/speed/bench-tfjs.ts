@@ -6,11 +6,16 @@
  * - steps of the real guided DDPM-1000 sampler (@diffbatt/diffusion `sample`) for the 42 MATR-1 test
  *   cells: one network pass on the doubled batch 2 x 42 (conditional + unconditional rows), the guidance
  *   combination and the DDPM update. The run is aborted after the measured steps;
- * - whole DPM-Solver++(2M) 20-step runs of `sample` for the same 42 cells.
+ * - whole DPM-Solver++(2M) 20-step runs of @diffbatt/pipeline's generateCurves for the same 42 cells,
+ *   --samples-per-cell curves each (on --workers threads).
  * Prints one JSON object (the `SideMeasurement` shape of run.ts).
  *
  *   node --conditions=@diffbatt/source --import tsx benchmarks/speed/bench-tfjs.ts --backend wasm \
- *     [--train-repeats 5] [--step-repeats 5] [--solver-repeats 2] [--warmup 2]
+ *     [--workers 1] [--train-repeats 5] [--step-repeats 5] [--solver-repeats 2] [--warmup 2]
+ *
+ * With --workers N > 1 the training step is @diffbatt/pipeline's data-parallel step (N worker threads each
+ * take a contiguous part of the batch; this thread sums their gradients and applies Adam) and the solver
+ * runs share their curves between N workers. The DDPM step stays a single-thread measurement.
  */
 import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
@@ -18,6 +23,10 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { selectBackend } from '../../packages/core/src/backend.js';
 import { createNoiseSchedule, type SamplerConfig, sample } from '../../packages/diffusion/src/index.js';
+import { generateCurves } from '../../packages/pipeline/src/generate.js';
+import { GradientPool } from '../../packages/pipeline/src/gradient-pool.js';
+import { dataParallelStep } from '../../packages/pipeline/src/train.js';
+import { DEFAULT_UNET_CONFIG } from '../../packages/unet/src/config.js';
 import {
   type CapacityCondition,
   concatCapacityConditions,
@@ -41,10 +50,12 @@ const GUIDANCE_WEIGHT = 1;
 const { values } = parseArgs({
   options: {
     backend: { type: 'string', default: 'wasm' },
+    workers: { type: 'string', default: '1' },
     'train-repeats': { type: 'string', default: '5' },
     'step-repeats': { type: 'string', default: '5' },
     'solver-repeats': { type: 'string', default: '2' },
     warmup: { type: 'string', default: '2' },
+    'samples-per-cell': { type: 'string', default: '1' },
   },
 });
 const count = (name: keyof typeof values) => {
@@ -56,6 +67,10 @@ const trainRepeats = count('train-repeats');
 const stepRepeats = count('step-repeats');
 const solverRepeats = count('solver-repeats');
 const warmup = count('warmup');
+const workers = count('workers');
+const samplesPerCell = count('samples-per-cell');
+if (samplesPerCell < 1) throw new Error('--samples-per-cell must be at least 1');
+if (workers < 1) throw new Error('--workers must be at least 1');
 if (stepRepeats < 1) throw new Error('--step-repeats must be at least 1 (DDPM-1000 is extrapolated from it)');
 
 const report = await selectBackend({ backend: values.backend as string });
@@ -93,7 +108,44 @@ async function timed(fn: () => void | Promise<void>, repeats: number, warmups: n
   return timings;
 }
 
+/** The data-parallel training step of @diffbatt/pipeline on synthetic cells of the real shapes. */
+async function parallelTrainingStepTimings(): Promise<Timings> {
+  const pool = await GradientPool.start({
+    workers,
+    backend: report.backend,
+    unetConfig: DEFAULT_UNET_CONFIG,
+    curves: await tf.randomNormal([TRAIN_BATCH, 256], 0, 1, 'float32', 1).data<'float32'>(),
+    capacityMatrices: await tf.randomNormal([TRAIN_BATCH, 100, 100], 0, 0.01, 'float32', 3).data<'float32'>(),
+    cells: TRAIN_BATCH,
+  });
+  const optimizer = tf.train.adam(1e-3, 0.9, 0.999, 1e-7);
+  const variables = model.trainableWeights.map((w) => w.read() as import('@tensorflow/tfjs').Variable);
+  const batchCells = Int32Array.from({ length: TRAIN_BATCH }, (_, i) => i);
+  let step = 0;
+  try {
+    return await timed(
+      async () => {
+        step++;
+        await dataParallelStep(pool, {
+          step,
+          variables,
+          batchCells,
+          seed: step,
+          conditionDropout: 0.2,
+          optimizer,
+        });
+      },
+      trainRepeats,
+      warmup,
+    );
+  } finally {
+    await pool.close();
+    optimizer.dispose();
+  }
+}
+
 async function trainingStepTimings(): Promise<Timings> {
+  if (workers > 1) return parallelTrainingStepTimings();
   const curve = tf.randomNormal([TRAIN_BATCH, 256, 1], 0, 1, 'float32', 1);
   const timesteps = tf.randomUniform([TRAIN_BATCH], 0, 1000, 'int32', 2);
   const condition = capacityConditionOf(TRAIN_BATCH, 3);
@@ -161,12 +213,26 @@ async function ddpmStepTimings(): Promise<Timings> {
   return timings;
 }
 
+/**
+ * Whole DPM-Solver++ 20 runs as users get them: @diffbatt/pipeline's generateCurves, samplesPerCell curves
+ * per cell in batches of at most 256 rows, on `workers` threads (their start-up included).
+ */
 async function solverTimings(): Promise<Timings> {
+  const matrices = tf.tidy(() => tf.unstack(tf.reshape(condition.capacityMatrix, [TEST_CELLS, 100 * 100])));
+  const conditions = await Promise.all(matrices.map((m) => m.data<'float32'>()));
+  tf.dispose(matrices);
   return timed(
     async () => {
-      const curves = await sample(samplingOptions({ kind: 'dpm-solver++', steps: SOLVER_STEPS }));
-      await curves.data();
-      curves.dispose();
+      await generateCurves({
+        model,
+        config: DEFAULT_UNET_CONFIG,
+        conditions,
+        samplesPerCell,
+        sampler: { kind: 'dpm-solver++', steps: SOLVER_STEPS },
+        guidanceWeight: GUIDANCE_WEIGHT,
+        seed: 0,
+        workers,
+      });
     },
     solverRepeats,
     0, // the network is already warm from the DDPM steps
@@ -185,13 +251,15 @@ console.log(
     implementation: `tfjs ${tf.version.tfjs} ${report.backend}`,
     backend: report.backend,
     // wasm and cpu run on one thread under Node; libtensorflow (tfjs-node) uses every core by default.
-    threads: report.backend === 'wasm' || report.backend === 'cpu' ? 1 : cpus().length,
+    threads: report.backend === 'wasm' || report.backend === 'cpu' ? workers : cpus().length * workers,
+    workers,
     parameters: model.countParams(),
     trainStepMs: train.wall,
     trainStepCpuMs: train.cpu,
     ddpmStepMs: ddpmStep.wall,
     ddpmStepCpuMs: ddpmStep.cpu,
     solverSteps: SOLVER_STEPS,
+    solverSamplesPerCell: samplesPerCell,
     solverMs: solver.wall,
     solverCpuMs: solver.cpu,
     tensorsLeakedByTraining,

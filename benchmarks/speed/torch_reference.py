@@ -227,7 +227,7 @@ def dpm_solver_pp(model, schedule, timesteps, matrix, mask, generator):
     def lam(t):
         return math.inf if t < 0 else 0.5 * (math.log(schedule.abar(t)) - math.log(1 - schedule.abar(t)))
 
-    x = torch.randn(TEST_CELLS, LENGTH, 1, generator=generator)
+    x = torch.randn(matrix.shape[0], LENGTH, 1, generator=generator)
     previous_x0 = None
     for i, s in enumerate(timesteps):
         t = timesteps[i + 1] if i + 1 < len(timesteps) else -1
@@ -267,6 +267,7 @@ def main():
     parser.add_argument("--solver-repeats", type=int, default=2)
     parser.add_argument("--warmup", type=int, default=2)
     parser.add_argument("--solver-timesteps", type=str, required=True, help="comma-separated, decreasing")
+    parser.add_argument("--samples-per-cell", type=int, default=1, help="curves per test cell in solver runs")
     args = parser.parse_args()
     solver_timesteps = [int(t) for t in args.solver_timesteps.split(",")]
     torch.set_num_threads(args.threads)
@@ -296,8 +297,12 @@ def main():
         sampler["x"] = schedule.ddpm_step(sampler["t"], sampler["x"], eps, generator)
         sampler["t"] -= 1
 
+    # Solver runs draw --samples-per-cell curves per cell, all rows in one batch.
+    solver_matrix = test_matrix.repeat_interleave(args.samples_per_cell, dim=0)
+    solver_mask = test_mask.repeat_interleave(args.samples_per_cell, dim=0)
+
     def solver_run():
-        dpm_solver_pp(model, schedule, solver_timesteps, test_matrix, test_mask, generator)
+        dpm_solver_pp(model, schedule, solver_timesteps, solver_matrix, solver_mask, generator)
 
     with torch.no_grad():
         step_ms, step_cpu_ms = timed(ddpm_step, args.step_repeats, args.warmup)
@@ -314,6 +319,7 @@ def main():
                 "ddpmStepMs": step_ms,
                 "ddpmStepCpuMs": step_cpu_ms,
                 "solverSteps": len(solver_timesteps),
+                "solverSamplesPerCell": args.samples_per_cell,
                 "solverMs": solver_ms,
                 "solverCpuMs": solver_cpu_ms,
             }

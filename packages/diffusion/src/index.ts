@@ -28,11 +28,12 @@ export {
   DEFAULT_DDIM_STEPS,
   DEFAULT_DPM_SOLVER_STEPS,
   inferenceTimesteps,
+  type NoiseDraw,
   type SamplerConfig,
   type Scheduler,
   type TimestepSpacing,
 } from './schedulers.js';
-export { deriveSeed } from './seed.js';
+export { deriveSeed, rowNormals } from './seed.js';
 export {
   type BatchShard,
   type ConditionDropout,

@@ -1,6 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { createNoiseSchedule, type Denoiser, deriveSeed, type SamplingProgress, sample } from './index.js';
+import {
+  createNoiseSchedule,
+  type Denoiser,
+  deriveSeed,
+  rowNormals,
+  type SamplingProgress,
+  sample,
+} from './index.js';
 import { gaussianDenoiser } from './testing/gaussian.js';
 
 const schedule = createNoiseSchedule({ kind: 'linear' });
@@ -115,6 +122,47 @@ describe('sample', () => {
   it('is reproducible from its seed alone', async () => {
     expect(await run(12)).toEqual(await run(12));
     expect(await run(12)).not.toEqual(await run(13));
+  });
+
+  it('with row seeds, gives each row the same sample whichever rows share its batch', async () => {
+    const rowsOf = async (rowSeeds: number[], sampler: Parameters<typeof sample>[0]['sampler']) => {
+      const x = await sample({
+        schedule,
+        denoiser,
+        shape: [rowSeeds.length, 3],
+        condition: undefined,
+        seed: 0,
+        rowSeeds,
+        sampler,
+      });
+      const values = Array.from(await x.data());
+      x.dispose();
+      return rowSeeds.map((_, r) => values.slice(3 * r, 3 * r + 3));
+    };
+    for (const sampler of [
+      { kind: 'ddim', steps: 20, eta: 1 },
+      { kind: 'dpm-solver++', steps: 10 },
+    ] as const) {
+      const together = await rowsOf([5, 6, 7, 8], sampler);
+      const [seven, five] = await rowsOf([7, 5], sampler);
+      expect(seven).toEqual(together[2]);
+      expect(five).toEqual(together[0]);
+      expect(together[1]).not.toEqual(together[3]);
+    }
+    await expect(
+      sample({ schedule, denoiser, shape: [2, 3], condition: undefined, seed: 0, rowSeeds: [1] }),
+    ).rejects.toThrow(/rowSeeds has 1 seeds for a batch of 2 rows/);
+  });
+
+  it('draws standard normal row noise (rowNormals)', () => {
+    const values = rowNormals([1, 2, 3, 4], 25_001, 9);
+    const mean = values.reduce((a, b) => a + b, 0) / values.length;
+    const variance = values.reduce((a, b) => a + (b - mean) ** 2, 0) / values.length;
+    // 100,004 draws: standard errors 0.003 (mean) and 0.0045 (variance).
+    expect(Math.abs(mean)).toBeLessThan(0.015);
+    expect(Math.abs(variance - 1)).toBeLessThan(0.02);
+    expect(values.slice(0, 25_001)).toEqual(rowNormals([1], 25_001, 9));
+    expect(values.slice(0, 10)).not.toEqual(rowNormals([1], 10, 8));
   });
 
   it('reports every step, awaits the callback, and keeps the tensor count flat over 1000 DDPM steps', async () => {

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { type ConcatConditions, type Denoiser, type DropCondition, disposeDerived } from './denoiser.js';
 import type { NoiseSchedule } from './schedule.js';
 import { createScheduler, type SamplerConfig } from './schedulers.js';
-import { deriveSeed } from './seed.js';
+import { deriveSeed, rowNormals } from './seed.js';
 
 /**
  * Classifier-free guidance (Ho & Salimans 2022) in DiffBatt's form
@@ -37,6 +37,12 @@ export interface SampleOptions<C extends tf.TensorContainer> {
   condition: C;
   /** x_T is drawn with `deriveSeed(seed, 0)`, the noise of step i (0-based) with `deriveSeed(seed, i + 1)`. */
   seed: number;
+  /**
+   * One seed per batch row instead: row r's x_T and step noise come from `rowSeeds[r]` alone (`rowNormals`
+   * with path [0], then [i + 1]), so each row's sample is the same whichever rows share its batch (up to
+   * the rounding of batch-size-dependent kernels). Lets callers split rows over workers. `seed` is unused.
+   */
+  rowSeeds?: readonly number[];
   /** Default `{ kind: 'ddpm' }`. */
   sampler?: SamplerConfig;
   guidance?: ClassifierFreeGuidance<C>;
@@ -98,12 +104,25 @@ export async function sample<C extends tf.TensorContainer>(options: SampleOption
     throw new RangeError(`sample shape must be positive integers, batch first; got [${shape.join(', ')}]`);
   }
   deriveSeed(seed); // validates the seed before any tensor exists
+  const { rowSeeds } = options;
+  if (rowSeeds !== undefined) {
+    if (rowSeeds.length !== batchSize)
+      throw new RangeError(`rowSeeds has ${rowSeeds.length} seeds for a batch of ${batchSize} rows`);
+    for (const rowSeed of rowSeeds) deriveSeed(rowSeed);
+  }
+  const rowSize = shape.slice(1).reduce((a, b) => a * b, 1);
+  /** The noise of draw `k` (0: x_T, i + 1: step i), per row when row seeds are given. */
+  const noiseOf = (k: number) =>
+    rowSeeds === undefined
+      ? deriveSeed(seed, k)
+      : (noiseShape: number[]) => tf.tensor(rowNormals(rowSeeds, rowSize, k), noiseShape);
   const scheduler = createScheduler(schedule, options.sampler ?? { kind: 'ddpm' });
   let predictor: NoisePredictor | undefined;
   let x: tf.Tensor | undefined;
   try {
     predictor = createNoisePredictor(denoiser, condition, batchSize, options.guidance);
-    x = tf.randomNormal(shape, 0, 1, 'float32', deriveSeed(seed, 0));
+    const initial = noiseOf(0);
+    x = typeof initial === 'number' ? tf.randomNormal(shape, 0, 1, 'float32', initial) : initial(shape);
     const { timesteps } = scheduler;
     for (let index = 0; index < timesteps.length; index++) {
       signal?.throwIfAborted();
@@ -111,12 +130,7 @@ export async function sample<C extends tf.TensorContainer>(options: SampleOption
       const current: tf.Tensor = x;
       const noisePredictor = predictor;
       x = tf.tidy(() =>
-        scheduler.step(
-          index,
-          current,
-          noisePredictor.predict(current, timestep),
-          deriveSeed(seed, index + 1),
-        ),
+        scheduler.step(index, current, noisePredictor.predict(current, timestep), noiseOf(index + 1)),
       );
       current.dispose();
       await onStep?.({ step: index + 1, totalSteps: timesteps.length, timestep, sample: x });

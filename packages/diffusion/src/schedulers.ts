@@ -49,12 +49,13 @@ export type SamplerConfig =
  * One sampler's plan and update rule (diffusers' `scheduler.step`). `step(i, x, eps, seed)` takes the
  * sample at `timesteps[i]` and the network's (guided) noise prediction there and returns the sample at
  * `timesteps[i + 1]`, or the clean sample after the last index. Steps must be taken in order; DDPM and DDIM
- * draw their fresh noise with `noiseSeed`. Each call returns a new tensor and leaks nothing, but the
+ * draw their fresh noise with `noise`: a seed for `tf.randomNormal`, or a function that returns standard
+ * normal noise of the given shape (e.g. drawn per batch row). Each call returns a new tensor and leaks nothing, but the
  * scheduler may hold state between steps: call `dispose()` when done.
  */
 export interface Scheduler {
   readonly timesteps: readonly number[];
-  step(index: number, sample: tf.Tensor, predictedNoise: tf.Tensor, noiseSeed: number): tf.Tensor;
+  step(index: number, sample: tf.Tensor, predictedNoise: tf.Tensor, noise: NoiseDraw): tf.Tensor;
   dispose(): void;
 }
 
@@ -183,8 +184,11 @@ function predictOriginal(
   return clip ? tf.clipByValue(x0, clip.min, clip.max) : x0;
 }
 
-function standardNormal(shape: number[], seed: number): tf.Tensor {
-  return tf.randomNormal(shape, 0, 1, 'float32', seed);
+/** Where a step's fresh noise comes from: a seed for `tf.randomNormal`, or a function drawing it. */
+export type NoiseDraw = number | ((shape: number[]) => tf.Tensor);
+
+function standardNormal(shape: number[], noise: NoiseDraw): tf.Tensor {
+  return typeof noise === 'number' ? tf.randomNormal(shape, 0, 1, 'float32', noise) : noise(shape);
 }
 
 function ddpmScheduler(schedule: NoiseSchedule, clip: ClipRange | undefined): Scheduler {

@@ -42,3 +42,23 @@ export function uniformSource(seed: number): () => number {
     return ((z ^ (z >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/**
+ * Standard normal noise drawn row by row: row i of the result (shape `[rows.length, ...rowShape]`) comes
+ * from `deriveSeed(rowSeeds[i], ...path)` alone (Box-Muller over `uniformSource`), so a row's noise does not
+ * depend on which other rows share its batch.
+ */
+export function rowNormals(rowSeeds: readonly number[], rowSize: number, ...path: number[]): Float32Array {
+  const out = new Float32Array(rowSeeds.length * rowSize);
+  for (const [row, rowSeed] of rowSeeds.entries()) {
+    const uniform = uniformSource(deriveSeed(rowSeed, ...path));
+    for (let i = 0; i < rowSize; i += 2) {
+      // 1 - u lies in (0, 1], so the logarithm is finite.
+      const radius = Math.sqrt(-2 * Math.log(1 - uniform()));
+      const angle = 2 * Math.PI * uniform();
+      out[row * rowSize + i] = radius * Math.cos(angle);
+      if (i + 1 < rowSize) out[row * rowSize + i + 1] = radius * Math.sin(angle);
+    }
+  }
+  return out;
+}

@@ -28,6 +28,5 @@ export interface GradientWorkerStep {
 export type ToGradientWorker = GradientWorkerInit | GradientWorkerStep;
 
 export type FromGradientWorker =
-  | { kind: 'ready'; parameters: number }
-  | { kind: 'gradients'; step: number; loss: number; gradients: Float32Array }
-  | { kind: 'error'; message: string };
+  | { kind: 'ready' }
+  | { kind: 'gradients'; step: number; loss: number; gradients: Float32Array };

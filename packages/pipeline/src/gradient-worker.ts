@@ -6,19 +6,13 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { CAPACITY_MATRIX_VOLTAGE_POINTS, SOH_CURVE_LENGTH } from '@diffbatt/core';
-import { selectBackend } from '@diffbatt/core/backend';
 import { createNoiseSchedule, lossGradients } from '@diffbatt/diffusion';
-import {
-  buildDiffBattUNet,
-  type CapacityCondition,
-  diffBattDenoiser,
-  dropCapacityCondition,
-} from '@diffbatt/unet';
+import { type CapacityCondition, diffBattDenoiser, dropCapacityCondition } from '@diffbatt/unet';
 import * as tf from '@tensorflow/tfjs';
-import type { FromGradientWorker, GradientWorkerInit, ToGradientWorker } from './gradient-messages.js';
-
-const port = parentPort;
-if (!port) throw new Error('gradient-worker must run in a worker thread');
+import type { FromGradientWorker, GradientWorkerStep, ToGradientWorker } from './gradient-messages.js';
+import { buildReplica } from './replica.js';
+import { assignPacked, packValues } from './weights.js';
+import { serveRequests } from './worker-pool.js';
 
 interface Replica {
   variables: tf.Variable[];
@@ -30,39 +24,10 @@ interface Replica {
 const schedule = createNoiseSchedule({ kind: 'linear' });
 let replica: Replica | null = null;
 
-async function initialise(message: GradientWorkerInit): Promise<FromGradientWorker> {
-  await selectBackend({ backend: message.backend });
-  const config = message.unetConfig;
-  // The initial weights do not matter: every step brings the current ones.
-  const model = buildDiffBattUNet(config, { seed: 0 });
-  replica = {
-    variables: model.trainableWeights.map((w) => w.read() as tf.Variable),
-    denoiser: diffBattDenoiser(model),
-    curves: tf.tensor3d(message.curves, [message.cells, SOH_CURVE_LENGTH, 1]),
-    condition: {
-      capacityMatrix: tf.tensor4d(message.capacityMatrices, [
-        message.cells,
-        config.capacityMatrixRows,
-        CAPACITY_MATRIX_VOLTAGE_POINTS,
-        1,
-      ]),
-      mask: tf.ones([message.cells, config.embeddingDim]),
-    },
-  };
-  return { kind: 'ready', parameters: model.countParams() };
-}
-
-async function gradientOf(
-  message: Extract<ToGradientWorker, { kind: 'step' }>,
-): Promise<{ reply: FromGradientWorker; transfer: ArrayBuffer[] }> {
+async function gradientOf(message: GradientWorkerStep): Promise<FromGradientWorker> {
   if (!replica) throw new Error('step before init');
   const { variables } = replica;
-  let offset = 0;
-  for (const v of variables) {
-    const values = message.weights.subarray(offset, offset + v.size);
-    tf.tidy(() => v.assign(tf.tensor(values, v.shape)));
-    offset += v.size;
-  }
+  assignPacked(variables, message.weights);
   const rows = tf.tensor1d(
     message.batchCells.subarray(message.offset, message.offset + message.rows),
     'int32',
@@ -86,33 +51,34 @@ async function gradientOf(
         ? { conditionDropout: { probability: message.conditionDropout, drop: dropCapacityCondition } }
         : {}),
     });
-    const packed = new Float32Array(message.weights.length);
-    let at = 0;
-    for (const g of gradients) {
-      packed.set(await g.data<'float32'>(), at);
-      at += g.size;
-    }
+    const packed = await packValues(gradients);
     tf.dispose(gradients);
-    return {
-      reply: { kind: 'gradients', step: message.step, loss, gradients: packed },
-      transfer: [packed.buffer],
-    };
+    return { kind: 'gradients', step: message.step, loss, gradients: packed };
   } finally {
     tf.dispose([rows, batch.x0, batch.condition.capacityMatrix, batch.condition.mask]);
   }
 }
 
-port.on('message', async (message: ToGradientWorker) => {
-  try {
-    if (message.kind === 'init') port.postMessage(await initialise(message));
-    else {
-      const { reply, transfer } = await gradientOf(message);
-      port.postMessage(reply, transfer);
-    }
-  } catch (error) {
-    port.postMessage({
-      kind: 'error',
-      message: error instanceof Error ? error.message : String(error),
-    } satisfies FromGradientWorker);
+serveRequests(parentPort, async (message: ToGradientWorker) => {
+  if (message.kind === 'step') {
+    const reply = await gradientOf(message);
+    return { reply, transfer: reply.kind === 'gradients' ? [reply.gradients.buffer as ArrayBuffer] : [] };
   }
+  const config = message.unetConfig;
+  const model = await buildReplica(message.backend, config);
+  replica = {
+    variables: model.trainableWeights.map((w) => w.read() as tf.Variable),
+    denoiser: diffBattDenoiser(model),
+    curves: tf.tensor3d(message.curves, [message.cells, SOH_CURVE_LENGTH, 1]),
+    condition: {
+      capacityMatrix: tf.tensor4d(message.capacityMatrices, [
+        message.cells,
+        config.capacityMatrixRows,
+        CAPACITY_MATRIX_VOLTAGE_POINTS,
+        1,
+      ]),
+      mask: tf.ones([message.cells, config.embeddingDim]),
+    },
+  };
+  return { reply: { kind: 'ready' } };
 });

@@ -1,7 +1,16 @@
-export { GradientPool, type GradientPoolOptions, shardRows } from './gradient-pool.js';
 export {
+  type CurveRow,
+  DEFAULT_MAX_BATCH,
+  type GenerateInput,
+  generateCurves,
+  MIN_CURVE_STEPS_PER_WORKER,
+  sampleCurveRows,
+} from './generate.js';
+export { GradientPool, type GradientPoolOptions } from './gradient-pool.js';
+export {
+  type DataParallelStepInput,
   DEFAULT_TRAIN_SETTINGS,
-  defaultTrainWorkers,
+  dataParallelStep,
   isRunRecord,
   type RunRecord,
   recipeOfRunRecord,
@@ -17,3 +26,4 @@ export {
   trainDiffBatt,
   unitScaleOf,
 } from './train.js';
+export { defaultWorkers, shardRows } from './worker-pool.js';

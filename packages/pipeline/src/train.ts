@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
 import { readdir, readFile, rename, rm } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import {
   CAPACITY_MATRIX_VOLTAGE_POINTS,
@@ -37,7 +36,8 @@ import {
 import * as tf from '@tensorflow/tfjs';
 import { type } from 'arktype';
 import { GradientPool } from './gradient-pool.js';
-import { type PackedManifest, packTensors, unpackTensors } from './weights.js';
+import { type PackedManifest, packTensors, packValues, unpackTensors } from './weights.js';
+import { defaultWorkers } from './worker-pool.js';
 
 /** Hyper-parameters of a run; defaults are the original's (DIFFBATT.md section 3). */
 export interface TrainSettings {
@@ -141,8 +141,8 @@ export interface TrainInput {
   /** Also save the EMA network every this many steps under `<outDir>/snapshots/step-<n>` (model selection). */
   snapshotEvery?: number;
   /**
-   * Worker threads that share each step's batch (data parallelism; default: the cores available, at most
-   * one per batch row). 1 trains in this thread. A given count gives bit-identical weights run after
+   * Worker threads that share each step's batch (data parallelism; default: one per core on the wasm
+   * and cpu backends, which run on one thread each; at most one per batch row). 1 trains in this thread. A given count gives bit-identical weights run after
    * run and across a kill and `resume`; another count sums the same gradients in another float32 order,
    * so its weights differ in the last bits and drift apart slowly, as two seeds' would not.
    */
@@ -156,9 +156,6 @@ export interface TrainInput {
   }) => void;
   onStep?: (progress: TrainProgress) => void;
 }
-
-/** The default worker count: one per core this process may use. */
-export const defaultTrainWorkers = (): number => availableParallelism();
 
 export interface TrainResult {
   modelDir: string;
@@ -281,27 +278,27 @@ function packRows(rows: readonly Float32Array[]): Float32Array {
   return packed;
 }
 
+export interface DataParallelStepInput {
+  step: number;
+  /** The trainable variables of this thread's network, in the model's order (the workers' order). */
+  variables: readonly tf.Variable[];
+  /** The batch: indices of the pool's training cells. */
+  batchCells: Int32Array;
+  seed: number;
+  conditionDropout: number;
+  optimizer: tf.Optimizer;
+  ema?: ExponentialMovingAverage;
+  emaDecay?: number;
+}
+
 /**
- * One data-parallel step: the workers return the summed gradient of the batch for the current weights;
- * this thread applies it (Adam) and updates the EMA, as `trainingStep` does in one thread.
+ * One data-parallel step: the pool's workers return the summed gradient of the batch for the current
+ * weights; this thread applies it with `optimizer` and updates the EMA, as `trainingStep` does in one
+ * thread. Resolves to the batch's loss before the update.
  */
-async function parallelStep(
-  pool: GradientPool,
-  input: {
-    step: number;
-    variables: readonly tf.Variable[];
-    batchCells: Int32Array;
-    seed: number;
-    conditionDropout: number;
-    optimizer: tf.Optimizer;
-    ema: ExponentialMovingAverage;
-    emaDecay: number;
-  },
-): Promise<number> {
+export async function dataParallelStep(pool: GradientPool, input: DataParallelStepInput): Promise<number> {
   const { variables } = input;
-  const flat = tf.tidy(() => tf.concat(variables.map((v) => v.reshape([-1]))));
-  const weights = await flat.data<'float32'>();
-  flat.dispose();
+  const weights = await packValues(variables);
   const { loss, gradients } = await pool.step({
     step: input.step,
     weights,
@@ -318,7 +315,7 @@ async function parallelStep(
     });
     input.optimizer.applyGradients(named);
   });
-  input.ema.update(input.emaDecay);
+  input.ema?.update(input.emaDecay);
   return loss;
 }
 
@@ -567,7 +564,7 @@ export async function trainDiffBatt(input: TrainInput): Promise<TrainResult> {
   }
 
   const batchSize = settings.batchSize === null ? train.length : Math.min(settings.batchSize, train.length);
-  const requestedWorkers = input.workers ?? defaultTrainWorkers();
+  const requestedWorkers = input.workers ?? defaultWorkers(input.backend);
   if (!(Number.isInteger(requestedWorkers) && requestedWorkers >= 1))
     throw new DiffBattError(`the worker count must be a whole number >= 1, got ${requestedWorkers}`);
   const workers = Math.min(requestedWorkers, batchSize);
@@ -661,7 +658,7 @@ export async function trainDiffBatt(input: TrainInput): Promise<TrainResult> {
       (optimizer as unknown as { learningRate: number }).learningRate = learningRateAt(learningRate, step);
       const emaDecay = settings.emaWarmup ? emaWarmupDecay(step - 1, settings.emaDecay) : settings.emaDecay;
       if (pool) {
-        loss = await parallelStep(pool, {
+        loss = await dataParallelStep(pool, {
           step,
           variables,
           batchCells: picked ? Int32Array.from(picked) : Int32Array.from(train.keys()),

@@ -1,4 +1,4 @@
-import type * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs';
 
 /** Float32 tensors packed into one little-endian buffer, with names and shapes to check on the way back. */
 export interface PackedManifest {
@@ -9,13 +9,7 @@ export interface PackedManifest {
 export async function packTensors(
   tensors: readonly { name: string; tensor: tf.Tensor }[],
 ): Promise<{ bytes: Uint8Array; manifest: PackedManifest[] }> {
-  const size = tensors.reduce((n, t) => n + t.tensor.size, 0);
-  const data = new Float32Array(size);
-  let offset = 0;
-  for (const { tensor } of tensors) {
-    data.set(await tensor.data<'float32'>(), offset);
-    offset += tensor.size;
-  }
+  const data = await packValues(tensors.map(({ tensor }) => tensor));
   return {
     bytes: new Uint8Array(data.buffer),
     manifest: tensors.map(({ name, tensor }) => ({ name, shape: tensor.shape })),
@@ -38,4 +32,26 @@ export function unpackTensors(
     offset += n;
     return part;
   });
+}
+
+/** Tensors' values packed one after another, in their order (the inverse of `assignPacked`). */
+export async function packValues(tensors: readonly tf.Tensor[]): Promise<Float32Array> {
+  const packed = new Float32Array(tensors.reduce((n, t) => n + t.size, 0));
+  let offset = 0;
+  for (const tensor of tensors) {
+    packed.set(await tensor.data<'float32'>(), offset);
+    offset += tensor.size;
+  }
+  return packed;
+}
+
+/** Assigns packed values to variables, in their order. */
+export function assignPacked(variables: readonly tf.Variable[], packed: Float32Array): void {
+  let offset = 0;
+  for (const v of variables) {
+    const values = packed.subarray(offset, offset + v.size);
+    tf.tidy(() => v.assign(tf.tensor(values, v.shape)));
+    offset += v.size;
+  }
+  if (offset !== packed.length) throw new Error(`${packed.length} values for ${offset} weights`);
 }

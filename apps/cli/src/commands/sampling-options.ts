@@ -1,7 +1,7 @@
 import type { SamplerConfig } from '@diffbatt/diffusion';
+import { type GenerateInput, generateCurves } from '@diffbatt/pipeline';
 import { type } from 'arktype';
 import type { Command } from 'commander';
-import { type GenerateInput, generateCurves } from '../flows/generate.js';
 import { loadModelAndCells, type ModelAndCells } from '../flows/model-input.js';
 import { CLIP_CHOICES, SAMPLER_NAMES } from '../flows/sampler-options.js';
 import { integerText, numberText, OptionError } from '../options.js';
@@ -46,6 +46,10 @@ export function addSamplingOptions(
     .option('--seed <s>', 'sampling seed', '0')
     .option('--backend <name>', 'TensorFlow.js backend (default: fastest available)')
     .option('--max-batch <n>', 'curves per network call', '256')
+    .option(
+      '--workers <n>',
+      'worker threads sharing the curves (default: one per core on wasm/cpu when the job is large enough; the curves do not depend on it)',
+    )
     .option('--eol <soh>', 'end-of-life SOH %', '80');
 }
 
@@ -60,6 +64,7 @@ export const samplingOptionFields = {
   seed: integerText(0),
   'backend?': 'string',
   maxBatch: integerText(1),
+  'workers?': integerText(1),
   eol: numberText.pipe(type('0 < number < 100')),
 } as const;
 
@@ -69,6 +74,7 @@ interface SamplingValues {
   guidance: number;
   seed: number;
   maxBatch: number;
+  workers?: number;
   plugin?: string;
   backend?: string;
 }
@@ -118,6 +124,7 @@ export async function drawCurves(
       guidanceWeight: options.guidance,
       seed: options.seed,
       maxBatch: options.maxBatch,
+      ...(options.workers === undefined ? {} : { workers: options.workers }),
       onProgress: (done, total) => {
         bar.total = total;
         bar.update(done);

@@ -3,7 +3,6 @@ import { DiffBattError } from '@diffbatt/core';
 import { selectBackend } from '@diffbatt/core/backend';
 import {
   DEFAULT_TRAIN_SETTINGS,
-  defaultTrainWorkers,
   isRunRecord,
   recipeOfRunRecord,
   TRAIN_PRESET_NAMES,
@@ -96,7 +95,7 @@ function addTrainingOptions(command: Command): Command {
     .option('--backend <name>', 'TensorFlow.js backend (default: fastest available)')
     .option(
       '--workers <n>',
-      `worker threads sharing each step's batch (default: the ${defaultTrainWorkers()} cores available; 1 = this thread only)`,
+      "worker threads sharing each step's batch (default: one per core on wasm/cpu; 1 = this thread only)",
     )
     .option('--resume', 'continue the killed run in --out from its last checkpoint', false);
 }

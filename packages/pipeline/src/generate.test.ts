@@ -1,0 +1,68 @@
+import { selectBackend } from '@diffbatt/core/backend';
+import { syntheticSamples } from '@diffbatt/core/testing';
+import { buildDiffBattUNet, parseUNetConfig } from '@diffbatt/unet';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { generateCurves } from './index.js';
+
+// A small random network and SYNTHETIC conditions: these tests check how curves are split over workers.
+const config = parseUNetConfig(
+  { widths: [8, 16], hasAttention: [false, true], numResBlocks: 1, capacityMatrixRows: 20 },
+  'test config',
+);
+const conditions = [...syntheticSamples(3, 4).map((s) => s.capacityMatrix as Float32Array), null];
+
+beforeAll(async () => {
+  await selectBackend();
+});
+
+async function draw(workers: number, maxBatch: number, seed = 1) {
+  const model = buildDiffBattUNet(config, { seed: 3 });
+  const progress: [number, number][] = [];
+  try {
+    const curves = await generateCurves({
+      model,
+      config,
+      conditions,
+      samplesPerCell: 3,
+      sampler: { kind: 'ddim', steps: 5, eta: 1 },
+      guidanceWeight: 1,
+      seed,
+      maxBatch,
+      workers,
+      onProgress: (done, total) => progress.push([done, total]),
+    });
+    return { curves, progress };
+  } finally {
+    model.dispose();
+  }
+}
+
+describe('generateCurves', () => {
+  it('gives every curve its own seed: the same curves for any worker count and batch size', async () => {
+    const reference = await draw(1, 256);
+    expect(reference.curves).toHaveLength(4);
+    expect(reference.curves.every((cell) => cell.length === 3)).toBe(true);
+    expect(reference.progress.at(-1)).toEqual([12 * 5, 12 * 5]);
+    for (const [workers, maxBatch] of [
+      [1, 5],
+      [2, 256],
+      [3, 2],
+    ] as const) {
+      const run = await draw(workers, maxBatch);
+      expect(run.progress.at(-1)).toEqual([60, 60]);
+      let largest = 0;
+      for (const [c, cell] of run.curves.entries()) {
+        for (const [j, curve] of cell.entries()) {
+          for (const [i, v] of curve.entries())
+            largest = Math.max(largest, Math.abs(v - reference.curves[c]![j]![i]!));
+        }
+      }
+      // Only the float rounding of kernels whose work depends on the batch size may differ.
+      expect(largest, `${workers} workers, batches of ${maxBatch}`).toBeLessThan(1e-4);
+    }
+    const otherSeed = await draw(2, 256, 2);
+    expect(otherSeed.curves[0]![0]).not.toEqual(reference.curves[0]![0]);
+    // Two curves of one cell differ (their own seeds).
+    expect(reference.curves[0]![0]).not.toEqual(reference.curves[0]![1]);
+  });
+});

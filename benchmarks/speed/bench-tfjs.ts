@@ -22,10 +22,15 @@ import { cpus } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { selectBackend } from '../../packages/core/src/backend.js';
-import { createNoiseSchedule, type SamplerConfig, sample } from '../../packages/diffusion/src/index.js';
+import {
+  createNoiseSchedule,
+  ExponentialMovingAverage,
+  type SamplerConfig,
+  sample,
+} from '../../packages/diffusion/src/index.js';
+import { dataParallelStep, FlatTrainingState } from '../../packages/pipeline/src/flat-state.js';
 import { generateCurves } from '../../packages/pipeline/src/generate.js';
 import { GradientPool } from '../../packages/pipeline/src/gradient-pool.js';
-import { dataParallelStep } from '../../packages/pipeline/src/train.js';
 import { DEFAULT_UNET_CONFIG } from '../../packages/unet/src/config.js';
 import {
   type CapacityCondition,
@@ -120,19 +125,21 @@ async function parallelTrainingStepTimings(): Promise<Timings> {
   });
   const optimizer = tf.train.adam(1e-3, 0.9, 0.999, 1e-7);
   const variables = model.trainableWeights.map((w) => w.read() as import('@tensorflow/tfjs').Variable);
+  const ema = new ExponentialMovingAverage(variables);
+  const state = await FlatTrainingState.fromTf(variables, optimizer, ema);
   const batchCells = Int32Array.from({ length: TRAIN_BATCH }, (_, i) => i);
   let step = 0;
   try {
     return await timed(
       async () => {
         step++;
-        await dataParallelStep(pool, {
+        await dataParallelStep(pool, state, {
           step,
-          variables,
           batchCells,
           seed: step,
           conditionDropout: 0.2,
-          optimizer,
+          learningRate: 1e-3,
+          emaDecay: 0.999,
         });
       },
       trainRepeats,
@@ -141,6 +148,7 @@ async function parallelTrainingStepTimings(): Promise<Timings> {
   } finally {
     await pool.close();
     optimizer.dispose();
+    ema.dispose();
   }
 }
 

@@ -1,3 +1,4 @@
+export { type DataParallelStepInput, dataParallelStep, FlatTrainingState } from './flat-state.js';
 export {
   type CurveRow,
   DEFAULT_MAX_BATCH,
@@ -8,9 +9,7 @@ export {
 } from './generate.js';
 export { GradientPool, type GradientPoolOptions } from './gradient-pool.js';
 export {
-  type DataParallelStepInput,
   DEFAULT_TRAIN_SETTINGS,
-  dataParallelStep,
   isRunRecord,
   type RunRecord,
   recipeOfRunRecord,

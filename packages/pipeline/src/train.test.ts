@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { selectBackend } from '@diffbatt/core/backend';
 import { createScratchDirectory, type ScratchDirectory, syntheticSamples } from '@diffbatt/core/testing';
+import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_TRAIN_SETTINGS, shardRows, type TrainSettings, trainDiffBatt } from './index.js';
 
@@ -79,6 +80,12 @@ describe('data-parallel training over worker threads', () => {
       largest = Math.max(largest, Math.abs(w - first.weights[i]!));
     expect(largest).toBeGreaterThan(0); // really another code path
     expect(largest).toBeLessThan(1e-4);
+  });
+
+  it('leaves no tensor behind, however often its flat state is written back for checkpoints', async () => {
+    const before = tf.memory().numTensors;
+    await train('tensors', 2, { checkpointEvery: 1 });
+    expect(tf.memory().numTensors).toBe(before);
   });
 
   it('uses at most one worker per batch row', async () => {

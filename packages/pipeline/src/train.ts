@@ -35,8 +35,9 @@ import {
 } from '@diffbatt/unet';
 import * as tf from '@tensorflow/tfjs';
 import { type } from 'arktype';
+import { type AdamPowers, dataParallelStep, FlatTrainingState } from './flat-state.js';
 import { GradientPool } from './gradient-pool.js';
-import { type PackedManifest, packTensors, packValues, unpackTensors } from './weights.js';
+import { type PackedManifest, packTensors, unpackTensors } from './weights.js';
 import { defaultWorkers } from './worker-pool.js';
 
 /** Hyper-parameters of a run; defaults are the original's (DIFFBATT.md section 3). */
@@ -278,47 +279,6 @@ function packRows(rows: readonly Float32Array[]): Float32Array {
   return packed;
 }
 
-export interface DataParallelStepInput {
-  step: number;
-  /** The trainable variables of this thread's network, in the model's order (the workers' order). */
-  variables: readonly tf.Variable[];
-  /** The batch: indices of the pool's training cells. */
-  batchCells: Int32Array;
-  seed: number;
-  conditionDropout: number;
-  optimizer: tf.Optimizer;
-  ema?: ExponentialMovingAverage;
-  emaDecay?: number;
-}
-
-/**
- * One data-parallel step: the pool's workers return the summed gradient of the batch for the current
- * weights; this thread applies it with `optimizer` and updates the EMA, as `trainingStep` does in one
- * thread. Resolves to the batch's loss before the update.
- */
-export async function dataParallelStep(pool: GradientPool, input: DataParallelStepInput): Promise<number> {
-  const { variables } = input;
-  const weights = await packValues(variables);
-  const { loss, gradients } = await pool.step({
-    step: input.step,
-    weights,
-    batchCells: input.batchCells,
-    seed: input.seed,
-    conditionDropout: input.conditionDropout,
-  });
-  tf.tidy(() => {
-    let offset = 0;
-    const named = variables.map((v) => {
-      const tensor = tf.tensor(gradients.subarray(offset, offset + v.size), v.shape);
-      offset += v.size;
-      return { name: v.name, tensor };
-    });
-    input.optimizer.applyGradients(named);
-  });
-  input.ema?.update(input.emaDecay);
-  return loss;
-}
-
 function curvesTensor(samples: readonly ModelSample[]): tf.Tensor3D {
   return tf.tensor3d(packRows(samples.map((s) => s.sohCurve)), [samples.length, SOH_CURVE_LENGTH, 1]);
 }
@@ -355,12 +315,6 @@ async function readJson<T>(path: string, what: string): Promise<T> {
   }
 }
 
-/** Tfjs's Adam keeps beta^t as running products; restoring them exactly keeps a resumed run bit-identical. */
-interface AdamPowers {
-  accBeta1: tf.Variable;
-  accBeta2: tf.Variable;
-}
-
 async function saveCheckpoint(
   outDir: string,
   state: Omit<
@@ -383,9 +337,11 @@ async function saveCheckpoint(
   const optimizerPacked = await packTensors(slots);
   const emaPacked = await packTensors(ema.shadowVariables.map((v, i) => ({ name: String(i), tensor: v })));
   const powers = optimizer as unknown as AdamPowers;
+  const adamIterations = (await iterations!.tensor.data())[0]!;
+  iterations!.tensor.dispose(); // a scalar getWeights made for the occasion
   const full: CheckpointState = {
     ...state,
-    adamIterations: (await iterations!.tensor.data())[0]!,
+    adamIterations,
     adamBeta1Power: (await powers.accBeta1.data())[0]!,
     adamBeta2Power: (await powers.accBeta2.data())[0]!,
     weights: weights.manifest,
@@ -650,6 +606,7 @@ export async function trainDiffBatt(input: TrainInput): Promise<TrainResult> {
   try {
     // The last recorded loss, so a resumed run that has no step left still reports it.
     let loss = losses[losses.length - 1] ?? Number.NaN;
+    const flat = pool ? await FlatTrainingState.fromTf(variables, optimizer, ema) : null;
     for (let step = startStep + 1; step <= settings.steps; step++) {
       const stepSeed = random.seed();
       const picked =
@@ -657,15 +614,13 @@ export async function trainDiffBatt(input: TrainInput): Promise<TrainResult> {
       // tfjs's Adam reads its (protected) rate on every update.
       (optimizer as unknown as { learningRate: number }).learningRate = learningRateAt(learningRate, step);
       const emaDecay = settings.emaWarmup ? emaWarmupDecay(step - 1, settings.emaDecay) : settings.emaDecay;
-      if (pool) {
-        loss = await dataParallelStep(pool, {
+      if (pool && flat) {
+        loss = await dataParallelStep(pool, flat, {
           step,
-          variables,
           batchCells: picked ? Int32Array.from(picked) : Int32Array.from(train.keys()),
           seed: stepSeed,
           conditionDropout: settings.conditionDropout,
-          optimizer,
-          ema,
+          learningRate: learningRateAt(learningRate, step),
           emaDecay,
         });
       } else {
@@ -704,6 +659,9 @@ export async function trainDiffBatt(input: TrainInput): Promise<TrainResult> {
       losses.push(loss);
       let validationValue: number | null = null;
       const checkpointDue = step % settings.checkpointEvery === 0 || step === settings.steps;
+      const snapshotDue = input.snapshotEvery !== undefined && step % input.snapshotEvery === 0;
+      // The data-parallel state lives in flat arrays; the tfjs objects catch up before they are read.
+      if (flat && (checkpointDue || snapshotDue)) await flat.toTf(variables, optimizer, ema);
       if (checkpointDue) {
         validationValue = await validationLoss();
         if (validationValue !== null) {
@@ -731,7 +689,7 @@ export async function trainDiffBatt(input: TrainInput): Promise<TrainResult> {
           bestEma,
         );
       }
-      if (input.snapshotEvery !== undefined && step % input.snapshotEvery === 0) {
+      if (snapshotDue) {
         await saveEmaNetwork(join(outDir, SNAPSHOTS, `step-${step}`), await emaValues(), {
           weights: `EMA at step ${step}`,
           steps: step,

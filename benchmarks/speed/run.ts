@@ -123,8 +123,24 @@ function metricOf(result: SideMeasurement, metric: Metric, clock: Clock): number
     : measured;
 }
 
-function runJson(label: string, command: string, commandArgs: string[]): SideMeasurement {
-  const child = spawnSync(command, commandArgs, { cwd: root, encoding: 'utf8', maxBuffer: 1 << 26 });
+/**
+ * PyTorch's environment: its BLAS limited to the thread count asked for (OpenBLAS otherwise starts one
+ * thread per core behind torch.set_num_threads), and without the OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE
+ * overrides some machines here set for old OpenBLAS builds, which pin a slower kernel (Haswell instead of
+ * this CPU's own): the reference is PyTorch at its best on one thread.
+ */
+function torchEnvironment(threads: number): NodeJS.ProcessEnv {
+  const { OPENBLAS_CORETYPE: _coretype, OPENBLAS_L2_SIZE: _l2, ...rest } = process.env;
+  return { ...rest, OPENBLAS_NUM_THREADS: String(threads), OMP_NUM_THREADS: String(threads) };
+}
+
+function runJson(
+  label: string,
+  command: string,
+  env: NodeJS.ProcessEnv,
+  commandArgs: string[],
+): SideMeasurement {
+  const child = spawnSync(command, commandArgs, { cwd: root, env, encoding: 'utf8', maxBuffer: 1 << 26 });
   const line = child.stdout
     ?.trim()
     .split('\n')
@@ -184,7 +200,7 @@ const tfjsSide = (backend: string, threads = 1): Side => {
     kind: 'tfjs',
     plan,
     run: () =>
-      runJson(`tfjs ${backend}`, process.execPath, [
+      runJson(`tfjs ${backend}`, process.execPath, process.env, [
         '--conditions=@diffbatt/source',
         '--import',
         'tsx',
@@ -203,7 +219,7 @@ const torchSide = (threads: number): Side => {
     kind: 'pytorch',
     plan,
     run: () =>
-      runJson('pytorch', values.python, [
+      runJson('pytorch', values.python, torchEnvironment(threads), [
         join(here, 'torch_reference.py'),
         ...['--threads', String(threads), '--train-repeats', plan.repeats, '--step-repeats', plan.repeats],
         ...['--solver-repeats', plan.solverRuns, '--warmup', plan.warmup],
@@ -250,6 +266,15 @@ const curvesPerSecond = (label: string, metric: Metric, stepsPerRun: number) => 
   const value = (curves * 1000) / (stepsPerRun * overRounds(label, metric, 'wall'));
   return Number.isNaN(value) ? 'n/a' : value.toPrecision(3);
 };
+
+/** The BLAS library PyTorch mapped; the reference (netlib) BLAS handicaps it several times over. */
+function torchBlas(): string {
+  const blas = runs.find((r) => r.label.startsWith('pytorch'))?.result['blas'];
+  if (typeof blas !== 'string') return 'not recorded';
+  return /openblas/i.test(blas)
+    ? blas
+    : `${blas} (NOT OpenBLAS: a slow PyTorch reference; apt-get install libopenblas0-pthread)`;
+}
 
 function implementationOf(label: string): string {
   const { implementation, threads } = runs.find((r) => r.label === label)!.result;
@@ -345,7 +370,7 @@ function report(completed: number): string {
         'PyTorch CPU',
         torchMissing
           ? `not available: ${torchMissing}`
-          : `measured (${torch.stdout.trim()}, ${values.python})`,
+          : `measured (${torch.stdout.trim()}, ${values.python}; BLAS: ${torchBlas()})`,
       ],
     ],
   };

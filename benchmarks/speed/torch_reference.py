@@ -244,6 +244,15 @@ def dpm_solver_pp(model, schedule, timesteps, matrix, mask, generator):
     return x
 
 
+def blas_library():
+    """The BLAS library this process mapped (after a matmul): Debian's torch calls whatever libblas.so.3 the
+    alternatives system points at, and the reference (netlib) BLAS makes its sampling ~5x slower than OpenBLAS."""
+    torch.ones(64, 64) @ torch.ones(64, 64)
+    with open("/proc/self/maps") as maps:
+        paths = {line.split()[-1] for line in maps if "blas" in line.lower() and "/" in line}
+    return ", ".join(sorted(paths)) or "unknown"
+
+
 def timed(fn, repeats, warmup):
     """Wall-clock and process CPU milliseconds of each repeat (CPU time is steadier on a shared machine)."""
     if repeats == 0:
@@ -311,6 +320,7 @@ def main():
         json.dumps(
             {
                 "implementation": f"pytorch {torch.__version__} cpu",
+                "blas": blas_library(),
                 "backend": "pytorch-cpu",
                 "threads": args.threads,
                 "parameters": parameters,

@@ -3,7 +3,8 @@
 # weight over seeds, and the original sampler (DDPM 1000 steps, 1 sample per cell). By default the bundled
 # model (models/matr1, trained by `diffbatt train` on data/matr1/train.dbds) in the quick-start setting
 # (w = 3, chosen on the run's validation cells) and without guidance. Needs nothing outside the repository.
-# Usage: [MODEL=dir] [OUT=folder] [GUIDANCE="3 0"] [DDPM_GUIDANCE=3] benchmarks/bundled-model/run.sh [seeds...]
+# Usage: [MODEL=dir] [OUT=folder] [GUIDANCE="3 0"] [DDPM_GUIDANCE=3] [RESULT_ID=id] benchmarks/bundled-model/run.sh [seeds...]
+# RESULT_ID also writes benchmarks/results/<id>.json, so the results appear in BENCHMARKS.md.
 # OUT must hold a HEADER.md (what was run and why); RESULTS.md is written beside it.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -30,4 +31,4 @@ if [ "$ddpm_guidance" != 0 ]; then
   # unclipped guided DDPM diverges with the bundled model; the same with the [-1, 1] clip:
   test_run "ddpm-1000-x1-w$ddpm_guidance-clip-seed0" --sampler ddpm --clip on --samples 1 --guidance "$ddpm_guidance" --seed 0
 fi
-node benchmarks/summarize-tests.mjs "$out"
+node --import tsx benchmarks/summarize-tests.mjs "$out" ${RESULT_ID:-}

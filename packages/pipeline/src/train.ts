@@ -538,17 +538,7 @@ export async function trainDiffBatt(input: TrainInput): Promise<TrainResult> {
   const condition = conditionOf(train, config);
   const validationX0 = validation.length > 0 ? curvesTensor(validation) : null;
   const validationCondition = validation.length > 0 ? conditionOf(validation, config) : null;
-  const pool =
-    workers > 1
-      ? await GradientPool.start({
-          workers,
-          backend: input.backend,
-          unetConfig: config,
-          curves: packRows(train.map((s) => s.sohCurve)),
-          capacityMatrices: packRows(train.map((s) => s.capacityMatrix as Float32Array)),
-          cells: train.length,
-        })
-      : null;
+  let pool: GradientPool | null = null;
 
   const validationLoss = async (): Promise<number | null> => {
     if (!validationX0 || !validationCondition) return null;
@@ -604,6 +594,16 @@ export async function trainDiffBatt(input: TrainInput): Promise<TrainResult> {
   };
 
   try {
+    if (workers > 1) {
+      pool = await GradientPool.start({
+        workers,
+        backend: input.backend,
+        unetConfig: config,
+        curves: packRows(train.map((s) => s.sohCurve)),
+        capacityMatrices: packRows(train.map((s) => s.capacityMatrix as Float32Array)),
+        cells: train.length,
+      });
+    }
     // The last recorded loss, so a resumed run that has no step left still reports it.
     let loss = losses[losses.length - 1] ?? Number.NaN;
     const flat = pool ? await FlatTrainingState.fromTf(variables, optimizer, ema) : null;

@@ -15,6 +15,7 @@ const ORDER = [
   'accuracy-snl',
   'accuracy-cruh',
   'accuracy-crush',
+  'learning-curve',
   'synthesis-quality',
   'augmentation',
   'speed',

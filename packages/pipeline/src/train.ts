@@ -481,6 +481,13 @@ export async function trainDiffBatt(input: TrainInput): Promise<TrainResult> {
         `the checkpoint is at step ${checkpoint.state.step}, beyond --steps ${settings.steps}`,
       );
     }
+    // A resumed run may extend its budget: the record must say the budget it now runs to, or replaying
+    // it would stop at the first one.
+    if (recorded.settings.steps !== settings.steps)
+      await writeFileAtomic(
+        runPath,
+        `${JSON.stringify({ ...recorded, settings: { ...recorded.settings, steps: settings.steps } }, null, 2)}\n`,
+      );
     const restored = checkpoint.weights.map((values, i) =>
       tf.tensor(values, model.weights[i]!.shape as number[]),
     );

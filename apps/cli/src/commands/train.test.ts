@@ -127,6 +127,13 @@ describe('diffbatt train', () => {
       ).provenance;
       expect(redelivered.finalTrainingLoss).toBe(provenance.finalTrainingLoss);
       expect(Number.isFinite(redelivered.finalTrainingLoss)).toBe(true);
+
+      // Extending the budget continues from the last step and the run record says the new budget.
+      const extended = await runCli([...trainArgs(resumedOut, workers), '--steps', '7', '--resume']);
+      expect(extended.code).toBe(0);
+      expect(extended.stderr).toContain('resuming at step 6');
+      const record = JSON.parse(await readFile(join(resumedOut, 'run.json'), 'utf8'));
+      expect(record.settings.steps).toBe(7);
     },
     240_000,
   );

@@ -8,9 +8,10 @@
  * over all 41 cells. The test split is never read: this is how recipes are compared without peeking.
  *
  *   pnpm bench:learning-curve [--preset fast] [--folds 4] [--steps 3000] [--every 500] [--seed 0]
- *                             [--samples 8] [--workers <cores>]
+ *                             [--samples 8] [--workers <cores>] [--prediction-type v] [--min-snr-gamma 5]
  *
- * Writes benchmarks/results/learning-curve-<preset>.json (rendered by `pnpm bench:report`).
+ * The last two change the preset (what the network predicts; min-SNR loss weighting) and name the variant.
+ * Writes benchmarks/results/learning-curve-<preset>[-<variant>].json (rendered by `pnpm bench:report`).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -42,6 +43,8 @@ const { values } = parseArgs({
     seed: { type: 'string', default: '0' },
     samples: { type: 'string', default: '8' },
     workers: { type: 'string' },
+    'prediction-type': { type: 'string' },
+    'min-snr-gamma': { type: 'string' },
   },
 });
 const count = (name: keyof typeof values, min: number): number => {
@@ -58,13 +61,30 @@ const every = count('every', 1);
 const seed = count('seed', 0);
 const samplesPerCell = count('samples', 1);
 const workers = values.workers === undefined ? undefined : count('workers', 1);
+const predictionType = values['prediction-type'];
+if (predictionType !== undefined && !['epsilon', 'v', 'sample'].includes(predictionType))
+  fail(`--prediction-type must be epsilon, v or sample, got ${predictionType}`);
+const minSnrGamma = values['min-snr-gamma'] === undefined ? null : Number(values['min-snr-gamma']);
+if (minSnrGamma !== null && !(minSnrGamma > 0 && Number.isFinite(minSnrGamma)))
+  fail(`--min-snr-gamma must be a number > 0, got ${values['min-snr-gamma']}`);
+/** The variant's changes to the preset, as a name suffix and in words. */
+const variant = [
+  ...(predictionType === undefined
+    ? []
+    : [{ suffix: predictionType, words: `${predictionType}-prediction` }]),
+  ...(minSnrGamma === null
+    ? []
+    : [{ suffix: `minsnr${minSnrGamma}`, words: `min-SNR-${minSnrGamma} loss weighting` }]),
+];
+const variantName = [preset, ...variant.map((v) => v.suffix)].join('-');
+const variantWords = variant.length === 0 ? '' : ` with ${variant.map((v) => v.words).join(' and ')}`;
 const snapshotSteps = Array.from({ length: Math.floor(steps / every) }, (_, i) => (i + 1) * every);
 
 const backend = (await selectBackend()).backend;
 const { samples } = await readDatasetFile(join(REPOSITORY_ROOT, 'data', 'matr1', 'train.dbds'));
 const order = new SeededRandom(deriveSeed(seed, 0x1c)).shuffled(samples.map((_, i) => i));
 const foldOf = new Map(order.map((cell, position) => [cell, position % folds]));
-const runsDir = join(REPOSITORY_ROOT, 'benchmarks', 'learning-curve', 'runs', `${preset}-seed${seed}`);
+const runsDir = join(REPOSITORY_ROOT, 'benchmarks', 'learning-curve', 'runs', `${variantName}-seed${seed}`);
 
 /** Trains fold k (or continues it from its checkpoint); resolves when its snapshots exist. */
 async function trainFold(fold: number, train: ModelSample[]): Promise<string> {
@@ -83,8 +103,14 @@ async function trainFold(fold: number, train: ModelSample[]): Promise<string> {
       steps,
       seed,
       checkpointEvery: every,
+      ...(minSnrGamma === null ? {} : { minSnrGamma }),
     },
-    unetConfig: TRAIN_PRESETS[preset].unetConfig,
+    unetConfig: {
+      ...TRAIN_PRESETS[preset].unetConfig,
+      ...(predictionType === undefined
+        ? {}
+        : { predictionType: predictionType as 'epsilon' | 'v' | 'sample' }),
+    },
     preset,
     resume: existsSync(join(outDir, 'checkpoint.json')),
     backend,
@@ -162,11 +188,11 @@ const minutes = (values: number[]) => (values.reduce((a, b) => a + b, 0) / value
 const command = `pnpm bench:learning-curve ${args.join(' ')}`.trim();
 const file = writeBenchmarkResult({
   ...benchmarkProvenance(command, backend),
-  id: `learning-curve-${preset}`,
-  title: `Learning curve of the ${preset} preset on held-out MATR-1 training cells`,
+  id: `learning-curve-${variantName}`,
+  title: `Learning curve of the ${preset} preset${variantWords} on held-out MATR-1 training cells`,
   summary: [
     `The ${samples.length} cells of \`data/matr1/train.dbds\` in ${folds} folds (seeded shuffle, seed ${seed}); per fold, ` +
-      `\`--preset ${preset}\` (${TRAIN_PRESETS[preset].description}) trained on the other folds for ${steps} full-batch steps, ` +
+      `\`--preset ${preset}\` (${TRAIN_PRESETS[preset].description})${variantWords} trained on the other folds for ${steps} full-batch steps, ` +
       `its EMA network every ${every} steps drawing ${samplesPerCell} curves per held-out cell (DPM-Solver++ 20, x0 clipped, w = 0). ` +
       `Each row scores the held-out cells of all folds together (${samples.length} cells). The test split is not used.`,
     'Training minutes: per fold, mean over folds, as recorded in the snapshots (wall clock of that run on this machine, other work beside it included).',

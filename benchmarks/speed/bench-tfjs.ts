@@ -119,6 +119,7 @@ async function parallelTrainingStepTimings(): Promise<Timings> {
     workers,
     backend: report.backend,
     unetConfig: DEFAULT_UNET_CONFIG,
+    minSnrGamma: null,
     curves: await tf.randomNormal([TRAIN_BATCH, 256], 0, 1, 'float32', 1).data<'float32'>(),
     capacityMatrices: await tf.randomNormal([TRAIN_BATCH, 100, 100], 0, 0.01, 'float32', 3).data<'float32'>(),
     cells: TRAIN_BATCH,

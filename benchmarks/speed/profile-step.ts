@@ -11,7 +11,7 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { selectBackend } from '../../packages/core/src/backend.js';
-import { createNoiseSchedule, epsilonLoss } from '../../packages/diffusion/src/index.js';
+import { createNoiseSchedule, denoisingLoss } from '../../packages/diffusion/src/index.js';
 import { parseUNetConfig } from '../../packages/unet/src/config.js';
 import { diffBattDenoiser, dropCapacityCondition } from '../../packages/unet/src/denoiser.js';
 import { buildDiffBattUNet } from '../../packages/unet/src/unet.js';
@@ -44,7 +44,7 @@ const condition = {
   mask: tf.ones([batch, 32]) as import('@tensorflow/tfjs').Tensor2D,
 };
 const loss = () =>
-  epsilonLoss({
+  denoisingLoss({
     schedule: createNoiseSchedule({ kind: 'linear' }),
     denoiser: diffBattDenoiser(model),
     batch: { x0, condition },

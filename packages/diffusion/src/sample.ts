@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
+import { createScheduler, type SamplerConfig } from './create-scheduler.js';
 import { type ConcatConditions, type Denoiser, type DropCondition, disposeDerived } from './denoiser.js';
+import type { PredictionType } from './prediction.js';
 import type { NoiseSchedule } from './schedule.js';
-import { createScheduler, type SamplerConfig } from './schedulers.js';
 import { deriveSeed, rowNormals } from './seed.js';
 
 /**
@@ -45,6 +46,8 @@ export interface SampleOptions<C extends tf.TensorContainer> {
   rowSeeds?: readonly number[];
   /** Default `{ kind: 'ddpm' }`. */
   sampler?: SamplerConfig;
+  /** What the denoiser predicts (default `epsilon`); the type it was trained for. */
+  predictionType?: PredictionType;
   guidance?: ClassifierFreeGuidance<C>;
   /** Called after each step; a returned promise is awaited before the next step (e.g. to repaint a UI). */
   onStep?: (progress: SamplingProgress) => void | Promise<void>;
@@ -52,8 +55,12 @@ export interface SampleOptions<C extends tf.TensorContainer> {
   signal?: AbortSignal;
 }
 
-/** The network's noise prediction at one timestep, with guidance applied. */
-interface NoisePredictor {
+/**
+ * The network's output at one timestep, with guidance applied. Guidance combines the two outputs in the
+ * model's own prediction type: at a shared x_t, epsilon, v and x0 are affine in one another, so the
+ * combination is the same as in epsilon space.
+ */
+interface GuidedModel {
   predict(sample: tf.Tensor, timestep: number): tf.Tensor;
   dispose(): void;
 }
@@ -62,12 +69,12 @@ interface NoisePredictor {
  * With weight 0 only the conditional pass runs. Otherwise both passes run as ONE network call on the
  * doubled batch [conditional rows; unconditional rows], whose condition is built once for the whole run.
  */
-function createNoisePredictor<C extends tf.TensorContainer>(
+function createGuidedModel<C extends tf.TensorContainer>(
   denoiser: Denoiser<C>,
   condition: C,
   batchSize: number,
   guidance: ClassifierFreeGuidance<C> | undefined,
-): NoisePredictor {
+): GuidedModel {
   const timestepsOf = (rows: number, timestep: number) => tf.fill([rows], timestep, 'int32') as tf.Tensor1D;
   const weight = guidance?.weight ?? 0;
   if (!Number.isFinite(weight)) throw new RangeError(`guidance weight must be finite, got ${weight}`);
@@ -116,11 +123,13 @@ export async function sample<C extends tf.TensorContainer>(options: SampleOption
     rowSeeds === undefined
       ? deriveSeed(seed, k)
       : (noiseShape: number[]) => tf.tensor(rowNormals(rowSeeds, rowSize, k), noiseShape);
-  const scheduler = createScheduler(schedule, options.sampler ?? { kind: 'ddpm' });
-  let predictor: NoisePredictor | undefined;
+  const scheduler = createScheduler(schedule, options.sampler ?? { kind: 'ddpm' }, {
+    predictionType: options.predictionType,
+  });
+  let predictor: GuidedModel | undefined;
   let x: tf.Tensor | undefined;
   try {
-    predictor = createNoisePredictor(denoiser, condition, batchSize, options.guidance);
+    predictor = createGuidedModel(denoiser, condition, batchSize, options.guidance);
     const initial = noiseOf(0);
     x = typeof initial === 'number' ? tf.randomNormal(shape, 0, 1, 'float32', initial) : initial(shape);
     const { timesteps } = scheduler;
@@ -128,9 +137,9 @@ export async function sample<C extends tf.TensorContainer>(options: SampleOption
       signal?.throwIfAborted();
       const timestep = timesteps[index]!;
       const current: tf.Tensor = x;
-      const noisePredictor = predictor;
+      const guidedModel = predictor;
       x = tf.tidy(() =>
-        scheduler.step(index, current, noisePredictor.predict(current, timestep), noiseOf(index + 1)),
+        scheduler.step(index, current, guidedModel.predict(current, timestep), noiseOf(index + 1)),
       );
       current.dispose();
       await onStep?.({ step: index + 1, totalSteps: timesteps.length, timestep, sample: x });

@@ -3,9 +3,10 @@ import { describe, expect, it } from 'vitest';
 import {
   createNoiseSchedule,
   type Denoiser,
+  type DenoisingLossOptions,
+  denoisingLoss,
   deriveSeed,
   ExponentialMovingAverage,
-  epsilonLoss,
   lossGradients,
   qSample,
   trainingStep,
@@ -14,19 +15,19 @@ import { createToyDenoiser, dropLabel, mixtureBatch } from './testing/toy.js';
 
 const schedule = createNoiseSchedule({ kind: 'linear' });
 
-describe('epsilonLoss', () => {
+describe('denoisingLoss', () => {
   it('is the MSE between the predicted and the true noise of q_sample at uniform timesteps', async () => {
     const rows = 20_000;
     const x0 = tf.fill([rows, 1], 0.3);
     const seen: { noisy?: tf.Tensor; t?: tf.Tensor1D } = {};
     const denoiser: Denoiser<undefined> = (noisy, t) => {
-      // Kept: epsilonLoss frees every tensor made inside it.
+      // Kept: denoisingLoss frees every tensor made inside it.
       seen.noisy = tf.keep(noisy.clone());
       seen.t = tf.keep(t.clone());
       return tf.zerosLike(noisy);
     };
     const before = tf.memory().numTensors;
-    const loss = epsilonLoss({ schedule, denoiser, batch: { x0, condition: undefined }, seed: 5 });
+    const loss = denoisingLoss({ schedule, denoiser, batch: { x0, condition: undefined }, seed: 5 });
     expect(tf.memory().numTensors).toBe(before + 3); // the loss and the two clones kept by the test
     const noise = tf.randomNormal([rows, 1], 0, 1, 'float32', deriveSeed(5, 2));
     const noisy = qSample(schedule, x0, seen.t!, noise);
@@ -40,6 +41,66 @@ describe('epsilonLoss', () => {
     expect(Math.min(...timesteps)).toBe(0);
     expect(Math.max(...timesteps)).toBe(999);
     tf.dispose([x0, seen.noisy!, seen.t!, loss, noise, noisy]);
+  });
+
+  it('regresses v or x0 when asked, and weights rows by min-SNR-gamma', async () => {
+    const rows = 64;
+    const x0 = tf.randomNormal([rows, 3], 0, 1, 'float32', 4);
+    let seenT: Int32Array = new Int32Array();
+    const zero: Denoiser<undefined> = (noisy, t) => {
+      seenT = t.dataSync() as Int32Array;
+      return tf.zerosLike(noisy);
+    };
+    const lossOf = async (options: Partial<DenoisingLossOptions<undefined>>) => {
+      const loss = denoisingLoss({
+        schedule,
+        denoiser: zero,
+        batch: { x0, condition: undefined },
+        seed: 6,
+        ...options,
+      });
+      const value = (await loss.data())[0]!;
+      loss.dispose();
+      return value;
+    };
+    // With a zero prediction the loss is the mean square of the target, row by row.
+    const noise = (await tf
+      .randomNormal([rows, 3], 0, 1, 'float32', deriveSeed(6, 2))
+      .data()) as Float32Array;
+    const clean = (await x0.data()) as Float32Array;
+    const expected = (target: (row: number, i: number) => number, weight = (_t: number) => 1) => {
+      let total = 0;
+      for (let i = 0; i < rows * 3; i++) {
+        const row = Math.floor(i / 3);
+        total += weight(seenT[row]!) * target(seenT[row]!, i) ** 2;
+      }
+      return total / (rows * 3);
+    };
+    const alpha = (t: number) => schedule.sqrtAlphasCumprod[t]!;
+    const sigma = (t: number) => schedule.sqrtOneMinusAlphasCumprod[t]!;
+    const v = (t: number, i: number) => alpha(t) * noise[i]! - sigma(t) * clean[i]!;
+    expect(await lossOf({ predictionType: 'v' })).toBeCloseTo(expected(v), 5);
+    expect(await lossOf({ predictionType: 'sample' })).toBeCloseTo(
+      expected((_t, i) => clean[i]!),
+      5,
+    );
+    // min(SNR, 5) in x0 terms: epsilon rows weigh min(SNR, 5) / SNR, v rows min(SNR, 5) / (SNR + 1).
+    const snr = (t: number) => schedule.alphasCumprod[t]! / (1 - schedule.alphasCumprod[t]!);
+    const epsilonLoss = await lossOf({ minSnrGamma: 5 });
+    expect(epsilonLoss).toBeCloseTo(
+      expected(
+        (_t, i) => noise[i]!,
+        (t) => Math.min(snr(t), 5) / snr(t),
+      ),
+      5,
+    );
+    const vLoss = await lossOf({ predictionType: 'v', minSnrGamma: 5 });
+    expect(vLoss).toBeCloseTo(
+      expected(v, (t) => Math.min(snr(t), 5) / (snr(t) + 1)),
+      5,
+    );
+    await expect(lossOf({ minSnrGamma: 0 })).rejects.toThrow(/minSnrGamma must be a finite number > 0/);
+    x0.dispose();
   });
 
   it('drops each condition with the given probability through the caller rule, and never at p = 0', async () => {
@@ -57,7 +118,7 @@ describe('epsilonLoss', () => {
       return dropLabel(condition, keep);
     };
     const lossWithDropout = (probability: number) =>
-      epsilonLoss({
+      denoisingLoss({
         schedule,
         denoiser,
         batch: { x0, condition: label },

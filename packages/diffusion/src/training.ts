@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Denoiser, DropCondition } from './denoiser.js';
 import type { ExponentialMovingAverage } from './ema.js';
-import { qSample } from './forward.js';
+import { extractPerRow, qSample } from './forward.js';
+import { type PredictionType, predictionTarget } from './prediction.js';
 import type { NoiseSchedule } from './schedule.js';
 import { deriveSeed, uniformSource } from './seed.js';
 
@@ -20,13 +21,21 @@ export interface ConditionDropout<C extends tf.TensorContainer> {
   drop: DropCondition<C>;
 }
 
-export interface EpsilonLossOptions<C extends tf.TensorContainer> {
+export interface DenoisingLossOptions<C extends tf.TensorContainer> {
   schedule: NoiseSchedule;
   denoiser: Denoiser<C>;
   batch: TrainingBatch<C>;
   /** Seeds this step's timesteps, dropout flags and noise; use a new one per step, e.g. `deriveSeed(runSeed, step)`. */
   seed: number;
   conditionDropout?: ConditionDropout<C>;
+  /** What the denoiser learns to predict (default `epsilon`); sample with the same type. */
+  predictionType?: PredictionType;
+  /**
+   * Min-SNR-gamma loss weighting (Hang et al. 2023): each row's squared error is weighted so that its
+   * weight in x0 terms is min(SNR_t, gamma) (epsilon: min(SNR, gamma) / SNR; v: min(SNR, gamma) /
+   * (SNR + 1); sample: min(SNR, gamma)). Off by default (plain MSE); the paper uses gamma = 5.
+   */
+  minSnrGamma?: number;
   /** Passed to the denoiser (default false; the training step sets it). */
   training?: boolean;
   /**
@@ -38,19 +47,25 @@ export interface EpsilonLossOptions<C extends tf.TensorContainer> {
   shard?: BatchShard;
 }
 
-/** Where a part of a batch sits in the whole batch (see `EpsilonLossOptions.shard`). */
+/** Where a part of a batch sits in the whole batch (see `DenoisingLossOptions.shard`). */
 export interface BatchShard {
   offset: number;
   totalRows: number;
 }
 
 /**
- * The epsilon-prediction loss: t ~ U{0, ..., T-1} per row, noise ~ N(0, I), x_t = q_sample(x0, t, noise),
- * loss = mean((denoiser(x_t, t, condition) - noise)^2) over every element (Keras' MeanSquaredError on
- * equal-sized rows). Returns a scalar; intermediate tensors are freed. Also usable as a validation loss.
+ * The denoising loss: t ~ U{0, ..., T-1} per row, noise ~ N(0, I), x_t = q_sample(x0, t, noise),
+ * loss = mean((denoiser(x_t, t, condition) - target)^2) over every element (Keras' MeanSquaredError on
+ * equal-sized rows), the target being the noise (DiffBatt), v or x0 by `predictionType`, optionally
+ * min-SNR weighted per row. Returns a scalar; intermediate tensors are freed. Also usable as a
+ * validation loss.
  */
-export function epsilonLoss<C extends tf.TensorContainer>(options: EpsilonLossOptions<C>): tf.Scalar {
+export function denoisingLoss<C extends tf.TensorContainer>(options: DenoisingLossOptions<C>): tf.Scalar {
   const { schedule, denoiser, batch, seed, conditionDropout, shard } = options;
+  const predictionType = options.predictionType ?? 'epsilon';
+  const gamma = options.minSnrGamma;
+  if (gamma !== undefined && !(gamma > 0 && Number.isFinite(gamma)))
+    throw new RangeError(`minSnrGamma must be a finite number > 0, got ${gamma}`);
   const rows = batch.x0.shape[0];
   if (rows === undefined) throw new RangeError('training batch x0 must have a batch axis');
   const offset = shard?.offset ?? 0;
@@ -78,20 +93,41 @@ export function epsilonLoss<C extends tf.TensorContainer>(options: EpsilonLossOp
         ? conditionDropout.drop(batch.condition, tf.tensor1d(keep.subarray(offset, offset + rows)))
         : batch.condition;
     const predicted = denoiser(noisy, t, condition, { training: options.training ?? false });
-    const squared = tf.squaredDifference(predicted, noise);
+    let squared = tf.squaredDifference(
+      predicted,
+      predictionTarget(schedule, predictionType, batch.x0, noise, t),
+    );
+    if (gamma !== undefined)
+      squared = tf.mul(
+        squared,
+        extractPerRow(minSnrWeights(schedule, predictionType, gamma), t, squared.rank),
+      );
     if (!shard) return tf.mean(squared) as tf.Scalar;
     return tf.div(tf.sum(squared), (squared.size / rows) * totalRows) as tf.Scalar;
   });
 }
 
+/** Min-SNR-gamma weight per timestep for a prediction type (see `DenoisingLossOptions.minSnrGamma`). */
+function minSnrWeights(schedule: NoiseSchedule, predictionType: PredictionType, gamma: number): Float64Array {
+  return schedule.alphasCumprod.map((abar) => {
+    const snr = abar / (1 - abar);
+    const clipped = Math.min(snr, gamma);
+    return predictionType === 'epsilon'
+      ? clipped / snr
+      : predictionType === 'v'
+        ? clipped / (snr + 1)
+        : clipped;
+  });
+}
+
 export interface LossGradientsOptions<C extends tf.TensorContainer>
-  extends Omit<EpsilonLossOptions<C>, 'training'> {
+  extends Omit<DenoisingLossOptions<C>, 'training'> {
   /** The variables to differentiate with respect to (see `TrainingStepOptions.variables`). */
   variables: readonly tf.Variable[];
 }
 
 /**
- * The training loss (`epsilonLoss` with `training: true`) and its gradient with respect to `variables`,
+ * The training loss (`denoisingLoss` with `training: true`) and its gradient with respect to `variables`,
  * without applying them: one worker's share of a data-parallel step (with `shard`). Sum the shards'
  * gradients and apply them with `optimizer.applyGradients`. The caller disposes the gradients.
  */
@@ -100,7 +136,7 @@ export async function lossGradients<C extends tf.TensorContainer>(
 ): Promise<{ loss: number; gradients: tf.Tensor[] }> {
   const variables = [...options.variables];
   if (variables.length === 0) throw new RangeError('a loss gradient needs at least one variable');
-  const { value, grads } = tf.variableGrads(() => epsilonLoss({ ...options, training: true }), variables);
+  const { value, grads } = tf.variableGrads(() => denoisingLoss({ ...options, training: true }), variables);
   try {
     const [loss] = await value.data();
     return { loss: loss!, gradients: variables.map((v) => grads[v.name]!) };
@@ -120,7 +156,7 @@ function conditionKeepFlags(
 }
 
 export interface TrainingStepOptions<C extends tf.TensorContainer>
-  extends Omit<EpsilonLossOptions<C>, 'training'> {
+  extends Omit<DenoisingLossOptions<C>, 'training'> {
   /** The variables to train; of a tf.LayersModel: `model.trainableWeights.map((w) => w.read() as tf.Variable)`. */
   variables: readonly tf.Variable[];
   optimizer: tf.Optimizer;
@@ -131,7 +167,7 @@ export interface TrainingStepOptions<C extends tf.TensorContainer>
 }
 
 /**
- * One gradient step: loss (see `epsilonLoss`, with `training: true`), gradients with respect to
+ * One gradient step: loss (see `denoisingLoss`, with `training: true`), gradients with respect to
  * `variables`, optimiser update, then the EMA update. Resolves to the loss before the update. Leaves no
  * tensor behind (the optimiser's own slots, created on its first step, excepted).
  */
@@ -142,7 +178,7 @@ export async function trainingStep<C extends tf.TensorContainer>(
   const variables = [...options.variables];
   if (variables.length === 0) throw new RangeError('training step needs at least one variable to train');
   const loss = tf.tidy(
-    () => optimizer.minimize(() => epsilonLoss({ ...options, training: true }), true, variables)!,
+    () => optimizer.minimize(() => denoisingLoss({ ...options, training: true }), true, variables)!,
   );
   try {
     ema?.update(options.emaDecay);

@@ -1,6 +1,8 @@
 import { selectBackend } from '@diffbatt/core/backend';
 import { syntheticSamples } from '@diffbatt/core/testing';
-import { buildDiffBattUNet, parseUNetConfig } from '@diffbatt/unet';
+import { deriveSeed, rowNormals } from '@diffbatt/diffusion';
+import { buildDiffBattUNet, diffBattDenoiser, parseUNetConfig } from '@diffbatt/unet';
+import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { generateCurves } from './index.js';
 
@@ -64,5 +66,41 @@ describe('generateCurves', () => {
     expect(otherSeed.curves[0]![0]).not.toEqual(reference.curves[0]![0]);
     // Two curves of one cell differ (their own seeds).
     expect(reference.curves[0]![0]).not.toEqual(reference.curves[0]![1]);
+  });
+
+  it("samples in the model's own prediction type", async () => {
+    // One DDIM step from t = 500 to the clean curve returns x0_hat: for a `sample` model, its output.
+    const sampleModel = { ...config, predictionType: 'sample' as const };
+    const model = buildDiffBattUNet(sampleModel, { seed: 3 });
+    const condition = conditions[0]!;
+    try {
+      const cells = await generateCurves({
+        model,
+        config: sampleModel,
+        conditions: [condition],
+        samplesPerCell: 1,
+        sampler: { kind: 'ddim', timesteps: [500] },
+        guidanceWeight: 0,
+        seed: 4,
+        workers: 1,
+      });
+      const expected = tf.tidy(() =>
+        diffBattDenoiser(model)(
+          tf.tensor3d(rowNormals([deriveSeed(4, 0, 0)], 256, 0), [1, 256, 1]),
+          tf.tensor1d([500], 'int32'),
+          {
+            capacityMatrix: tf.tensor4d(condition, [1, 20, 100, 1]),
+            mask: tf.ones([1, config.embeddingDim]),
+          },
+          { training: false },
+        ),
+      );
+      const values = await expected.data();
+      const curve = cells[0]![0]!;
+      expected.dispose();
+      expect(Math.max(...curve.map((v, i) => Math.abs(v - values[i]!)))).toBeLessThan(1e-5);
+    } finally {
+      model.dispose();
+    }
   });
 });

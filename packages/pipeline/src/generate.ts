@@ -93,6 +93,7 @@ export async function sampleCurveRows(
         seed: 0,
         rowSeeds: part.map((row) => row.seed),
         sampler: options.sampler,
+        predictionType: config.predictionType, // the model's own parameterisation
         ...(options.guidanceWeight === 0
           ? {}
           : {

@@ -5,6 +5,8 @@ export interface GradientWorkerInit {
   kind: 'init';
   backend: string;
   unetConfig: DiffBattUNetConfig;
+  /** Min-SNR-gamma loss weighting (see TrainSettings.minSnrGamma); null = plain MSE. */
+  minSnrGamma: number | null;
   /** Every training cell's SOH curve, `[cells, 256]` row-major. */
   curves: Float32Array;
   /** Every training cell's capacity matrix, `[cells, rows, 100]` row-major. */

@@ -7,6 +7,7 @@ export interface GradientPoolOptions {
   workers: number;
   backend: string;
   unetConfig: DiffBattUNetConfig;
+  minSnrGamma: number | null;
   curves: Float32Array;
   capacityMatrices: Float32Array;
   cells: number;

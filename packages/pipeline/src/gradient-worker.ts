@@ -6,11 +6,11 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { CAPACITY_MATRIX_VOLTAGE_POINTS, SOH_CURVE_LENGTH } from '@diffbatt/core';
-import { createNoiseSchedule, lossGradients } from '@diffbatt/diffusion';
+import { createNoiseSchedule, type DenoisingLossOptions, lossGradients } from '@diffbatt/diffusion';
 import { type CapacityCondition, diffBattDenoiser, dropCapacityCondition } from '@diffbatt/unet';
 import * as tf from '@tensorflow/tfjs';
 import type { FromGradientWorker, GradientWorkerStep, ToGradientWorker } from './gradient-messages.js';
-import { buildReplica } from './replica.js';
+import { buildReplica, lossTarget } from './replica.js';
 import { assignPacked, packValues } from './weights.js';
 import { serveRequests } from './worker-pool.js';
 
@@ -19,6 +19,8 @@ interface Replica {
   denoiser: ReturnType<typeof diffBattDenoiser>;
   curves: tf.Tensor3D;
   condition: CapacityCondition;
+  /** The regression target and weighting of the run. */
+  target: Pick<DenoisingLossOptions<CapacityCondition>, 'predictionType' | 'minSnrGamma'>;
 }
 
 const schedule = createNoiseSchedule({ kind: 'linear' });
@@ -46,6 +48,7 @@ async function gradientOf(message: GradientWorkerStep): Promise<FromGradientWork
       variables,
       batch,
       seed: message.seed,
+      ...replica.target,
       shard: { offset: message.offset, totalRows: message.batchCells.length },
       ...(message.conditionDropout > 0
         ? { conditionDropout: { probability: message.conditionDropout, drop: dropCapacityCondition } }
@@ -79,6 +82,7 @@ serveRequests(parentPort, async (message: ToGradientWorker) => {
       ]),
       mask: tf.ones([message.cells, config.embeddingDim]),
     },
+    target: lossTarget(config, message.minSnrGamma),
   };
   return { reply: { kind: 'ready' } };
 });

@@ -8,3 +8,14 @@ export async function buildReplica(backend: string, config: DiffBattUNetConfig):
   // The initial weights do not matter: the main thread sends the ones to use.
   return buildDiffBattUNet(config, { seed: 0 });
 }
+
+/** The loss target of a model (its prediction type) and the run's min-SNR weighting, as loss options. */
+export function lossTarget(
+  config: DiffBattUNetConfig,
+  minSnrGamma: number | null,
+): { predictionType: DiffBattUNetConfig['predictionType']; minSnrGamma?: number } {
+  return {
+    predictionType: config.predictionType,
+    ...(minSnrGamma === null ? {} : { minSnrGamma }),
+  };
+}

@@ -13,10 +13,10 @@ import {
 } from '@diffbatt/core';
 import {
   createNoiseSchedule,
+  denoisingLoss,
   deriveSeed,
   ExponentialMovingAverage,
   emaWarmupDecay,
-  epsilonLoss,
   type LearningRateSchedule,
   learningRateAt,
   type NoiseSchedule,
@@ -37,6 +37,7 @@ import * as tf from '@tensorflow/tfjs';
 import { type } from 'arktype';
 import { type AdamPowers, dataParallelStep, FlatTrainingState } from './flat-state.js';
 import { GradientPool } from './gradient-pool.js';
+import { lossTarget } from './replica.js';
 import { type PackedManifest, packTensors, unpackTensors } from './weights.js';
 import { defaultWorkers } from './worker-pool.js';
 
@@ -58,6 +59,11 @@ export interface TrainSettings {
   emaWarmup: boolean;
   conditionDropout: number;
   /**
+   * Min-SNR-gamma loss weighting (Hang et al. 2023; 5 in the paper), or null for the original's plain
+   * MSE. What the network predicts is the U-Net config's `predictionType`.
+   */
+  minSnrGamma: number | null;
+  /**
    * A new network gets `capacityMatrixScale` = 1 / RMS of the training cells' capacity matrices (3
    * significant digits), so its condition input is of unit scale (see DiffBattUNetConfig). Ignored when
    * fine-tuning (the model keeps its own) or when the U-Net config sets the scale.
@@ -77,6 +83,7 @@ export const DEFAULT_TRAIN_SETTINGS: TrainSettings = {
   emaDecay: 0.999,
   emaWarmup: true,
   conditionDropout: 0.2,
+  minSnrGamma: null,
   normaliseCapacityMatrix: false,
 };
 
@@ -221,6 +228,8 @@ const runRecordSchema = type({
     emaDecay: '0 <= number <= 1',
     emaWarmup: 'boolean',
     conditionDropout: '0 <= number <= 1',
+    // Absent in run records written before it existed: plain MSE.
+    'minSnrGamma?': 'number > 0 | null',
     normaliseCapacityMatrix: 'boolean',
   },
   unetConfig: 'object',
@@ -248,7 +257,7 @@ export function recipeOfRunRecord(
   }
   return {
     preset: checked.preset ?? 'custom',
-    settings: checked.settings,
+    settings: { ...checked.settings, minSnrGamma: checked.settings.minSnrGamma ?? null },
     unetConfig: parseUNetConfig(checked.unetConfig, file),
   };
 }
@@ -393,6 +402,7 @@ function sameSettings(a: RunRecord, b: RunRecord): string | null {
     'emaDecay',
     'emaWarmup',
     'conditionDropout',
+    'minSnrGamma',
     'normaliseCapacityMatrix',
   ] as const) {
     if (a.settings[key] !== b.settings[key]) return `${key} was ${a.settings[key]}, now ${b.settings[key]}`;
@@ -405,7 +415,7 @@ function sameSettings(a: RunRecord, b: RunRecord): string | null {
 }
 
 /**
- * Trains (or fine-tunes) the DiffBatt U-Net: epsilon MSE with condition dropout, Adam, EMA, a validation
+ * Trains (or fine-tunes) the DiffBatt U-Net: the MSE of the model's prediction type (epsilon, v or x0) with condition dropout, Adam, EMA, a validation
  * split carved from the training data, atomic checkpoints every `checkpointEvery` steps with optimiser,
  * EMA and random state, so that `resume` continues a killed run to the same weights as an unkilled one.
  * The saved model is the EMA network at the step with the lowest validation loss (the last step when
@@ -541,6 +551,7 @@ export async function trainDiffBatt(input: TrainInput): Promise<TrainResult> {
 
   const schedule: NoiseSchedule = createNoiseSchedule({ kind: 'linear' });
   const denoiser = diffBattDenoiser(model);
+  const target = lossTarget(config, settings.minSnrGamma);
   const x0 = curvesTensor(train);
   const condition = conditionOf(train, config);
   const validationX0 = validation.length > 0 ? curvesTensor(validation) : null;
@@ -552,7 +563,8 @@ export async function trainDiffBatt(input: TrainInput): Promise<TrainResult> {
     return ema.withShadowWeights(async () => {
       let total = 0;
       for (let draw = 0; draw < VALIDATION_DRAWS; draw++) {
-        const loss = epsilonLoss({
+        const loss = denoisingLoss({
+          ...target,
           schedule,
           denoiser,
           batch: { x0: validationX0, condition: validationCondition },
@@ -606,6 +618,7 @@ export async function trainDiffBatt(input: TrainInput): Promise<TrainResult> {
         workers,
         backend: input.backend,
         unetConfig: config,
+        minSnrGamma: settings.minSnrGamma,
         curves: packRows(train.map((s) => s.sohCurve)),
         capacityMatrices: packRows(train.map((s) => s.capacityMatrix as Float32Array)),
         cells: train.length,
@@ -644,6 +657,7 @@ export async function trainDiffBatt(input: TrainInput): Promise<TrainResult> {
         }
         try {
           loss = await trainingStep({
+            ...target,
             schedule,
             denoiser,
             batch,

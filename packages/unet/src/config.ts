@@ -37,6 +37,12 @@ export interface DiffBattUNetConfig {
    * training matrices. Part of the model: sampling and fine-tuning use the same factor.
    */
   capacityMatrixScale: number;
+  /**
+   * What the output is (diffusers' `prediction_type`): the noise (`epsilon`, the original), v = alpha eps -
+   * sigma x0, or the clean curve x0 (`sample`). The trainer regresses it and every sampler reads it, so
+   * it travels with the model.
+   */
+  predictionType: 'epsilon' | 'v' | 'sample';
 }
 
 export const DEFAULT_UNET_CONFIG: Readonly<DiffBattUNetConfig> = Object.freeze({
@@ -51,6 +57,7 @@ export const DEFAULT_UNET_CONFIG: Readonly<DiffBattUNetConfig> = Object.freeze({
   embeddingDim: 32,
   curveOffsetHead: false,
   capacityMatrixScale: 1,
+  predictionType: 'epsilon',
 });
 
 /** Columns of the capacity matrix (voltage points); fixed by the data, not a model choice. */
@@ -71,6 +78,7 @@ const configSchema = type({
   'embeddingDim?': positiveInteger,
   'curveOffsetHead?': 'boolean',
   'capacityMatrixScale?': 'number > 0',
+  'predictionType?': "'epsilon' | 'v' | 'sample'",
 });
 
 function configError(field: string, message: string, where: string): DiffBattError {

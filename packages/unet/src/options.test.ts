@@ -89,6 +89,9 @@ describe('U-Net options beyond the original', () => {
 
   it('refuses a scale that is not a finite positive number, naming the field', () => {
     expect(() => parseUNetConfig({ capacityMatrixScale: 0 })).toThrow(/field "capacityMatrixScale"/);
+    expect(parseUNetConfig({}).predictionType).toBe('epsilon');
+    expect(parseUNetConfig({ predictionType: 'v' }).predictionType).toBe('v');
+    expect(() => parseUNetConfig({ predictionType: 'x0' })).toThrow(/field "predictionType"/);
     expect(() => parseUNetConfig({ capacityMatrixScale: Number.POSITIVE_INFINITY })).toThrow(
       /field "capacityMatrixScale".*finite/,
     );

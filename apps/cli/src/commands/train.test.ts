@@ -177,6 +177,10 @@ describe('diffbatt train', () => {
       '2',
       '--lr-decay',
       'cosine',
+      '--prediction-type',
+      'v',
+      '--min-snr-gamma',
+      '5',
     ];
     const out = join(dir, 'fast');
     const run = await runCli(presetArgs(out));
@@ -190,11 +194,12 @@ describe('diffbatt train', () => {
       normaliseCapacityMatrix: true,
       learningRateWarmup: 2,
       learningRateDecay: 'cosine',
+      minSnrGamma: 5,
       steps: 6,
     });
     expect(record.validationCellIds).toEqual([]);
     // The synthetic cells' matrices are far from unit scale, so the scale is not the default 1.
-    expect(record.unetConfig).toMatchObject({ ...SMALL_CONFIG, curveOffsetHead: true });
+    expect(record.unetConfig).toMatchObject({ ...SMALL_CONFIG, curveOffsetHead: true, predictionType: 'v' });
     expect(record.unetConfig.capacityMatrixScale).not.toBe(1);
     const saved = JSON.parse(await readFile(join(out, 'model', 'diffbatt.json'), 'utf8'));
     expect(saved.config).toEqual(record.unetConfig);

@@ -33,6 +33,8 @@ const trainOptions = type({
   'lrWarmup?': integerText(0),
   'lrDecay?': "'constant' | 'cosine'",
   'normaliseCapacityMatrix?': 'boolean',
+  'predictionType?': "'epsilon' | 'v' | 'sample'",
+  'minSnrGamma?': numberText.pipe(type('number > 0')),
   'backend?': 'string',
   'workers?': integerText(1),
   resume: 'boolean',
@@ -92,6 +94,14 @@ function addTrainingOptions(command: Command): Command {
       '--normalise-capacity-matrix',
       'a new network scales its capacity-matrix input by 1 / RMS of the training matrices',
     )
+    .option(
+      '--prediction-type <type>',
+      'what a new network predicts: epsilon (default, the original), v or sample (x0); saved with the model, sampling follows it',
+    )
+    .option(
+      '--min-snr-gamma <g>',
+      'min-SNR-gamma loss weighting (e.g. 5; default: plain MSE as the original)',
+    )
     .option('--backend <name>', 'TensorFlow.js backend (default: fastest available)')
     .option(
       '--workers <n>',
@@ -123,7 +133,10 @@ async function runTraining(
       file: options.config!,
     });
   const preset = TRAIN_PRESETS[options.preset];
-  const unetConfig = replayed ? replayed.unetConfig : { ...preset.unetConfig, ...file };
+  const unetConfig = {
+    ...(replayed ? replayed.unetConfig : { ...preset.unetConfig, ...file }),
+    ...(options.predictionType === undefined ? {} : { predictionType: options.predictionType }),
+  };
   const loaded = await loadSamples(options.data, {
     ...(options.plugin === undefined ? {} : { pluginId: options.plugin }),
     onWarning: (message) => terminal.info(`warning: ${message}`),
@@ -148,6 +161,7 @@ async function runTraining(
     ...given('learningRateWarmup', 'lrWarmup', options.lrWarmup),
     ...given('learningRateDecay', 'lrDecay', options.lrDecay),
     ...given('normaliseCapacityMatrix', 'normaliseCapacityMatrix', options.normaliseCapacityMatrix),
+    ...given('minSnrGamma', 'minSnrGamma', options.minSnrGamma),
   };
   const presetName = replayed ? replayed.preset : options.preset;
   let bar: ReturnType<typeof terminal.progress> | undefined;

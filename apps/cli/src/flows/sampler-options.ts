@@ -2,13 +2,23 @@ import {
   type ClipRange,
   DEFAULT_DDIM_STEPS,
   DEFAULT_DPM_SOLVER_STEPS,
+  DEFAULT_EULER_STEPS,
+  DEFAULT_HEUN_STEPS,
   DEFAULT_TIMESTEPS,
   type SamplerConfig,
 } from '@diffbatt/diffusion';
 import { OptionError } from '../options.js';
 
-export const SAMPLER_NAMES = ['ddpm', 'ddim', 'dpm-solver++'] as const;
+export const SAMPLER_NAMES = ['ddpm', 'ddim', 'dpm-solver++', 'euler', 'heun'] as const;
 export type SamplerName = (typeof SAMPLER_NAMES)[number];
+
+/** Steps of the few-step samplers when --steps is not given (the package's defaults). */
+const DEFAULT_STEPS: Record<Exclude<SamplerName, 'ddpm'>, number> = {
+  ddim: DEFAULT_DDIM_STEPS,
+  'dpm-solver++': DEFAULT_DPM_SOLVER_STEPS,
+  euler: DEFAULT_EULER_STEPS,
+  heun: DEFAULT_HEUN_STEPS,
+};
 export const CLIP_CHOICES = ['auto', 'on', 'off'] as const;
 export type ClipChoice = (typeof CLIP_CHOICES)[number];
 
@@ -32,7 +42,7 @@ export function samplerConfig(
   if (name === 'ddpm') {
     if (steps !== undefined && steps !== DEFAULT_TIMESTEPS) {
       throw new OptionError(
-        `option --steps: ddpm always takes ${DEFAULT_TIMESTEPS} steps; use --sampler ddim or dpm-solver++ for fewer`,
+        `option --steps: ddpm always takes ${DEFAULT_TIMESTEPS} steps; use another --sampler for fewer`,
       );
     }
     if (eta !== undefined) throw new OptionError('option --eta only applies to --sampler ddim');
@@ -42,9 +52,9 @@ export function samplerConfig(
     throw new OptionError(`option --steps must be at most ${DEFAULT_TIMESTEPS}`);
   }
   if (name === 'ddim')
-    return { kind: 'ddim', steps: steps ?? DEFAULT_DDIM_STEPS, eta: eta ?? 0, ...clipSample };
+    return { kind: 'ddim', steps: steps ?? DEFAULT_STEPS.ddim, eta: eta ?? 0, ...clipSample };
   if (eta !== undefined) throw new OptionError('option --eta only applies to --sampler ddim');
-  return { kind: 'dpm-solver++', steps: steps ?? DEFAULT_DPM_SOLVER_STEPS, ...clipSample };
+  return { kind: name, steps: steps ?? DEFAULT_STEPS[name], ...clipSample };
 }
 
 export function samplerSteps(config: SamplerConfig): number {

@@ -13,6 +13,15 @@ export {
 } from './downstream.js';
 export { SOH_FEATURE_THRESHOLDS, type SohFeatureMap, sohThresholdFeatures } from './features.js';
 export { formatScoreTable, formatTextTable, scoreResultsToJson } from './format.js';
+export {
+  type LifeSummary,
+  lifeSummary,
+  SOH_CURVE_CYCLES,
+  type SohCurveBand,
+  sampledCycleLives,
+  sohCurveBand,
+  sohPercent,
+} from './life-summary.js';
 export { meanAndCovariance, type SymmetricEigen, symmetricEigen, symmetricSqrt } from './linear-algebra.js';
 export { alphaAccuracy, mae, mape, rmse } from './point-metrics.js';
 export {

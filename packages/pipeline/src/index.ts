@@ -9,6 +9,12 @@ export {
 } from './generate.js';
 export { GradientPool, type GradientPoolOptions } from './gradient-pool.js';
 export {
+  type CellPrediction,
+  PREDICTION_INTERVAL_LEVELS,
+  type PredictInput,
+  predictCells,
+} from './predict.js';
+export {
   DEFAULT_TRAIN_SETTINGS,
   isRunRecord,
   type RunRecord,

@@ -1,18 +1,18 @@
-import { formatTextTable } from '@diffbatt/eval';
+import { formatTextTable, SOH_CURVE_CYCLES } from '@diffbatt/eval';
 import { type } from 'arktype';
 import type { Command } from 'commander';
-import { CURVE_CYCLES, curveBand, lifeSummary, reportCell, sampleLives } from '../flows/curves.js';
 import { describeSampler, samplerConfig, samplerSteps } from '../flows/sampler-options.js';
 import { parseOptions } from '../options.js';
 import { assertWritable, claimStandardOutput, writeOutput } from '../output.js';
 import { renderReport } from '../report/html-report.js';
+import { reportCell } from '../report/report-cell.js';
 import { markedCellId, syntheticBanner } from '../report/synthetic.js';
 import { terminal } from '../terminal.js';
 import {
   addSamplingOptions,
   curveCountText,
-  drawCurves,
   loadForSampling,
+  predictLives,
   samplingOptionFields,
 } from './sampling-options.js';
 
@@ -55,19 +55,20 @@ export function registerPredictCommand(program: Command): void {
       }
       const loaded = await loadForSampling(options, paths);
       const { backend, cells } = loaded;
-      const { curves, seconds } = await drawCurves(
+      const { predictions: cellPredictions, seconds } = await predictLives(
         loaded,
-        cells.map((c) => c.capacityMatrix),
-        options.samples,
-        sampler,
-        options,
-        `predicting ${cells.length} cell(s) x ${options.samples}`,
+        // loadForSampling keeps only cells with a capacity matrix.
+        cells.map((c) => c.capacityMatrix as Float32Array),
+        {
+          samplesPerCell: options.samples,
+          sampler,
+          options,
+          label: `predicting ${cells.length} cell(s) x ${options.samples}`,
+          eolSoh: options.eol,
+          intervalLevels: LEVELS,
+        },
       );
-      const predictions = cells.map((cell, i) => {
-        const lives = sampleLives(curves[i]!, options.eol);
-        const band = curveBand(curves[i]!, LEVELS[0]!);
-        return { cell, lives, life: lifeSummary(lives, LEVELS), band };
-      });
+      const predictions = cells.map((cell, i) => ({ cell, ...cellPredictions[i]! }));
 
       const rows = predictions.map(({ cell, life }) => {
         const [i80, i95] = life.intervals;
@@ -99,15 +100,15 @@ export function registerPredictCommand(program: Command): void {
           seed: options.seed,
           eolSoh: options.eol,
           seconds,
-          cells: predictions.map(({ cell, lives, life, band }) => ({
+          cells: predictions.map(({ cell, cycleLives, life, band }) => ({
             cellId: cell.cellId,
             source: cell.source,
             synthetic: cell.synthetic,
             cycleLifeMedian: life.median,
             cycleLifeMean: life.mean,
             cycleLifeIntervals: life.intervals,
-            cycleLifeSamples: lives,
-            cycles: CURVE_CYCLES,
+            cycleLifeSamples: cycleLives,
+            cycles: SOH_CURVE_CYCLES,
             sohMedian: band.median,
             sohLow80: band.low,
             sohHigh80: band.high,
@@ -118,7 +119,7 @@ export function registerPredictCommand(program: Command): void {
       if (options.csv) {
         const lines = ['cell_id,cycle,soh_median_percent,soh_low80_percent,soh_high80_percent'];
         for (const { cell, band } of predictions) {
-          CURVE_CYCLES.forEach((cycle, i) => {
+          SOH_CURVE_CYCLES.forEach((cycle, i) => {
             lines.push(
               `${JSON.stringify(cell.cellId)},${cycle},${band.median[i]!.toFixed(3)},${band.low[i]!.toFixed(3)},${band.high[i]!.toFixed(3)}`,
             );
@@ -139,11 +140,11 @@ export function registerPredictCommand(program: Command): void {
             ['time', `${seconds.toFixed(1)} s on ${backend.backend}`],
           ],
           tables: [{ caption: 'Predicted cycle life', header, rows }],
-          cells: predictions.map(({ cell, life }, i) =>
+          cells: predictions.map(({ cell, life, curves }) =>
             reportCell(
               cell.cellId,
               cell.sohCurve,
-              curves[i]!,
+              curves,
               {
                 truth: null,
                 predicted: life.median,

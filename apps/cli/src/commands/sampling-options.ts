@@ -1,5 +1,5 @@
 import type { SamplerConfig } from '@diffbatt/diffusion';
-import { type GenerateInput, generateCurves } from '@diffbatt/pipeline';
+import { type GenerateInput, generateCurves, type PredictInput, predictCells } from '@diffbatt/pipeline';
 import { type } from 'arktype';
 import type { Command } from 'commander';
 import { loadModelAndCells, type ModelAndCells } from '../flows/model-input.js';
@@ -93,34 +93,42 @@ export async function loadForSampling(
   return loaded;
 }
 
+/** What a sampling command asks of the library: `samplesPerCell` curves for each of `cells` cells. */
+interface SamplingRun {
+  cells: number;
+  samplesPerCell: number;
+  sampler: SamplerConfig;
+  options: SamplingValues;
+  /** The progress bar's label. */
+  label: string;
+  /** Keep the model after the run (a command that draws several sets from one model frees it itself). */
+  keepModel?: boolean;
+}
+
 /**
- * Draws `samplesPerCell` curves per condition with a progress bar; frees the model afterwards unless
- * `keepModel` (a command that draws several sets from one model frees it itself).
+ * Runs one library sampling job (`generate`) on the loaded model with the command's options and a
+ * progress bar, after checking the run fits in memory; frees the model afterwards unless `keepModel`.
  */
-export async function drawCurves(
+async function withSampling<T>(
   loaded: ModelAndCells,
-  conditions: GenerateInput['conditions'],
-  samplesPerCell: number,
-  sampler: SamplerConfig,
-  options: SamplingValues,
-  label: string,
-  keepModel = false,
-) {
-  const total = conditions.length * samplesPerCell;
+  run: SamplingRun,
+  generate: (job: Omit<GenerateInput, 'conditions'>) => Promise<T>,
+): Promise<{ result: T; seconds: number }> {
+  const total = run.cells * run.samplesPerCell;
   if (total > MAX_CURVES_PER_RUN) {
     throw new OptionError(
-      `${conditions.length} condition(s) x ${samplesPerCell} curve(s) = ${total} curves, more than the ${MAX_CURVES_PER_RUN} one run holds in memory; draw fewer per cell or split the data`,
+      `${run.cells} condition(s) x ${run.samplesPerCell} curve(s) = ${total} curves, more than the ${MAX_CURVES_PER_RUN} one run holds in memory; draw fewer per cell or split the data`,
     );
   }
+  const { options } = run;
   const started = performance.now();
-  const bar = terminal.progress(label, 1);
+  const bar = terminal.progress(run.label, 1);
   try {
-    const curves = await generateCurves({
+    const result = await generate({
       model: loaded.model,
       config: loaded.config,
-      conditions,
-      samplesPerCell,
-      sampler,
+      samplesPerCell: run.samplesPerCell,
+      sampler: run.sampler,
       guidanceWeight: options.guidance,
       seed: options.seed,
       maxBatch: options.maxBatch,
@@ -131,8 +139,37 @@ export async function drawCurves(
       },
     });
     bar.finish();
-    return { curves, seconds: (performance.now() - started) / 1000 };
+    return { result, seconds: (performance.now() - started) / 1000 };
   } finally {
-    if (!keepModel) loaded.model.dispose();
+    if (!run.keepModel) loaded.model.dispose();
   }
+}
+
+/** Draws `samplesPerCell` curves per condition (null = unconditional). */
+export async function drawCurves(
+  loaded: ModelAndCells,
+  conditions: GenerateInput['conditions'],
+  run: Omit<SamplingRun, 'cells'>,
+) {
+  const { result, seconds } = await withSampling(loaded, { ...run, cells: conditions.length }, (job) =>
+    generateCurves({ ...job, conditions }),
+  );
+  return { curves: result, seconds };
+}
+
+/** Predicts each cell's curves, cycle lives and their summaries from its capacity matrix. */
+export async function predictLives(
+  loaded: ModelAndCells,
+  capacityMatrices: readonly Float32Array[],
+  run: Omit<SamplingRun, 'cells'> & Pick<PredictInput, 'eolSoh' | 'intervalLevels'>,
+) {
+  const { result, seconds } = await withSampling(loaded, { ...run, cells: capacityMatrices.length }, (job) =>
+    predictCells({
+      ...job,
+      capacityMatrices,
+      ...(run.eolSoh === undefined ? {} : { eolSoh: run.eolSoh }),
+      ...(run.intervalLevels === undefined ? {} : { intervalLevels: run.intervalLevels }),
+    }),
+  );
+  return { predictions: result, seconds };
 }

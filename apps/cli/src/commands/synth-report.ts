@@ -3,13 +3,14 @@ import {
   formatTextTable,
   frechetDistance,
   knnPrecisionRecall,
+  SOH_CURVE_CYCLES,
   SOH_FEATURE_THRESHOLDS,
+  sohCurveBand,
   sohPercentAtCycles,
   sohThresholdFeatures,
 } from '@diffbatt/eval';
 import { type } from 'arktype';
 import type { Command } from 'commander';
-import { CURVE_CYCLES, curveBand } from '../flows/curves.js';
 import { loadSamples } from '../flows/data.js';
 import { describeSampler, samplerConfig, samplerSteps } from '../flows/sampler-options.js';
 import { parseOptions } from '../options.js';
@@ -217,15 +218,13 @@ export function registerSynthReportCommand(program: Command): void {
         w: number,
         label: string,
       ) => {
-        const { curves, seconds } = await drawCurves(
-          loaded,
-          conditions,
-          perCondition,
+        const { curves, seconds } = await drawCurves(loaded, conditions, {
+          samplesPerCell: perCondition,
           sampler,
-          { ...options, guidance: w },
+          options: { ...options, guidance: w },
           label,
-          true,
-        );
+          keepModel: true,
+        });
         return { perCondition: curves, curves: curves.flat(), seconds };
       };
       type Drawn = Awaited<ReturnType<typeof draw>>;
@@ -350,7 +349,7 @@ export function registerSynthReportCommand(program: Command): void {
         const panelOf = (title: string, synthetic: boolean, curves: readonly ArrayLike<number>[]) => ({
           title,
           synthetic,
-          band: curveBand(curves.filter(isFiniteCurve), BAND_LEVEL),
+          band: sohCurveBand(curves.filter(isFiniteCurve), BAND_LEVEL),
         });
         const html = renderSynthesisReport({
           title: 'DiffBatt synthesis quality',
@@ -367,10 +366,10 @@ export function registerSynthReportCommand(program: Command): void {
           ],
           tables,
           notes,
-          cycles: CURVE_CYCLES,
+          cycles: SOH_CURVE_CYCLES,
           reference: {
             label: `measured test cells (${test.length})`,
-            band: curveBand(
+            band: sohCurveBand(
               test.map((cell) => cell.sohCurve),
               BAND_LEVEL,
             ),

@@ -1,8 +1,8 @@
 import { extname } from 'node:path';
 import { DiffBattError, type ModelSample, writeDatasetFile, writeFileAtomic } from '@diffbatt/core';
+import { SOH_CURVE_CYCLES } from '@diffbatt/eval';
 import { type } from 'arktype';
 import type { Command } from 'commander';
-import { CURVE_CYCLES } from '../flows/curves.js';
 import { describeSampler, samplerConfig, samplerSteps } from '../flows/sampler-options.js';
 import { OptionError, parseOptions } from '../options.js';
 import { assertWritable } from '../output.js';
@@ -109,12 +109,14 @@ export function registerSynthesizeCommand(program: Command): void {
       const { curves, seconds } = await drawCurves(
         loaded,
         rows.map((row) => row.source?.capacityMatrix ?? null),
-        1,
-        sampler,
-        options,
-        `synthesizing ${conditional ? `${cells.length} cell(s) x ${options.n}` : ''}${
-          unconditionalCount > 0 ? `${conditional ? ' + ' : ''}${unconditionalCount} unconditional` : ''
-        }`,
+        {
+          samplesPerCell: 1,
+          sampler,
+          options,
+          label: `synthesizing ${conditional ? `${cells.length} cell(s) x ${options.n}` : ''}${
+            unconditionalCount > 0 ? `${conditional ? ' + ' : ''}${unconditionalCount} unconditional` : ''
+          }`,
+        },
       );
       const synthetic: ModelSample[] = rows.map(({ source, index }, row) => ({
         cellId: syntheticCellId(source, index),
@@ -152,7 +154,7 @@ export function registerSynthesizeCommand(program: Command): void {
           'source_cell_id',
           'guidance_weight',
           'seed',
-          ...CURVE_CYCLES.map((c) => `soh_percent_cycle_${c}`),
+          ...SOH_CURVE_CYCLES.map((c) => `soh_percent_cycle_${c}`),
         ];
         const lines = synthetic.map((s) =>
           [

@@ -3,11 +3,11 @@ import { DiffBattError, type ModelSample } from '@diffbatt/core';
 import { scoreResultsToJson, scoreSohCurves } from '@diffbatt/eval';
 import { type } from 'arktype';
 import type { Command } from 'commander';
-import { reportCell } from '../flows/curves.js';
 import { describeSampler, samplerConfig, samplerSteps } from '../flows/sampler-options.js';
 import { parseOptions } from '../options.js';
 import { assertWritable, claimStandardOutput, writeOutput } from '../output.js';
 import { renderReport } from '../report/html-report.js';
+import { reportCell } from '../report/report-cell.js';
 import { formatMarkedScoreTable, syntheticJsonFields } from '../report/synthetic.js';
 import { terminal } from '../terminal.js';
 import {
@@ -67,10 +67,12 @@ export function registerTestCommand(program: Command): void {
       const { curves: generated, seconds } = await drawCurves(
         loaded,
         cells.map((c) => c.capacityMatrix),
-        options.samples,
-        sampler,
-        options,
-        `sampling ${cells.length} cells x ${options.samples}`,
+        {
+          samplesPerCell: options.samples,
+          sampler,
+          options,
+          label: `sampling ${cells.length} cells x ${options.samples}`,
+        },
       );
       const results = scoreSohCurves(
         { reference: cells.map((c) => c.sohCurve), generated, cellIds: cells.map((c) => c.cellId) },

@@ -2,6 +2,7 @@ import { isDiffBattError } from '@diffbatt/core';
 import { Command, CommanderError } from 'commander';
 import { registerCommands } from './commands/index.js';
 import { OptionError } from './options.js';
+import { offerExternalPlugins } from './plugin-setup.js';
 import { terminal } from './terminal.js';
 
 const VERSION = '0.1.0';
@@ -13,6 +14,7 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   registerCommands(program);
+  offerExternalPlugins(program);
   return program;
 }
 

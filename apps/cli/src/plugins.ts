@@ -1,4 +1,9 @@
-import { createDatasetRegistry } from '@diffbatt/core';
+import {
+  createDatasetRegistry,
+  type DatasetPlugin,
+  type DatasetRegistry,
+  DiffBattError,
+} from '@diffbatt/core';
 import { batteryArchiveDatasetPlugin } from '@diffbatt/datasets-batteryarchive';
 import { calceDatasetPlugin } from '@diffbatt/datasets-calce';
 import { cloDatasetPlugin } from '@diffbatt/datasets-clo';
@@ -7,12 +12,19 @@ import { hustDatasetPlugin, tjuDatasetPlugin } from '@diffbatt/datasets-hust';
 import { matrDatasetPlugin } from '@diffbatt/datasets-matr';
 import { nasaDatasetPlugin } from '@diffbatt/datasets-nasa';
 import { rwthDatasetPlugin } from '@diffbatt/datasets-rwth';
+import { describeModule, describeOrigin, type PluginOrigin } from './plugin-origin.js';
+
+export interface RegisteredPlugin {
+  plugin: DatasetPlugin;
+  origin: PluginOrigin;
+}
 
 /**
- * The dataset plugins the CLI knows. Adding a source = a new `@diffbatt/datasets-<source>` package plus
- * one line here (and its dependency in package.json).
+ * The dataset plugins built into the CLI. Adding one here = a new `@diffbatt/datasets-<source>` package
+ * plus one line (and its dependency in package.json); plugins from outside come through
+ * `diffbatt.config.json` or `--plugin-module` (see plugin-setup.ts).
  */
-export const datasetRegistry = createDatasetRegistry([
+const builtIn: readonly RegisteredPlugin[] = [
   diffbattDatasetPlugin,
   matrDatasetPlugin,
   nasaDatasetPlugin,
@@ -22,4 +34,38 @@ export const datasetRegistry = createDatasetRegistry([
   tjuDatasetPlugin,
   cloDatasetPlugin,
   batteryArchiveDatasetPlugin,
-]);
+].map((plugin) => ({ plugin, origin: { kind: 'built-in' } }));
+
+let registered = builtIn;
+let active = createDatasetRegistry(builtIn.map((entry) => entry.plugin));
+
+/**
+ * The dataset plugins of this run. A fixed object whose plugins `useExternalPlugins` swaps, because the
+ * flows import it directly.
+ */
+export const datasetRegistry: DatasetRegistry = {
+  list: () => active.list(),
+  get: (id) => active.get(id),
+  resolve: (path, pluginId) => active.resolve(path, pluginId),
+};
+
+/** Every plugin of this run with its origin, built-in ones first. */
+export const registeredPlugins = (): readonly RegisteredPlugin[] => registered;
+
+/**
+ * Registers `external` after the built-in plugins, replacing those of an earlier run in this process (tests
+ * run the CLI several times in one). An id taken twice is refused, naming the module that came second.
+ */
+export function useExternalPlugins(external: readonly RegisteredPlugin[]): void {
+  const all = [...builtIn, ...external];
+  for (const [index, { plugin, origin }] of all.entries()) {
+    const first = all.findIndex((entry) => entry.plugin.id === plugin.id);
+    if (first !== index && origin.kind !== 'built-in') {
+      throw new DiffBattError(
+        `${describeModule(origin)}: dataset plugin id "${plugin.id}" is taken (${describeOrigin(all[first]!.origin)})`,
+      );
+    }
+  }
+  active = createDatasetRegistry(all.map((entry) => entry.plugin));
+  registered = all;
+}

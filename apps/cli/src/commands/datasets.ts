@@ -9,17 +9,19 @@ import {
   writeDatasetFile,
 } from '@diffbatt/core';
 import { formatTextTable } from '@diffbatt/eval';
-import { type } from 'arktype';
-import type { Command } from 'commander';
-import { loadSamples } from '../flows/data.js';
-import { parseOptions } from '../options.js';
-import { datasetRegistry } from '../plugins.js';
 import {
   formatProvenanceSummary,
   type ProvenanceSummary,
   summariseProvenance,
   syntheticBanner,
-} from '../report/synthetic.js';
+} from '@diffbatt/report';
+import { type } from 'arktype';
+import type { Command } from 'commander';
+import { loadSamples } from '../flows/data.js';
+import { parseOptions } from '../options.js';
+import { describeOrigin } from '../plugin-origin.js';
+import { pluginModuleOption } from '../plugin-setup.js';
+import { datasetRegistry, registeredPlugins } from '../plugins.js';
 import { terminal } from '../terminal.js';
 
 /** The `plugin` value that `inspect --json` reports for a .dbds dataset file. */
@@ -36,20 +38,26 @@ export function registerDatasetsCommand(program: Command): Command {
   const datasets = program.command('datasets').description('list, inspect and convert battery datasets');
   datasets
     .command('list')
-    .description('list the registered dataset plugins')
+    .description('list the dataset plugins: built in, from diffbatt.config.json or from --plugin-module')
     .option('--json', 'print JSON')
+    .addOption(pluginModuleOption())
     .action((options: { json?: boolean }) => {
-      const plugins = datasetRegistry
-        .list()
-        .map(({ id, description, recognises }) => ({ id, description, recognises }));
+      const plugins = registeredPlugins().map(({ plugin: { id, description, recognises }, origin }) => ({
+        id,
+        description,
+        recognises,
+        origin,
+      }));
       if (options.json) {
         terminal.out(JSON.stringify({ plugins }, null, 2));
         return;
       }
       const width = Math.max(...plugins.map((p) => p.id.length));
+      const indent = ' '.repeat(width);
       for (const plugin of plugins) {
         terminal.out(
-          `${plugin.id.padEnd(width)}  ${plugin.description}\n${' '.repeat(width)}  reads: ${plugin.recognises}`,
+          `${plugin.id.padEnd(width)}  ${plugin.description}\n${indent}  reads: ${plugin.recognises}\n` +
+            `${indent}  from: ${describeOrigin(plugin.origin)}`,
         );
       }
     });

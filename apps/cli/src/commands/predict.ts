@@ -1,12 +1,10 @@
 import { formatTextTable, SOH_CURVE_CYCLES } from '@diffbatt/eval';
+import { markedCellId, renderReport, reportCell, syntheticBanner } from '@diffbatt/report';
 import { type } from 'arktype';
 import type { Command } from 'commander';
 import { describeSampler, samplerConfig, samplerSteps } from '../flows/sampler-options.js';
 import { parseOptions } from '../options.js';
 import { assertWritable, claimStandardOutput, writeOutput } from '../output.js';
-import { renderReport } from '../report/html-report.js';
-import { reportCell } from '../report/report-cell.js';
-import { markedCellId, syntheticBanner } from '../report/synthetic.js';
 import { terminal } from '../terminal.js';
 import {
   addSamplingOptions,

@@ -8,11 +8,11 @@ import {
   SOH_CURVE_LENGTH,
 } from '@diffbatt/core';
 import { formatScoreTable, scoreResultsToJson, scoreSohCurves } from '@diffbatt/eval';
+import { formatMarkedScoreTable, syntheticJsonFields } from '@diffbatt/report';
 import { type } from 'arktype';
 import type { Command } from 'commander';
 import { parseOptions } from '../options.js';
 import { assertWritable, STANDARD_OUTPUT, writeOutput } from '../output.js';
-import { formatMarkedScoreTable, syntheticJsonFields } from '../report/synthetic.js';
 import { terminal } from '../terminal.js';
 
 const scoreOptions = type({

@@ -9,14 +9,13 @@ import {
   sohPercentAtCycles,
   sohThresholdFeatures,
 } from '@diffbatt/eval';
+import { renderSynthesisReport, syntheticBanner } from '@diffbatt/report';
 import { type } from 'arktype';
 import type { Command } from 'commander';
 import { loadSamples } from '../flows/data.js';
 import { describeSampler, samplerConfig, samplerSteps } from '../flows/sampler-options.js';
 import { parseOptions } from '../options.js';
 import { assertWritable, claimStandardOutput, writeOutput } from '../output.js';
-import { renderSynthesisReport } from '../report/html-report.js';
-import { syntheticBanner } from '../report/synthetic.js';
 import { terminal } from '../terminal.js';
 import {
   addSamplingOptions,

@@ -1,12 +1,12 @@
 import { extname } from 'node:path';
 import { DiffBattError, type ModelSample, writeDatasetFile, writeFileAtomic } from '@diffbatt/core';
 import { SOH_CURVE_CYCLES } from '@diffbatt/eval';
+import { UNCONDITIONAL_SOURCE } from '@diffbatt/report';
 import { type } from 'arktype';
 import type { Command } from 'commander';
 import { describeSampler, samplerConfig, samplerSteps } from '../flows/sampler-options.js';
 import { OptionError, parseOptions } from '../options.js';
 import { assertWritable } from '../output.js';
-import { UNCONDITIONAL_SOURCE } from '../report/synthetic.js';
 import { terminal } from '../terminal.js';
 import {
   addSamplingOptions,

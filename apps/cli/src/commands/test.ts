@@ -1,14 +1,12 @@
 import { basename } from 'node:path';
 import { DiffBattError, type ModelSample } from '@diffbatt/core';
 import { scoreResultsToJson, scoreSohCurves } from '@diffbatt/eval';
+import { formatMarkedScoreTable, renderReport, reportCell, syntheticJsonFields } from '@diffbatt/report';
 import { type } from 'arktype';
 import type { Command } from 'commander';
 import { describeSampler, samplerConfig, samplerSteps } from '../flows/sampler-options.js';
 import { parseOptions } from '../options.js';
 import { assertWritable, claimStandardOutput, writeOutput } from '../output.js';
-import { renderReport } from '../report/html-report.js';
-import { reportCell } from '../report/report-cell.js';
-import { formatMarkedScoreTable, syntheticJsonFields } from '../report/synthetic.js';
 import { terminal } from '../terminal.js';
 import {
   addSamplingOptions,

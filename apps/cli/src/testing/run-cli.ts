@@ -1,8 +1,12 @@
 import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export const binPath = join(dirname(fileURLToPath(import.meta.url)), '..', 'bin.ts');
+
+/** tsx's loader by URL: `--import tsx` would be looked up from `cwd`, which may lie outside the workspace. */
+const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 
 export interface CliResult {
   code: number;
@@ -23,7 +27,7 @@ export function runCli(
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      ['--conditions=@diffbatt/source', '--import', 'tsx', binPath, ...args],
+      ['--conditions=@diffbatt/source', '--import', tsxLoader, binPath, ...args],
       {
         env: { ...process.env, ...env },
         cwd,

@@ -1,5 +1,5 @@
+import { syntheticSamples } from '@diffbatt/core/testing';
 import { describe, expect, it } from 'vitest';
-import { syntheticSamples } from '../testing/synthetic-data.js';
 import {
   formatProvenanceSummary,
   markedCellId,

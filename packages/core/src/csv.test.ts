@@ -1,8 +1,9 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseCsv, parseCsvNumber, readCsv } from './csv.js';
+import { parseCsv, readCsv } from './csv.js';
+import { parseCsvNumber } from './csv-columns.js';
 import { DatasetError } from './errors.js';
 
 describe('parseCsv', () => {
@@ -112,6 +113,12 @@ describe('parseCsvNumber', () => {
     expect(parseCsvNumber(' -1.5e+2 ', 'f', 1, 'x')).toBe(-150);
     expect(parseCsvNumber('7.', 'f', 1, 'x')).toBe(7);
   });
+
+  it('refuses a value beyond the range of a double, which Number would make Infinity', () => {
+    expect(() => parseCsvNumber('1e999', 'f.csv', 3, 'x')).toThrow(
+      'f.csv, line 3, field "x": "1e999" is beyond the range of a double',
+    );
+  });
 });
 
 describe('readCsv', () => {
@@ -125,5 +132,23 @@ describe('readCsv', () => {
     const missing = join(await directory, 'missing.csv');
     await expect(readCsv(missing)).rejects.toThrow(`${missing}: file not found`);
     await expect(readCsv(missing)).rejects.toBeInstanceOf(DatasetError);
+  });
+
+  it('refuses a directory, a NUL byte (naming its line, escaping what it quotes) and an oversized file', async () => {
+    const folder = await directory;
+    await expect(readCsv(folder)).rejects.toThrow(`${folder}: is a directory, expected a file`);
+    const binary = join(folder, 'binary.csv');
+    await writeFile(binary, 'a,b\n1,2\n\u0001\u0000\u001b[2J\n');
+    await expect(readCsv(binary)).rejects.toThrow(
+      `${binary}, line 3: NUL byte: binary data, not a CSV text file`,
+    );
+    const control = join(folder, 'control.csv');
+    await writeFile(control, 'a\u001b[2J\n1\n');
+    await expect(readCsv(control, { requiredColumns: ['x'] })).rejects.toThrow('(found: a\\x1b[2J)');
+    // Sparse: 300 MiB on paper, nothing on disk; refused before a byte is read.
+    const huge = join(folder, 'huge.csv');
+    await writeFile(huge, '');
+    await truncate(huge, 300 * 2 ** 20);
+    await expect(readCsv(huge)).rejects.toThrow(/huge\.csv: 300 MiB: files of this kind are small/);
   });
 });

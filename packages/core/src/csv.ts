@@ -1,10 +1,13 @@
 import { readFile } from 'node:fs/promises';
+import { binaryDataError, CsvColumns, fieldCountError, parseCsvNumber } from './csv-columns.js';
 import { DatasetError } from './errors.js';
+import { fileReadError, inputFileSize } from './input-file.js';
 
 /**
- * A strict CSV reader for dataset plugins. Whole-file (the largest battery CSVs we read are a few MB and
- * every plugin needs random access to columns), RFC 4180 quoting, BOM and CRLF tolerant. Every error is a
- * DatasetError naming the file, the 1-based line and the column, so a user can open the file at the spot.
+ * A strict whole-file CSV reader for dataset plugins whose files are small (summary tables, Qdlin
+ * matrices, metadata) and need random access to columns; large cycler exports go through `streamCsv`.
+ * RFC 4180 quoting, BOM and CRLF tolerant. Every error is a DatasetError naming the file, the 1-based
+ * line and the column, so a user can open the file at the spot.
  */
 export interface CsvOptions {
   /** Name used in error messages (usually the path). */
@@ -26,29 +29,14 @@ export type BlankCells =
   /** Empty cells become NaN; the caller decides what a gap means. */
   | 'nan';
 
-const NUMBER = /^\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*$/;
-
-/** Parses one cell strictly: decimal or exponent notation only; empty, NaN, Inf, hex or garbage throw. */
-export function parseCsvNumber(text: string, file: string, line: number, field: string): number {
-  if (!NUMBER.test(text)) {
-    const shown =
-      text.trim() === '' ? 'empty cell' : `"${text.length > 40 ? `${text.slice(0, 40)}…` : text}"`;
-    throw new DatasetError(`${shown} is not a number`, { file, line, field });
-  }
-  return Number(text);
-}
-
-export class CsvTable {
-  /** Column names (for headerless files: "column 1", "column 2", ...). */
-  readonly columns: readonly string[];
-  readonly file: string;
+/** A whole CSV file in memory: its header (`CsvColumns`) and its rows as text, parsed on demand. */
+export class CsvTable extends CsvColumns {
   private readonly rows: string[][];
   private readonly lines: number[];
 
   /** @internal use `parseCsv` or `readCsv`. */
   constructor(file: string, columns: string[], rows: string[][], lines: number[]) {
-    this.file = file;
-    this.columns = columns;
+    super(file, columns);
     this.rows = rows;
     this.lines = lines;
   }
@@ -62,32 +50,6 @@ export class CsvTable {
     return this.lines[row]!;
   }
 
-  /** Index of a column by name or by 0-based index; throws naming the file when absent or ambiguous. */
-  columnIndex(column: string | number): number {
-    if (typeof column === 'number') {
-      if (!Number.isInteger(column) || column < 0 || column >= this.columns.length) {
-        throw new DatasetError(`no column ${column + 1} (file has ${this.columns.length})`, {
-          file: this.file,
-        });
-      }
-      return column;
-    }
-    const index = this.columns.indexOf(column);
-    if (index < 0) throw new DatasetError('missing column', { file: this.file, line: 1, field: column });
-    if (this.columns.indexOf(column, index + 1) >= 0) {
-      throw new DatasetError('column name appears more than once', {
-        file: this.file,
-        line: 1,
-        field: column,
-      });
-    }
-    return index;
-  }
-
-  hasColumn(name: string): boolean {
-    return this.columns.includes(name);
-  }
-
   /** Raw text of one cell. */
   text(row: number, column: string | number): string {
     return this.rows[row]![this.columnIndex(column)]!;
@@ -95,8 +57,7 @@ export class CsvTable {
 
   /** One cell as a strict number. */
   number(row: number, column: string | number): number {
-    const index = this.columnIndex(column);
-    return parseCsvNumber(this.rows[row]![index]!, this.file, this.lines[row]!, this.columns[index]!);
+    return this.numberAt(this.rows[row]!, this.lines[row]!, this.columnIndex(column));
   }
 
   /** A whole column as float64 numbers, strictly parsed; see BlankCells for empty cells. */
@@ -146,16 +107,23 @@ export class CsvTable {
   }
 }
 
-/** Reads and parses a CSV file; a missing or unreadable file is a DatasetError naming it. */
+/** Largest file `readCsv` holds in memory (as text, then as strings per cell: several times its size). */
+const MAX_WHOLE_FILE_BYTES = 256 * 2 ** 20;
+
+/** Reads and parses a CSV file; a missing, unreadable or oversized file is a DatasetError naming it. */
 export async function readCsv(path: string, options: Omit<CsvOptions, 'file'> = {}): Promise<CsvTable> {
+  const size = await inputFileSize(path);
+  if (size > MAX_WHOLE_FILE_BYTES) {
+    throw new DatasetError(
+      `${(size / 2 ** 20).toFixed(0)} MiB: files of this kind are small and read whole (at most ${MAX_WHOLE_FILE_BYTES / 2 ** 20} MiB); is it the right file?`,
+      { file: path },
+    );
+  }
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new DatasetError(code === 'ENOENT' ? 'file not found' : `cannot read file (${code})`, {
-      file: path,
-    });
+    throw fileReadError(error, path);
   }
   return parseCsv(text, { ...options, file: path });
 }
@@ -163,6 +131,8 @@ export async function readCsv(path: string, options: Omit<CsvOptions, 'file'> = 
 /** Parses CSV text; all rows must have the header's (or, headerless, the first row's) number of fields. */
 export function parseCsv(text: string, options: CsvOptions): CsvTable {
   const { file } = options;
+  const nul = text.indexOf('\u0000');
+  if (nul >= 0) throw binaryDataError(file, lineAt(text, nul));
   const records = splitRecords(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text, file);
   if (records.fields.length === 0) throw new DatasetError('file is empty', { file });
   const headed = (options.header ?? 'first-line') === 'first-line';
@@ -171,28 +141,23 @@ export function parseCsv(text: string, options: CsvOptions): CsvTable {
     : records.fields[0]!.map((_, index) => `column ${index + 1}`);
   const rows = headed ? records.fields.slice(1) : records.fields;
   const lines = headed ? records.lines.slice(1) : records.lines;
-  if (headed && options.requiredColumns) {
-    const missing = options.requiredColumns.filter((name) => !columns.includes(name));
-    if (missing.length > 0) {
-      throw new DatasetError(
-        `header lacks column${missing.length > 1 ? 's' : ''} ${missing.map((m) => `"${m}"`).join(', ')} (found: ${columns.join(', ')})`,
-        { file, line: 1 },
-      );
-    }
-  }
+  if (headed) new CsvColumns(file, columns).require(options.requiredColumns);
   if (rows.length === 0 && !options.allowNoRows) {
     throw new DatasetError('no data rows after the header', { file, line: 1 });
   }
   for (let row = 0; row < rows.length; row++) {
     if (rows[row]!.length !== columns.length) {
-      throw new DatasetError(
-        `row has ${rows[row]!.length} field${rows[row]!.length === 1 ? '' : 's'}, expected ${columns.length}` +
-          (rows[row]!.length < columns.length ? ' (truncated row?)' : ''),
-        { file, line: lines[row]! },
-      );
+      throw fieldCountError(file, lines[row]!, rows[row]!.length, columns.length);
     }
   }
   return new CsvTable(file, columns, rows, lines);
+}
+
+/** 1-based line of character `index`. */
+function lineAt(text: string, index: number): number {
+  let line = 1;
+  for (let at = text.indexOf('\n'); at >= 0 && at < index; at = text.indexOf('\n', at + 1)) line++;
+  return line;
 }
 
 /** Splits text into records of fields; fast path for lines without quotes. Trailing empty lines are dropped. */

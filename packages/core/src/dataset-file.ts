@@ -3,6 +3,7 @@ import { crc32 } from 'node:zlib';
 import { type } from 'arktype';
 import { DatasetError, DiffBattError } from './errors.js';
 import { writeFileAtomic } from './fs.js';
+import { fileReadError } from './input-file.js';
 import { assertValidSample, CAPACITY_MATRIX_ROWS, type ModelSample } from './sample.js';
 
 /**
@@ -115,10 +116,7 @@ export async function readDatasetFile(
   try {
     bytes = await readFile(path);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new DatasetError(code === 'ENOENT' ? 'file not found' : `cannot read file (${code})`, {
-      file: path,
-    });
+    throw fileReadError(error, path);
   }
   return decodeDatasetFile(bytes, path);
 }

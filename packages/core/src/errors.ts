@@ -27,6 +27,17 @@ export class DatasetError extends DiffBattError {
   }
 }
 
+/** C0 and C1 control characters (tab excepted) and DEL: never printed raw. */
+const CONTROL = /(?!\t)\p{Cc}/gu;
+
+/**
+ * Messages quote file names and cell contents, which may hold anything (a binary file read as CSV): control
+ * characters are written as `\xNN` so that a message stays one line and cannot drive the user's terminal.
+ */
+function printable(text: string): string {
+  return text.replace(CONTROL, (char) => `\\x${char.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
 function formatLocated(message: string, { file, line, field }: ErrorLocation): string {
   const where = [
     file,
@@ -35,7 +46,7 @@ function formatLocated(message: string, { file, line, field }: ErrorLocation): s
   ]
     .filter((part) => part !== undefined)
     .join(', ');
-  return where ? `${where}: ${message}` : message;
+  return printable(where ? `${where}: ${message}` : message);
 }
 
 export function isDiffBattError(error: unknown): error is DiffBattError {

@@ -12,7 +12,10 @@ export {
   dischargeCurveSchema,
 } from './cell.js';
 export { crc32c, maskCrc } from './crc32c.js';
-export { type BlankCells, type CsvOptions, CsvTable, parseCsv, parseCsvNumber, readCsv } from './csv.js';
+export { type BlankCells, type CsvOptions, CsvTable, parseCsv, readCsv } from './csv.js';
+export { CsvColumns, parseCsvNumber } from './csv-columns.js';
+export { type CsvRowHandler, type CsvStreamOptions, type CsvStreamSummary, streamCsv } from './csv-stream.js';
+export { CycleSamples } from './cycle-samples.js';
 export {
   DATASET_FILE_EXTENSION,
   DATASET_FILE_VERSION,

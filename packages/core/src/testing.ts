@@ -104,6 +104,16 @@ export async function collectCells(
   return cells;
 }
 
+/** What loading `path` with `plugin` throws; undefined when it loads (for bad-input tests). */
+export async function loadFailure(plugin: DatasetPlugin, path: string): Promise<unknown> {
+  try {
+    await collectCells(plugin, path);
+    return undefined;
+  } catch (error) {
+    return error;
+  }
+}
+
 /**
  * SYNTHETIC cells for tests (no real data is needed or implied): smooth, monotonically fading SOH
  * curves with a random knee, and small random capacity matrices.
@@ -128,3 +138,11 @@ export function syntheticSamples(count: number, seed: number, rows: 20 | 100 = 2
     };
   });
 }
+
+export {
+  type BadInputCase,
+  type BadInputFormat,
+  badInputCases,
+  type WrittenBadInput,
+  writeBadInput,
+} from './testing/bad-input-corpus.js';

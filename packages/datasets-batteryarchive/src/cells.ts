@@ -1,90 +1,102 @@
-import { type Cycle, type CycleTimeSeries, DatasetError, type LoadProgress, readCsv } from '@diffbatt/core';
+import {
+  type Cycle,
+  CycleSamples,
+  type CycleTimeSeries,
+  DatasetError,
+  type LoadProgress,
+  streamCsv,
+} from '@diffbatt/core';
 import { columnPositions, cycleDataHeader, cycleIndexAt, timeseriesHeader } from './columns.js';
 
 /** Per-cycle capacities from `<cell>_cycle_data.csv`, by Cycle_Index (strictly increasing). */
 export async function readCycleData(file: string): Promise<Map<number, Cycle>> {
-  const table = await readCsv(file);
-  const at = columnPositions(table, cycleDataHeader, 'cycle_data');
   const cycles = new Map<number, Cycle>();
   let previous = -1;
-  for (let row = 0; row < table.rowCount; row++) {
-    const cycleNumber = cycleIndexAt(table, row, at.Cycle_Index);
-    if (cycleNumber <= previous) {
-      throw new DatasetError(`cycle index ${cycleNumber} after ${previous}: expected increasing`, {
-        file,
-        line: table.lineOf(row),
-        field: 'Cycle_Index',
+  await streamCsv(file, {}, (header) => {
+    const at = columnPositions(header, cycleDataHeader, 'cycle_data');
+    return (fields, line) => {
+      const cycleNumber = cycleIndexAt(header, fields, line, at.Cycle_Index);
+      if (cycleNumber <= previous) {
+        throw new DatasetError(`cycle index ${cycleNumber} after ${previous}: expected increasing`, {
+          file,
+          line,
+          field: 'Cycle_Index',
+        });
+      }
+      previous = cycleNumber;
+      cycles.set(cycleNumber, {
+        cycleNumber,
+        chargeCapacityInAh: header.numberAt(fields, line, at['Charge_Capacity (Ah)']),
+        dischargeCapacityInAh: header.numberAt(fields, line, at['Discharge_Capacity (Ah)']),
       });
-    }
-    previous = cycleNumber;
-    cycles.set(cycleNumber, {
-      cycleNumber,
-      chargeCapacityInAh: table.number(row, at['Charge_Capacity (Ah)']),
-      dischargeCapacityInAh: table.number(row, at['Discharge_Capacity (Ah)']),
-    });
-  }
+    };
+  });
   return cycles;
 }
 
-/** Rows between two progress reports of a timeseries file. */
-const PROGRESS_STEP_ROWS = 50_000;
-
 /**
- * Samples of `<cell>_timeseries.csv` grouped by Cycle_Index (non-decreasing). Capacities are rebased to
- * start each cycle at 0 Ah whether the file's counters restart per cycle or accumulate, so a cycle's
- * `dischargeCapacityInAh` against `voltageInV` is its Q(V). Discharge current is negative, as in the files.
+ * Samples of `<cell>_timeseries.csv` grouped by Cycle_Index (non-decreasing), streamed: only the current
+ * cycle's numbers are buffered (typed columns), so memory is the cells' samples, not the file's text.
+ * Capacities are rebased to start each cycle at 0 Ah whether the file's counters restart per cycle or
+ * accumulate, so a cycle's `dischargeCapacityInAh` against `voltageInV` is its Q(V). Discharge current is
+ * negative, as in the files. Progress is reported in bytes read.
  */
 export async function readTimeseries(
   file: string,
   onProgress?: (progress: LoadProgress) => void,
 ): Promise<Map<number, CycleTimeSeries>> {
-  const table = await readCsv(file);
-  const at = columnPositions(table, timeseriesHeader, 'timeseries');
-  const temperature = at['Cell_Temperature (C)'];
-  const withTemperature =
-    temperature !== undefined && table.numberColumn(temperature, 'nan').every((t) => Number.isFinite(t));
   const series = new Map<number, CycleTimeSeries>();
-  let current: CycleTimeSeries | undefined;
-  let previous = -1;
-  for (let row = 0; row < table.rowCount; row++) {
-    const cycleNumber = cycleIndexAt(table, row, at.Cycle_Index);
-    if (cycleNumber < previous) {
-      throw new DatasetError(`cycle index ${cycleNumber} after ${previous}: expected non-decreasing`, {
-        file,
-        line: table.lineOf(row),
-        field: 'Cycle_Index',
-      });
-    }
-    if (cycleNumber !== previous || !current) {
-      current = {
-        timeInS: [],
-        voltageInV: [],
-        currentInA: [],
-        chargeCapacityInAh: [],
-        dischargeCapacityInAh: [],
-        ...(withTemperature ? { temperatureInC: [] } : {}),
-      };
-      series.set(cycleNumber, current);
-      previous = cycleNumber;
-    }
-    current.timeInS.push(table.number(row, at['Test_Time (s)']));
-    current.voltageInV.push(table.number(row, at['Voltage (V)']));
-    current.currentInA.push(table.number(row, at['Current (A)']));
-    current.chargeCapacityInAh!.push(table.number(row, at['Charge_Capacity (Ah)']));
-    current.dischargeCapacityInAh!.push(table.number(row, at['Discharge_Capacity (Ah)']));
-    if (withTemperature) current.temperatureInC!.push(table.number(row, temperature!));
-    if (onProgress && (row + 1) % PROGRESS_STEP_ROWS === 0) {
-      onProgress({ file, done: row + 1, total: table.rowCount, unit: 'rows' });
-    }
-  }
-  onProgress?.({ file, done: table.rowCount, total: table.rowCount, unit: 'rows' });
-  for (const cycle of series.values()) {
+  const samples = new CycleSamples();
+  // Cell_Temperature is often blank in real downloads: kept only when every row has a value.
+  const temperatures = new Map<number, number[]>();
+  let everyTemperature = false;
+  let cycleNumber = -1;
+  const endCycle = () => {
+    if (samples.length === 0) return;
+    const { temperatureInC, ...cycle } = samples.take(everyTemperature);
     rebase(cycle.chargeCapacityInAh!);
     rebase(cycle.dischargeCapacityInAh!);
-  }
+    series.set(cycleNumber, cycle);
+    if (temperatureInC) temperatures.set(cycleNumber, temperatureInC);
+  };
+  await streamCsv(file, onProgress ? { onProgress } : {}, (header) => {
+    const at = columnPositions(header, timeseriesHeader, 'timeseries');
+    const temperatureAt = at['Cell_Temperature (C)'];
+    everyTemperature = temperatureAt !== undefined;
+    return (fields, line) => {
+      const index = cycleIndexAt(header, fields, line, at.Cycle_Index);
+      if (index < cycleNumber) {
+        throw new DatasetError(`cycle index ${index} after ${cycleNumber}: expected non-decreasing`, {
+          file,
+          line,
+          field: 'Cycle_Index',
+        });
+      }
+      if (index !== cycleNumber) {
+        endCycle();
+        cycleNumber = index;
+      }
+      samples.time.push(header.numberAt(fields, line, at['Test_Time (s)']));
+      samples.voltage.push(header.numberAt(fields, line, at['Voltage (V)']));
+      samples.current.push(header.numberAt(fields, line, at['Current (A)']));
+      samples.charge.push(header.numberAt(fields, line, at['Charge_Capacity (Ah)']));
+      samples.discharge.push(header.numberAt(fields, line, at['Discharge_Capacity (Ah)']));
+      if (temperatureAt === undefined) return;
+      if (fields[temperatureAt]!.trim() === '') {
+        everyTemperature = false;
+        temperatures.clear();
+      } else {
+        const value = header.numberAt(fields, line, temperatureAt);
+        if (everyTemperature) samples.temperature.push(value);
+      }
+    };
+  });
+  endCycle();
+  for (const [number, values] of temperatures) series.get(number)!.temperatureInC = values;
   return series;
 }
 
+/** `values` less their smallest, in place (a cycle's capacities start at 0 Ah). */
 function rebase(values: number[]): void {
   const start = values.reduce((a, b) => Math.min(a, b), Number.POSITIVE_INFINITY);
   for (let i = 0; i < values.length; i++) values[i] = values[i]! - start;

@@ -1,4 +1,4 @@
-import { type CsvTable, DatasetError } from '@diffbatt/core';
+import { type CsvColumns, DatasetError } from '@diffbatt/core';
 import { type ArkErrors, type } from 'arktype';
 
 /**
@@ -22,29 +22,34 @@ export const timeseriesHeader = type({
   'Cell_Temperature (C)?': 'number',
 });
 
-/** Validates `table`'s header against `schema` and returns the position of each named column. */
+/** Validates `header` against `schema` and returns the position of each named column. */
 export function columnPositions<T extends Record<string, number>>(
-  table: CsvTable,
+  header: CsvColumns,
   schema: (input: unknown) => T | ArkErrors,
   kind: string,
 ): T {
-  const positions = schema(Object.fromEntries(table.columns.map((name, index) => [name, index])));
+  const positions = schema(Object.fromEntries(header.columns.map((name, index) => [name, index])));
   if (positions instanceof type.errors) {
     throw new DatasetError(
-      `not a BatteryArchive ${kind} header: ${positions.summary} (found: ${table.columns.join(', ')})`,
-      { file: table.file, line: 1 },
+      `not a BatteryArchive ${kind} header: ${positions.summary} (found: ${header.columns.join(', ')})`,
+      { file: header.file, line: 1 },
     );
   }
   return positions;
 }
 
-/** A Cycle_Index cell: an integer >= 0, else an error naming line and column. */
-export function cycleIndexAt(table: CsvTable, row: number, column: number): number {
-  const value = table.number(row, column);
+/** A Cycle_Index field: an integer >= 0, else an error naming line and column. */
+export function cycleIndexAt(
+  header: CsvColumns,
+  fields: readonly string[],
+  line: number,
+  column: number,
+): number {
+  const value = header.numberAt(fields, line, column);
   if (!Number.isInteger(value) || value < 0) {
     throw new DatasetError(`cycle index ${value} is not an integer >= 0`, {
-      file: table.file,
-      line: table.lineOf(row),
+      file: header.file,
+      line,
       field: 'Cycle_Index',
     });
   }

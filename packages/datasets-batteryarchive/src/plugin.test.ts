@@ -37,7 +37,7 @@ describe('batteryarchive plugin on the synthetic fixture', () => {
       expected.cycles.map((c) => [c.cycleNumber, c.dischargeCapacityInAh]),
     );
     expect(cell!.cycles[1]!.timeSeries).toEqual(expected.cycles[1]!.timeSeries);
-    expect(progress.map((p) => p.unit)).toEqual(['rows', 'cells']);
+    expect(progress.map((p) => p.unit)).toEqual(['bytes', 'cells']);
   });
 
   it('works from the time series alone (capacity = what the cycle moved)', async () => {

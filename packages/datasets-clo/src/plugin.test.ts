@@ -1,6 +1,14 @@
 import { join } from 'node:path';
 import { DatasetError } from '@diffbatt/core';
-import { collectCells, createScratchDirectory, type ScratchDirectory } from '@diffbatt/core/testing';
+import {
+  type BadInputFormat,
+  badInputCases,
+  collectCells,
+  createScratchDirectory,
+  loadFailure,
+  type ScratchDirectory,
+  writeBadInput,
+} from '@diffbatt/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chargePolicy } from './metadata.js';
 import { cloDatasetPlugin } from './plugin.js';
@@ -144,4 +152,55 @@ describe('clo plugin on bad input', () => {
       /EL1\.csv, field "Q\(V\)_10": 20 Q\(V\) points, expected 1000/,
     );
   });
+});
+
+describe('clo plugin on the SYNTHETIC bad-input corpus', () => {
+  const cellFile = ['Qvsn,Q(V)_100,Q(V)_10'];
+  const capacities = fade(150);
+  for (let i = 0; i < 1000; i++)
+    cellFile.push(`${capacities[i] ?? ''},${(i / 999).toFixed(6)},${(i / 980).toFixed(6)}`);
+  const formats: [string, BadInputFormat, 'file' | 'folder'][] = [
+    [
+      'EL<barcode>.csv',
+      {
+        text: `${cellFile.join('\n')}\n`,
+        fileName: 'EL150800000002.csv',
+        numericColumn: 'Qvsn',
+        requiredColumn: 'Q(V)_10',
+      },
+      'file',
+    ],
+    [
+      'Qn.csv',
+      {
+        text: qn(LIVES.map(fade)),
+        fileName: 'Qn.csv',
+        header: 'none',
+        numericColumn: 2,
+        companions: { 'final_results.csv': FINAL_RESULTS },
+      },
+      'file',
+    ],
+    [
+      'final_results.csv',
+      {
+        text: FINAL_RESULTS,
+        fileName: 'final_results.csv',
+        numericColumn: 'R2',
+        requiredColumn: 'C3',
+        companions: { 'Qn.csv': qn(LIVES.map(fade)) },
+      },
+      'folder',
+    ],
+  ];
+  for (const [kind, format, load] of formats) {
+    for (const badCase of badInputCases(format)) {
+      it(`refuses ${kind}: ${badCase.name} with a DatasetError naming the file`, async () => {
+        const { path, folder, expected } = await writeBadInput(join(scratch.path, kind), badCase, format);
+        const error = await loadFailure(cloDatasetPlugin, load === 'file' ? path : folder);
+        expect(error).toBeInstanceOf(DatasetError);
+        expect((error as DatasetError).location).toMatchObject(expected);
+      });
+    }
+  }
 });

@@ -1,6 +1,13 @@
 import { join } from 'node:path';
 import { type Cell, DatasetError } from '@diffbatt/core';
-import { collectCells, createScratchDirectory, type ScratchDirectory } from '@diffbatt/core/testing';
+import {
+  badInputCases,
+  collectCells,
+  createScratchDirectory,
+  loadFailure,
+  type ScratchDirectory,
+  writeBadInput,
+} from '@diffbatt/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hustDatasetPlugin, tjuDatasetPlugin } from './plugin.js';
 
@@ -106,4 +113,27 @@ describe('bad input', () => {
     expect((await loadError('10-5', '')).message).toMatch(/10-5\.csv: file is empty/);
     expect((await loadError('10-6', `${HEADER}\n`)).message).toMatch(/no data rows after the header/);
   });
+});
+
+describe('hust and tju plugins on the SYNTHETIC bad-input corpus', () => {
+  const formats = [
+    { plugin: hustDatasetPlugin, fileName: '1-1.csv' },
+    { plugin: tjuDatasetPlugin, fileName: 'Dataset_1_NCA_battery/CY25-025_1-#1.csv' },
+  ];
+  for (const { plugin, fileName } of formats) {
+    const format = {
+      text: featureCsv([1.17, 1.16, 1.15, 1.14, 1.13]),
+      fileName,
+      numericColumn: 'capacity',
+      requiredColumn: 'CC Q',
+    };
+    for (const badCase of badInputCases(format)) {
+      it(`${plugin.id} refuses ${badCase.name} with a DatasetError naming the file`, async () => {
+        const { path, expected } = await writeBadInput(join(scratch.path, plugin.id), badCase, format);
+        const error = await loadFailure(plugin, path);
+        expect(error).toBeInstanceOf(DatasetError);
+        expect((error as DatasetError).location).toMatchObject(expected);
+      });
+    }
+  }
 });

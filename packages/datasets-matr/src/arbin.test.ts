@@ -2,7 +2,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { inspectCell } from '@diffbatt/core';
+import { DatasetError, inspectCell } from '@diffbatt/core';
+import { badInputCases, loadFailure, writeBadInput } from '@diffbatt/core/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadMatrCells, matrDatasetPlugin } from './plugin.js';
 
@@ -77,6 +78,15 @@ describe('raw Arbin CSV', () => {
     expect(cell!.cycles[1]!.timeSeries!.dischargeCapacityInAh![0]).toBeCloseTo(0, 9);
   });
 
+  it('joins the rows of a cycle index that comes back, as the whole-file reader grouped them', async () => {
+    const lines = syntheticArbin(2).trim().split('\r\n');
+    // Cycle 1's discharge half after cycle 2: the rows of cycle 1 stay in file order.
+    const moved = [lines[0]!, ...lines.slice(1, 11), ...lines.slice(21), ...lines.slice(11, 21)];
+    const [cell] = await loadMatrCells(await file('back.csv', `${moved.join('\n')}\n`));
+    const [original] = await loadMatrCells(await file('inorder.csv', syntheticArbin(2)));
+    expect(cell!.cycles).toEqual(original!.cycles);
+  });
+
   it('refuses wrong headers, NaN, truncated rows, bad cycle indices and empty files', async () => {
     const good = syntheticArbin(2);
     const cases: [string, string, RegExp][] = [
@@ -117,4 +127,21 @@ describe('raw Arbin CSV', () => {
       /meta_Metadata\.csv, line 1: header lacks column "item_id"/,
     );
   });
+});
+
+describe('raw Arbin CSV on the SYNTHETIC bad-input corpus', () => {
+  const format = {
+    text: syntheticArbin(3),
+    fileName: 'SYNTHETIC_FastCharge_CH1.csv',
+    numericColumn: 'Voltage',
+    requiredColumn: 'Current',
+  };
+  for (const badCase of badInputCases(format)) {
+    it(`refuses ${badCase.name} with a DatasetError naming the file`, async () => {
+      const { path, expected } = await writeBadInput(await root, badCase, format);
+      const error = await loadFailure(matrDatasetPlugin, path);
+      expect(error).toBeInstanceOf(DatasetError);
+      expect((error as DatasetError).location).toMatchObject(expected);
+    });
+  }
 });

@@ -1,6 +1,15 @@
 import { access, open, readdir } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { type Cell, type CsvTable, type Cycle, DatasetError, readCsv } from '@diffbatt/core';
+import {
+  type Cell,
+  type Cycle,
+  CycleSamples,
+  type CycleTimeSeries,
+  DatasetError,
+  type LoadOptions,
+  readCsv,
+  streamCsv,
+} from '@diffbatt/core';
 import { matrCell } from './matr-cell.js';
 
 /** Columns every Arbin export must have (MATR's raw files add energies, dV/dt, resistance, temperature). */
@@ -71,65 +80,89 @@ async function readArbinMetadata(file: string): Promise<ArbinMetadata> {
 }
 
 /**
- * Groups an Arbin table into cycles (by `Cycle_Index`). Capacity counters are made relative to each
- * cycle's first sample, so both per-cycle and cumulative counters give per-cycle curves; a cycle's
- * discharge capacity is the largest of those values. Time in s, current in A (discharge negative),
- * voltage in V, capacities in Ah, temperature in °C when the column exists.
+ * Streams an Arbin export into cycles (by `Cycle_Index`), keeping only the numeric columns a cell needs:
+ * a run of rows of one cycle is buffered in typed columns, then stored as the cycle's arrays, so memory
+ * is the samples, not the file's text (full MATR exports are hundreds of MB). Capacity counters are made
+ * relative to each cycle's first sample, so both per-cycle and cumulative counters give per-cycle curves;
+ * a cycle's discharge capacity is the largest of those values. Time in s, current in A (discharge
+ * negative), voltage in V, capacities in Ah, temperature in °C when the column exists.
  */
-export function arbinCycles(table: CsvTable): Cycle[] {
-  const cycleIndex = table.numberColumn('Cycle_Index');
-  const time = table.numberColumn('Test_Time');
-  const current = table.numberColumn('Current');
-  const voltage = table.numberColumn('Voltage');
-  const charge = table.numberColumn('Charge_Capacity');
-  const discharge = table.numberColumn('Discharge_Capacity');
-  const temperature = table.hasColumn('Temperature') ? table.numberColumn('Temperature') : undefined;
-  const rowsByCycle = new Map<number, number[]>();
-  for (let row = 0; row < table.rowCount; row++) {
-    const index = cycleIndex[row]!;
-    if (!Number.isInteger(index) || index < 0) {
-      throw new DatasetError(`cycle index ${index} is not a non-negative integer`, {
-        file: table.file,
-        line: table.lineOf(row),
-        field: 'Cycle_Index',
-      });
+export async function readArbinCycles(file: string, options: LoadOptions = {}): Promise<Cycle[]> {
+  // Each cycle's samples as read: capacity counters are made relative once the cycle is complete.
+  const cycles = new Map<number, CycleTimeSeries>();
+  const samples = new CycleSamples();
+  let withTemperature = false;
+  let cycleIndex = -1;
+  const endRun = () => {
+    if (samples.length === 0) return;
+    const run = samples.take(withTemperature);
+    const earlier = cycles.get(cycleIndex);
+    if (!earlier) {
+      cycles.set(cycleIndex, run);
+    } else {
+      // Exports run in time order, so a cycle index seldom comes back; when it does, its rows join the
+      // cycle (one push at a time: spreading a long run would overflow the argument list).
+      for (const key of Object.keys(run) as (keyof CycleTimeSeries)[]) {
+        const into = earlier[key]!;
+        for (const value of run[key]!) into.push(value);
+      }
     }
-    const rows = rowsByCycle.get(index) ?? [];
-    rows.push(row);
-    rowsByCycle.set(index, rows);
-  }
-  return [...rowsByCycle.entries()]
+  };
+  await streamCsv(file, { ...options, requiredColumns: ARBIN_COLUMNS }, (header) => {
+    const [indexAt, timeAt, currentAt, voltageAt, chargeAt, dischargeAt] = ARBIN_COLUMNS.map((name) =>
+      header.columnIndex(name),
+    ) as [number, number, number, number, number, number];
+    withTemperature = header.hasColumn('Temperature');
+    const temperatureAt = withTemperature ? header.columnIndex('Temperature') : -1;
+    return (fields, line) => {
+      const index = header.numberAt(fields, line, indexAt);
+      if (!Number.isInteger(index) || index < 0) {
+        throw new DatasetError(`cycle index ${index} is not a non-negative integer`, {
+          file,
+          line,
+          field: 'Cycle_Index',
+        });
+      }
+      if (index !== cycleIndex) {
+        endRun();
+        cycleIndex = index;
+      }
+      samples.time.push(header.numberAt(fields, line, timeAt));
+      samples.current.push(header.numberAt(fields, line, currentAt));
+      samples.voltage.push(header.numberAt(fields, line, voltageAt));
+      samples.charge.push(header.numberAt(fields, line, chargeAt));
+      samples.discharge.push(header.numberAt(fields, line, dischargeAt));
+      if (withTemperature) samples.temperature.push(header.numberAt(fields, line, temperatureAt));
+    };
+  });
+  endRun();
+  // reduce, not Math.max(...): a long cycle would overflow the argument list.
+  const largest = (values: number[]) => values.reduce((a, b) => (b > a ? b : a), 0);
+  return [...cycles.entries()]
     .sort(([a], [b]) => a - b)
-    .map(([cycleNumber, rows]) => {
-      const pick = (column: Float64Array) => rows.map((row) => column[row]!);
-      const relative = (column: Float64Array) => {
-        const first = column[rows[0]!]!;
-        return rows.map((row) => column[row]! - first);
-      };
-      const dischargeCapacityInAh = relative(discharge);
-      const chargeCapacityInAh = relative(charge);
-      // reduce, not Math.max(...): a long cycle would overflow the argument list.
-      const largest = (values: number[]) => values.reduce((a, b) => (b > a ? b : a), 0);
+    .map(([cycleNumber, timeSeries]) => {
+      const dischargeCapacityInAh = relative(timeSeries.dischargeCapacityInAh!);
+      const chargeCapacityInAh = relative(timeSeries.chargeCapacityInAh!);
       return {
         cycleNumber,
         dischargeCapacityInAh: largest(dischargeCapacityInAh),
         chargeCapacityInAh: largest(chargeCapacityInAh),
-        timeSeries: {
-          timeInS: pick(time),
-          voltageInV: pick(voltage),
-          currentInA: pick(current),
-          chargeCapacityInAh,
-          dischargeCapacityInAh,
-          ...(temperature ? { temperatureInC: pick(temperature) } : {}),
-        },
+        timeSeries,
       };
     });
 }
 
+/** A cycle's counter relative to its first sample, in place. */
+function relative(values: number[]): number[] {
+  const first = values[0]!;
+  for (let i = 0; i < values.length; i++) values[i] = values[i]! - first;
+  return values;
+}
+
 /** Reads one raw Arbin CSV export (and its `_Metadata.csv` when present) as one MATR cell. */
-export async function readArbinCell(file: string): Promise<Cell> {
+export async function readArbinCell(file: string, options: LoadOptions = {}): Promise<Cell> {
   const metadata = await readArbinMetadata(arbinMetadataPath(file));
-  const table = await readCsv(file, { requiredColumns: ARBIN_COLUMNS });
+  const cycles = await readArbinCycles(file, options);
   const stem = basename(file).replace(/\.csv$/i, '');
   return matrCell({
     cellId: metadata.barcode ?? stem,
@@ -137,6 +170,6 @@ export async function readArbinCell(file: string): Promise<Cell> {
       `Arbin export ${stem} (${dirname(file)})` +
       (metadata.schedule ? `, schedule ${metadata.schedule}` : '') +
       (metadata.channel ? `, channel ${metadata.channel}` : ''),
-    cycles: arbinCycles(table),
+    cycles,
   });
 }

@@ -56,7 +56,7 @@ async function* cells(input: Input, path: string, options: LoadOptions): AsyncGe
     case 'arbin':
       for (const [done, file] of input.files.entries()) {
         options.signal?.throwIfAborted();
-        yield await readArbinCell(file);
+        yield await readArbinCell(file, options);
         options.onProgress?.({ file, done: done + 1, total: input.files.length, unit: 'files' });
       }
       return;

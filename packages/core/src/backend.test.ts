@@ -15,7 +15,10 @@ describe('selectBackend', () => {
     expect(fromEnv).toMatchObject({ backend: 'cpu', reason: 'requested by DIFFBATT_BACKEND' });
     expect(tf.getBackend()).toBe('cpu');
     const fromOption = await selectBackend({ backend: 'wasm', env: { DIFFBATT_BACKEND: 'cpu' } });
-    expect(fromOption).toMatchObject({ backend: 'wasm', reason: 'requested by the --backend option' });
+    expect(fromOption).toMatchObject({ backend: 'wasm', reason: 'requested by options.backend' });
+    // A caller says who asked, in its own words (the CLI: its --backend option).
+    const named = await selectBackend({ backend: 'wasm', requestedBy: 'the --backend option' });
+    expect(named.reason).toBe('requested by the --backend option');
     expect(tf.getBackend()).toBe('wasm');
   });
 

@@ -29,6 +29,8 @@ export interface BackendReport {
 export interface SelectBackendOptions {
   /** Use only this backend (error if it cannot load). Overrides `DIFFBATT_BACKEND`. */
   backend?: string;
+  /** Who asked for `backend`, for messages (default "options.backend"; the CLI says "the --backend option"). */
+  requestedBy?: string;
   env?: Record<string, string | undefined>;
 }
 
@@ -98,7 +100,7 @@ export async function selectBackend(options: SelectBackendOptions = {}): Promise
   const tf: Tf = await import('@tensorflow/tfjs');
   const forced =
     options.backend !== undefined
-      ? parseBackendName(options.backend, 'the --backend option')
+      ? parseBackendName(options.backend, options.requestedBy ?? 'options.backend')
       : env['DIFFBATT_BACKEND']
         ? parseBackendName(env['DIFFBATT_BACKEND'], 'DIFFBATT_BACKEND')
         : undefined;
@@ -116,7 +118,7 @@ export async function selectBackend(options: SelectBackendOptions = {}): Promise
       await tf.ready();
       const reason =
         forced !== undefined
-          ? `requested by ${options.backend !== undefined ? 'the --backend option' : 'DIFFBATT_BACKEND'}`
+          ? `requested by ${options.backend !== undefined ? (options.requestedBy ?? 'options.backend') : 'DIFFBATT_BACKEND'}`
           : skipped.length === 0
             ? 'fastest available'
             : 'fastest backend that loaded';

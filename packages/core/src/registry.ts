@@ -64,12 +64,12 @@ export function createDatasetRegistry(plugins: readonly DatasetPlugin[]): Datase
       if (claimants.length === 1) return claimants[0]!;
       if (claimants.length > 1) {
         throw new DatasetError(
-          `named like the input of ${claimants.map((plugin) => plugin.id).join(' and ')}, but none recognises its content (name one with --plugin to see why)`,
+          `named like the input of ${claimants.map((plugin) => plugin.id).join(' and ')}, but none recognises its content (name that plugin's id to see why)`,
           { file: path },
         );
       }
       throw new DatasetError(
-        `no dataset plugin recognises this path; known: ${known()} (name one with --plugin)`,
+        `no dataset plugin recognises this path; known: ${known()} (name a plugin id to read it with that plugin)`,
         {
           file: path,
         },

@@ -484,11 +484,13 @@ export async function trainDiffBatt(input: TrainInput): Promise<TrainResult> {
     const recorded = await readJson<RunRecord>(runPath, 'run record');
     const mismatch = sameSettings(recorded, run);
     if (mismatch)
-      throw new DiffBattError(`cannot resume: ${mismatch} (start a new --out instead)`, { file: runPath });
+      throw new DiffBattError(`cannot resume: ${mismatch} (train into another output directory instead)`, {
+        file: runPath,
+      });
     const checkpoint = await loadCheckpoint(outDir);
     if (checkpoint.state.step > settings.steps) {
       throw new DiffBattError(
-        `the checkpoint is at step ${checkpoint.state.step}, beyond --steps ${settings.steps}`,
+        `the checkpoint is at step ${checkpoint.state.step}, beyond the budget of ${settings.steps} steps`,
       );
     }
     // A resumed run may extend its budget: the record must say the budget it now runs to, or replaying
@@ -526,12 +528,9 @@ export async function trainDiffBatt(input: TrainInput): Promise<TrainResult> {
     previousSeconds = checkpoint.state.seconds;
   } else {
     if (existsSync(join(outDir, CHECKPOINT_POINTER))) {
-      throw new DiffBattError(
-        'already holds a training run; use --resume to continue it or choose another --out',
-        {
-          file: outDir,
-        },
-      );
+      throw new DiffBattError('already holds a training run; resume it or choose another output directory', {
+        file: outDir,
+      });
     }
     await writeFileAtomic(runPath, `${JSON.stringify(run, null, 2)}\n`);
   }

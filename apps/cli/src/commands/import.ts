@@ -1,9 +1,9 @@
 import { DiffBattError } from '@diffbatt/core';
-import { selectBackend } from '@diffbatt/core/backend';
 import { compareWithGolden, importKerasModel, saveDiffBattModel } from '@diffbatt/unet';
 import { type } from 'arktype';
 import type { Command } from 'commander';
 import { parseOptions } from '../options.js';
+import { selectCommandBackend } from '../select-backend.js';
 import { terminal } from '../terminal.js';
 
 /** Largest acceptable |imported - golden| over the reference outputs (float32 round-off is ~1e-6). */
@@ -30,7 +30,7 @@ export function registerImportCommand(program: Command): void {
     .option('--backend <name>', 'force a backend: tensorflow-gpu, tensorflow, wasm or cpu')
     .action(async (kerasDir: string, raw: unknown) => {
       const options = parseOptions(importOptions, raw);
-      const backend = await selectBackend(options.backend === undefined ? {} : { backend: options.backend });
+      const backend = await selectCommandBackend(options.backend);
       const { model, config, provenance } = await importKerasModel(kerasDir);
       try {
         await saveDiffBattModel(model, options.out, { config, provenance });

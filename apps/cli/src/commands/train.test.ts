@@ -262,7 +262,7 @@ describe('diffbatt train', () => {
     const again = await runCli(trainArgs(join(dir, 'straight-2')));
     expect(again.code).toBe(1);
     expect(errorLines(again.stderr)).toEqual([
-      expect.stringMatching(/already holds a training run; use --resume/),
+      expect.stringMatching(/already holds a training run; resume it or choose another output directory/),
     ]);
     const zeroSteps = await runCli([...trainArgs(join(dir, 'zero')), '--steps', '0']);
     expect(zeroSteps.code).toBe(1);

@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
 import { DiffBattError } from '@diffbatt/core';
-import { selectBackend } from '@diffbatt/core/backend';
 import {
   DEFAULT_TRAIN_SETTINGS,
   isRunRecord,
@@ -14,6 +13,7 @@ import { type } from 'arktype';
 import type { Command } from 'commander';
 import { loadSamples, requireCapacityMatrices } from '../flows/data.js';
 import { integerText, numberText, parseOptions } from '../options.js';
+import { selectCommandBackend } from '../select-backend.js';
 import { terminal } from '../terminal.js';
 
 const trainOptions = type({
@@ -121,7 +121,7 @@ async function runTraining(
 ): Promise<void> {
   const options = parseOptions(trainOptions, raw);
   const typed = typedOptions(command);
-  const report = await selectBackend(options.backend === undefined ? {} : { backend: options.backend });
+  const report = await selectCommandBackend(options.backend);
   terminal.info(`backend: ${report.backend} (${report.reason})`);
   const file = options.config ? await readUNetConfigFile(options.config) : {};
   if (typeof file !== 'object' || file === null || Array.isArray(file))

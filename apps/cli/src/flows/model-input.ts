@@ -1,6 +1,7 @@
 import type { ModelSample } from '@diffbatt/core';
-import { type BackendReport, selectBackend } from '@diffbatt/core/backend';
+import type { BackendReport } from '@diffbatt/core/backend';
 import { type LoadedDiffBattModel, loadDiffBattModel } from '@diffbatt/unet';
+import { selectCommandBackend } from '../select-backend.js';
 import { loadSamples, requireCapacityMatrices } from './data.js';
 
 export interface ModelAndCells extends LoadedDiffBattModel {
@@ -18,7 +19,7 @@ export async function loadModelAndCells(
   paths: readonly string[],
   options: { pluginId?: string; backend?: string; onWarning: (message: string) => void },
 ): Promise<ModelAndCells> {
-  const backend = await selectBackend(options.backend === undefined ? {} : { backend: options.backend });
+  const backend = await selectCommandBackend(options.backend);
   const loaded = await loadDiffBattModel(modelDir);
   const cells: ModelSample[] = [];
   for (const path of paths) {

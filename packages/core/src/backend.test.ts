@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { selectBackend } from './backend.js';
+import { automaticReason, selectBackend } from './backend.js';
 
 describe('selectBackend', () => {
   it('falls back past the absent native bindings to wasm and says why', async () => {
@@ -27,5 +27,15 @@ describe('selectBackend', () => {
     await expect(selectBackend({ backend: 'tensorflow' })).rejects.toThrow(
       /backend "tensorflow" \(@tensorflow\/tfjs-node\) is unavailable: not installed/,
     );
+  });
+
+  it('names the package to add when a missing wasm backend leaves the pure-JS one', () => {
+    const missing = { backend: 'wasm' as const, reason: '@tensorflow/tfjs-backend-wasm not installed' };
+    expect(automaticReason('cpu', [missing])).toBe(
+      'fallback: the pure-JS backend, about 30x slower than wasm; add @tensorflow/tfjs-backend-wasm to your project',
+    );
+    expect(automaticReason('wasm', [])).toBe('fastest available');
+    const broken = { backend: 'wasm' as const, reason: '@tensorflow/tfjs-backend-wasm failed to load: x' };
+    expect(automaticReason('cpu', [broken])).toBe('fastest backend that loaded');
   });
 });

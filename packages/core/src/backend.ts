@@ -77,6 +77,19 @@ async function importOptional(name: string): Promise<unknown> {
   }
 }
 
+/**
+ * Why the automatic choice fell where it did. Landing on the pure-JS cpu backend because the wasm package
+ * is missing is a ~30x slowdown a user can fix in one command, so the reason names the package to add.
+ */
+export function automaticReason(backend: BackendName, skipped: BackendReport['skipped']): string {
+  if (skipped.length === 0) return 'fastest available';
+  const wasm = skipped.find((entry) => entry.backend === 'wasm');
+  if (backend === 'cpu' && wasm?.reason.endsWith('not installed')) {
+    return `fallback: the pure-JS backend, about 30x slower than wasm; add ${PACKAGE_OF.wasm} to your project`;
+  }
+  return 'fastest backend that loaded';
+}
+
 function describeFailure(error: unknown): string {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') return 'not installed';
@@ -119,9 +132,7 @@ export async function selectBackend(options: SelectBackendOptions = {}): Promise
       const reason =
         forced !== undefined
           ? `requested by ${options.backend !== undefined ? (options.requestedBy ?? 'options.backend') : 'DIFFBATT_BACKEND'}`
-          : skipped.length === 0
-            ? 'fastest available'
-            : 'fastest backend that loaded';
+          : automaticReason(backend, skipped);
       return { backend, reason, skipped };
     } catch (error) {
       const why = describeFailure(error);

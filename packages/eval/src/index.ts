@@ -1,4 +1,10 @@
 export {
+  type CurveSetQuality,
+  curveFeatures,
+  curveSetQuality,
+  isFiniteCurve,
+} from './curve-set-quality.js';
+export {
   EARLY_LIFE_CYCLES,
   EARLY_LIFE_FEATURE_NAMES,
   type EarlyLifeInput,

@@ -1,12 +1,13 @@
 import { DiffBattError } from '@diffbatt/core';
 import {
+  type CurveSetQuality,
+  curveFeatures,
+  curveSetQuality,
   formatTextTable,
-  frechetDistance,
-  knnPrecisionRecall,
+  isFiniteCurve,
   SOH_CURVE_CYCLES,
   SOH_FEATURE_THRESHOLDS,
   sohCurveBand,
-  sohPercentAtCycles,
   sohThresholdFeatures,
 } from '@diffbatt/eval';
 import { renderSynthesisReport, syntheticBanner } from '@diffbatt/report';
@@ -58,17 +59,9 @@ const synthReportOptions = type({
 });
 
 /** Frechet distance and k-NN precision/recall of a set of curves against the measured test curves. */
-export interface SetScores {
-  /** Finite curves scored; `nonFiniteCurves` were left out. */
-  curves: number;
-  nonFiniteCurves: number;
-  frechetDistance: number;
-  precision: number;
-  recall: number;
-}
 
 /** Synthesis quality of one set of curves against the measured test curves. */
-export interface SynthesisQualityRow extends SetScores {
+export interface SynthesisQualityRow extends CurveSetQuality {
   set: string;
   synthetic: boolean;
   /** Null for the floor and for unconditional curves (guidance has no effect on them). */
@@ -79,7 +72,7 @@ export interface SynthesisQualityRow extends SetScores {
    * Synthetic sets: the same scores over one curve per training cell (the first), a set as large as the
    * floor's, since neither metric is blind to set size.
    */
-  sizeMatched?: SetScores;
+  sizeMatched?: CurveSetQuality;
 }
 
 /** What `--json` writes. */
@@ -109,48 +102,21 @@ export interface SynthesisQualityReport {
   seconds: number;
 }
 
-const features = (curve: ArrayLike<number>) => sohThresholdFeatures.features(sohPercentAtCycles(curve));
-
-function isFiniteCurve(curve: ArrayLike<number>): boolean {
-  return Array.prototype.every.call(curve, Number.isFinite) as boolean;
-}
-
-/** Scores `curves` against the test features; non-finite curves are counted and left out. */
-function setScores(
-  set: string,
-  curves: readonly ArrayLike<number>[],
-  testFeatures: readonly Float64Array[],
-): SetScores {
-  const finite = curves.filter(isFiniteCurve);
-  if (finite.length <= NEIGHBOURS) {
-    throw new DiffBattError(
-      `${set}: only ${finite.length} finite curve(s); k-NN precision/recall needs more than ${NEIGHBOURS}`,
-    );
-  }
-  const setFeatures = finite.map(features);
-  const { precision, recall } = knnPrecisionRecall(testFeatures, setFeatures, NEIGHBOURS);
-  return {
-    curves: finite.length,
-    nonFiniteCurves: curves.length - finite.length,
-    frechetDistance: frechetDistance(testFeatures, setFeatures),
-    precision,
-    recall,
-  };
-}
-
 /** A set's row; `sizeMatched` (synthetic sets) is the subset as large as the floor. */
 function qualityRow(
-  set: Omit<SynthesisQualityRow, keyof SetScores | 'sizeMatched'>,
+  set: Omit<SynthesisQualityRow, keyof CurveSetQuality | 'sizeMatched'>,
   curves: readonly ArrayLike<number>[],
   testFeatures: readonly Float64Array[],
   sizeMatched?: readonly ArrayLike<number>[],
 ): SynthesisQualityRow {
   return {
     ...set,
-    ...setScores(set.set, curves, testFeatures),
+    ...curveSetQuality(set.set, curves, testFeatures, NEIGHBOURS),
     ...(sizeMatched === undefined
       ? {}
-      : { sizeMatched: setScores(`${set.set} (size-matched)`, sizeMatched, testFeatures) }),
+      : {
+          sizeMatched: curveSetQuality(`${set.set} (size-matched)`, sizeMatched, testFeatures, NEIGHBOURS),
+        }),
   };
 }
 
@@ -245,7 +211,7 @@ export function registerSynthReportCommand(program: Command): void {
         loaded.model.dispose();
       }
 
-      const testFeatures = test.map((cell) => features(cell.sohCurve));
+      const testFeatures = test.map((cell) => curveFeatures(cell.sohCurve));
       const floor = qualityRow(
         {
           set: 'measured train vs measured test (floor)',
@@ -294,7 +260,7 @@ export function registerSynthReportCommand(program: Command): void {
           `cell; seed ${options.seed}; ${seconds.toFixed(1)} s on ${loaded.backend.backend}`,
       );
       const header = ['set', 'curves', 'Frechet distance', 'precision', 'recall'];
-      const cellsOf = (set: string, scores: SetScores) => [
+      const cellsOf = (set: string, scores: CurveSetQuality) => [
         set,
         `${scores.curves}${scores.nonFiniteCurves > 0 ? ` (+${scores.nonFiniteCurves} non-finite)` : ''}`,
         scores.frechetDistance.toPrecision(4),

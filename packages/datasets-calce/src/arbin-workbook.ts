@@ -214,11 +214,27 @@ function checkCycleIndex(cycleIndex: number[], where: string, line: number): voi
   }
 }
 
+/**
+ * A header cell as text. exceljs gives a shared string with formatting runs as `{ richText: [{ text }] }`;
+ * once (CI, under load) a CS2_35 header came back as objects, so objects are read as rich text, and any
+ * other shape is shown as JSON in the error rather than as "[object Object]".
+ */
+function headerText(value: unknown): string {
+  if (typeof value !== 'object' || value === null) return String(value).trim();
+  const runs = (value as { richText?: unknown }).richText;
+  if (Array.isArray(runs))
+    return runs
+      .map((run) => String((run as { text?: unknown }).text ?? ''))
+      .join('')
+      .trim();
+  return JSON.stringify(value);
+}
+
 function headerPositions(values: unknown[], where: string, line: number): Record<ChannelColumn, number> {
-  const byName = Object.fromEntries(values.map((name, index) => [String(name).trim(), index]));
+  const byName = Object.fromEntries(values.map((name, index) => [headerText(name), index]));
   const checked = channelHeader(byName);
   if (checked instanceof type.errors) {
-    const found = values.map((name) => String(name).trim()).join(', ');
+    const found = values.map(headerText).join(', ');
     throw new DatasetError(`unexpected header: ${checked.summary} (found: ${found})`, { file: where, line });
   }
   return Object.fromEntries(

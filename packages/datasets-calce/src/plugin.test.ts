@@ -108,6 +108,20 @@ describe('calce plugin on bad input', () => {
     }
   });
 
+  it('reads a header of formatted (rich-text) cells as its text', async () => {
+    const plain = await loadAll(
+      await cellFolder('CS2_94', { 'CS2_94_1_1_11.xlsx': { startDate: 40500, capacities } }),
+    );
+    const rich = await loadAll(
+      await cellFolder('CS2_95', {
+        'CS2_95_1_1_11.xlsx': { startDate: 40500, capacities, richTextHeader: true },
+      }),
+    );
+    expect(rich[0]!.cycles.map((c) => c.dischargeCapacityInAh)).toEqual(
+      plain[0]!.cycles.map((c) => c.dischargeCapacityInAh),
+    );
+  });
+
   it('refuses a header in other units before reading rows', async () => {
     const header = ARBIN_HEADER.map((name) => (name === 'Current(A)' ? 'Current(mA)' : name));
     const error = await loadError('CS2_92', { startDate: 40500, capacities, header });

@@ -14,10 +14,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type {
-  SetScores,
   SynthesisQualityReport,
   SynthesisQualityRow,
 } from '../../apps/cli/src/commands/synth-report.js';
+import type { CurveSetQuality } from '../../packages/eval/src/index.js';
 import { fail, isCount, numberList } from '../lib/args.js';
 import { MODEL, runBundledModel, SAMPLER, TEST, TRAIN } from '../lib/bundled-matr1.js';
 import { benchmarkProvenance, meanAndSpread, writeBenchmarkResult } from '../lib/results.js';
@@ -83,7 +83,7 @@ const percent = (values: readonly number[]) =>
     values.map((v) => v * 100),
     1,
   );
-const tableRows = (scoresOf: (row: SynthesisQualityRow) => SetScores) =>
+const tableRows = (scoresOf: (row: SynthesisQualityRow) => CurveSetQuality) =>
   sets.map(({ name, rows }) => {
     const scores = rows.map(scoresOf);
     return [
@@ -105,7 +105,7 @@ const floor = sets[0]!;
 const floorFd = mean(floor.rows.map((r) => r.frechetDistance));
 const floorPrecision = mean(floor.rows.map((r) => r.precision));
 const floorRecall = mean(floor.rows.map((r) => r.recall));
-const meansOf = (scoresOf: (row: SynthesisQualityRow) => SetScores) =>
+const meansOf = (scoresOf: (row: SynthesisQualityRow) => CurveSetQuality) =>
   sets.slice(1).map(({ name, rows }) => {
     const scores = rows.map(scoresOf);
     return {

@@ -44,6 +44,7 @@ export {
   sohCurveSummary,
 } from './featurise.js';
 export { atomicWriteTarget, makeDirectory, writeFileAtomic } from './fs.js';
+export { inputFileSize } from './input-file.js';
 export { type CapacityPoint, endOfLifeCycle } from './life.js';
 export { encodeNpyFloat32, type NpyArray, parseNpy } from './npy.js';
 export type { DatasetPlugin, DatasetRecord, LoadOptions, LoadProgress } from './plugin.js';

@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
-import { DatasetError, type LoadProgress } from '@diffbatt/core';
+import { open } from 'node:fs/promises';
+import { DatasetError, inputFileSize, type LoadProgress } from '@diffbatt/core';
 import { type } from 'arktype';
 import ExcelJS from 'exceljs';
 
@@ -53,7 +53,7 @@ const PROGRESS_STEP_BYTES = 256 * 1024;
  * Every error is a DatasetError naming the file, sheet, row and column.
  */
 export async function readArbinSession(file: string, options: ReadArbinOptions = {}): Promise<ArbinSession> {
-  const totalBytes = await fileSize(file);
+  const totalBytes = await inputFileSize(file);
   await assertCompleteZip(file, totalBytes);
   const input = createReadStream(file);
   let readBytes = 0;
@@ -133,14 +133,6 @@ async function assertCompleteZip(file: string, totalBytes: number): Promise<void
     }
   } finally {
     await handle.close();
-  }
-}
-
-async function fileSize(file: string): Promise<number> {
-  try {
-    return (await stat(file)).size;
-  } catch (error) {
-    throw new DatasetError(`cannot read file (${(error as NodeJS.ErrnoException).code})`, { file });
   }
 }
 

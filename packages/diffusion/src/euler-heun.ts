@@ -27,6 +27,7 @@ export function eulerHeunScheduler(
   // The grid of sigmas and, per evaluation, which grid point it is and whether it is a Heun correction.
   let grid: number[] = [];
   let evaluations: { point: number; corrects: boolean }[] = [];
+  let timesteps: number[] = [];
   const replan = (p: TimestepPlan) => {
     grid = planFor(p);
     evaluations = grid.flatMap((_, i) =>
@@ -37,6 +38,7 @@ export function eulerHeunScheduler(
           ]
         : [{ point: i, corrects: false }],
     );
+    timesteps = evaluations.map(({ point }) => grid[point]!);
   };
   replan(plan);
   const sigmaAt = (i: number) =>
@@ -52,7 +54,7 @@ export function eulerHeunScheduler(
   };
   return {
     get timesteps() {
-      return evaluations.map(({ point }) => grid[point]!);
+      return timesteps;
     },
     step: (index, sample, modelOutput) =>
       tf.tidy(() => {

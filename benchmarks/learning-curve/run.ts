@@ -9,8 +9,10 @@
  *
  *   pnpm bench:learning-curve [--preset fast] [--folds 4] [--steps 3000] [--every 500] [--seed 0]
  *                             [--samples 8] [--workers <cores>] [--prediction-type v] [--min-snr-gamma 5]
+ *                             [--capacity-log-rms]
  *
- * The last two change the preset (what the network predicts; min-SNR loss weighting) and name the variant.
+ * The last three change the preset (what the network predicts; min-SNR loss weighting; ln RMS of the
+ * unit-scaled capacity matrix as an encoder input) and name the variant.
  * Writes benchmarks/results/learning-curve-<preset>[-<variant>].json (rendered by `pnpm bench:report`).
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -19,7 +21,16 @@ import { parseArgs } from 'node:util';
 import { selectBackend } from '../../packages/core/src/backend.js';
 import { type ModelSample, readDatasetFile, SeededRandom } from '../../packages/core/src/index.js';
 import { deriveSeed } from '../../packages/diffusion/src/index.js';
-import { MEDIAN_OF_SAMPLES_RULE, scoreSohCurves } from '../../packages/eval/src/index.js';
+import {
+  calibrateLifeSummary,
+  DEFAULT_INTERVAL_LEVELS,
+  fitLifeIntervalCalibration,
+  lifeIntervalCoverage,
+  lifeSummary,
+  MEDIAN_OF_SAMPLES_RULE,
+  sampledCycleLives,
+  scoreSohCurves,
+} from '../../packages/eval/src/index.js';
 import {
   DEFAULT_TRAIN_SETTINGS,
   generateCurves,
@@ -45,6 +56,7 @@ const { values } = parseArgs({
     workers: { type: 'string' },
     'prediction-type': { type: 'string' },
     'min-snr-gamma': { type: 'string' },
+    'capacity-log-rms': { type: 'boolean', default: false },
   },
 });
 const count = (name: keyof typeof values, min: number): number => {
@@ -67,6 +79,7 @@ if (predictionType !== undefined && !['epsilon', 'v', 'sample'].includes(predict
 const minSnrGamma = values['min-snr-gamma'] === undefined ? null : Number(values['min-snr-gamma']);
 if (minSnrGamma !== null && !(minSnrGamma > 0 && Number.isFinite(minSnrGamma)))
   fail(`--min-snr-gamma must be a number > 0, got ${values['min-snr-gamma']}`);
+const capacityLogRms = values['capacity-log-rms'] === true;
 /** The variant's changes to the preset, as a name suffix and in words. */
 const variant = [
   ...(predictionType === undefined
@@ -75,6 +88,9 @@ const variant = [
   ...(minSnrGamma === null
     ? []
     : [{ suffix: `minsnr${minSnrGamma}`, words: `min-SNR-${minSnrGamma} loss weighting` }]),
+  ...(capacityLogRms
+    ? [{ suffix: 'logrms', words: 'ln RMS of the unit-scaled capacity matrix as an encoder input' }]
+    : []),
 ];
 const variantName = [preset, ...variant.map((v) => v.suffix)].join('-');
 const variantWords = variant.length === 0 ? '' : ` with ${variant.map((v) => v.words).join(' and ')}`;
@@ -104,12 +120,14 @@ async function trainFold(fold: number, train: ModelSample[]): Promise<string> {
       seed,
       checkpointEvery: every,
       ...(minSnrGamma === null ? {} : { minSnrGamma }),
+      ...(capacityLogRms ? { normaliseCapacityMatrix: true } : {}),
     },
     unetConfig: {
       ...TRAIN_PRESETS[preset].unetConfig,
       ...(predictionType === undefined
         ? {}
         : { predictionType: predictionType as 'epsilon' | 'v' | 'sample' }),
+      ...(capacityLogRms ? { capacityMatrixLogRms: true } : {}),
     },
     preset,
     resume: existsSync(join(outDir, 'checkpoint.json')),
@@ -136,11 +154,15 @@ interface StepScore {
   lifeRmseMedian: number;
   lifeRmseBestOfReps: number;
   sohRmse: number;
+  /** Mean CRPS of the sampled lives (cycles). */
+  lifeCrps: number;
+  /** Coverage of the central life intervals as sampled, and after cross-fitted conformal calibration. */
+  coverage: { level: number; sampled: number; calibrated: number }[];
 }
 
 const generated = new Map<
   number,
-  { reference: Float32Array[]; curves: Float32Array[][]; cellIds: string[] }
+  { reference: Float32Array[]; curves: Float32Array[][]; cellIds: string[]; folds: number[] }
 >();
 const trainingMinutes = new Map<number, number[]>();
 for (let fold = 0; fold < folds; fold++) {
@@ -162,7 +184,8 @@ for (let fold = 0; fold < folds; fold++) {
       ...(workers === undefined ? {} : { workers }),
     });
     model.dispose();
-    const entry = generated.get(step) ?? { reference: [], curves: [], cellIds: [] };
+    const entry = generated.get(step) ?? { reference: [], curves: [], cellIds: [], folds: [] };
+    entry.folds.push(...heldOut.map(() => fold));
     entry.reference.push(...heldOut.map((s) => s.sohCurve));
     entry.curves.push(...curves);
     entry.cellIds.push(...heldOut.map((s) => s.cellId));
@@ -173,17 +196,45 @@ for (let fold = 0; fold < folds; fold++) {
   }
 }
 
+/**
+ * Coverage of each held-out cell's life intervals after conformal calibration fitted on the held-out
+ * cells of the OTHER folds (cross-fitting), so no cell calibrates its own interval.
+ */
+function crossFittedCoverage(
+  lives: number[][],
+  measured: number[],
+  cellFolds: number[],
+): { level: number; coverage: number }[] {
+  const summaries = lives.map((cellLives, cell) => {
+    const others = lives
+      .map((l, i) => ({ lives: l, measuredLife: measured[i]!, fold: cellFolds[i] }))
+      .filter((c) => c.fold !== cellFolds[cell]);
+    const calibration = fitLifeIntervalCalibration(others, DEFAULT_INTERVAL_LEVELS);
+    return calibrateLifeSummary(lifeSummary(cellLives, DEFAULT_INTERVAL_LEVELS), calibration);
+  });
+  return lifeIntervalCoverage(summaries, measured);
+}
+
 const scores: StepScore[] = snapshotSteps.map((step) => {
-  const { reference, curves, cellIds } = generated.get(step)!;
+  const { reference, curves, cellIds, folds: cellFolds } = generated.get(step)!;
   const result = scoreSohCurves({ reference, generated: curves, cellIds });
+  const lives = curves.map((cellCurves) => sampledCycleLives(cellCurves));
+  const calibrated = crossFittedCoverage(lives, result.rulReference, cellFolds);
   return {
     step,
     trainingMinutes: trainingMinutes.get(step)!,
     lifeRmseMedian: result.medianOfSamples.rulRmse,
     lifeRmseBestOfReps: result.rulRmse,
     sohRmse: result.sohRmse,
+    lifeCrps: result.rulSamples.crps,
+    coverage: result.rulSamples.intervals.map((interval, i) => ({
+      level: interval.level,
+      sampled: interval.coverage,
+      calibrated: calibrated[i]!.coverage,
+    })),
   };
 });
+const percent = (share: number) => `${(100 * share).toFixed(0)} %`;
 const minutes = (values: number[]) => (values.reduce((a, b) => a + b, 0) / values.length).toFixed(1);
 const command = `pnpm bench:learning-curve ${args.join(' ')}`.trim();
 const file = writeBenchmarkResult({
@@ -213,6 +264,23 @@ const file = writeBenchmarkResult({
         s.lifeRmseMedian.toFixed(1),
         s.lifeRmseBestOfReps.toFixed(1),
         s.sohRmse.toFixed(2),
+      ]),
+    },
+    {
+      title:
+        'Life intervals on the held-out cells: coverage of the central 50 / 80 / 95 % intervals of the sampled lives, ' +
+        'as sampled and after conformal calibration fitted on the other folds (cross-fitted; no test data), and CRPS',
+      columns: [
+        'step',
+        'CRPS (cycles)',
+        ...DEFAULT_INTERVAL_LEVELS.map((level) => `${level * 100} % as sampled`),
+        ...DEFAULT_INTERVAL_LEVELS.map((level) => `${level * 100} % calibrated`),
+      ],
+      rows: scores.map((s) => [
+        String(s.step),
+        s.lifeCrps.toFixed(1),
+        ...s.coverage.map((c) => percent(c.sampled)),
+        ...s.coverage.map((c) => percent(c.calibrated)),
       ]),
     },
   ],

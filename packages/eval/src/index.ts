@@ -20,6 +20,13 @@ export {
 export { SOH_FEATURE_THRESHOLDS, type SohFeatureMap, sohThresholdFeatures } from './features.js';
 export { formatScoreTable, formatTextTable, scoreResultsToJson } from './format.js';
 export {
+  calibrateLifeSummary,
+  fitLifeIntervalCalibration,
+  type LifeCalibrationCell,
+  type LifeIntervalCalibration,
+  lifeIntervalCoverage,
+} from './life-calibration.js';
+export {
   type LifeSummary,
   lifeSummary,
   SOH_CURVE_CYCLES,

@@ -38,6 +38,13 @@ export interface DiffBattUNetConfig {
    */
   capacityMatrixScale: number;
   /**
+   * Feeds ln(RMS) of the (scaled) capacity matrix to the encoder's last Dense beside the pooled tokens.
+   * Not in the original (default false): its encoder's first GroupNorm normalises each cell's tokens, so
+   * the size of a cell's early capacity change, which carries most of its life (Severson et al.), reaches
+   * c_q only through the token Dense's bias, and is learned slowly.
+   */
+  capacityMatrixLogRms: boolean;
+  /**
    * What the output is (diffusers' `prediction_type`): the noise (`epsilon`, the original), v = alpha eps -
    * sigma x0, or the clean curve x0 (`sample`). The trainer regresses it and every sampler reads it, so
    * it travels with the model.
@@ -57,6 +64,7 @@ export const DEFAULT_UNET_CONFIG: Readonly<DiffBattUNetConfig> = Object.freeze({
   embeddingDim: 32,
   curveOffsetHead: false,
   capacityMatrixScale: 1,
+  capacityMatrixLogRms: false,
   predictionType: 'epsilon',
 });
 
@@ -78,6 +86,7 @@ const configSchema = type({
   'embeddingDim?': positiveInteger,
   'curveOffsetHead?': 'boolean',
   'capacityMatrixScale?': 'number > 0',
+  'capacityMatrixLogRms?': 'boolean',
   'predictionType?': "'epsilon' | 'v' | 'sample'",
 });
 

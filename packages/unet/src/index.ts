@@ -23,6 +23,7 @@ export {
 } from './io.js';
 export * from './keras/index.js';
 export { AttentionBlock, type AttentionBlockArgs } from './layers/attention.js';
+export { CapacityMatrixLogRms } from './layers/capacity-matrix-log-rms.js';
 export { type Conv1DArgs, DiffBattConv1D } from './layers/conv1d.js';
 export { type DenseArgs, DiffBattDense } from './layers/dense.js';
 export {

@@ -4,7 +4,13 @@ import { join } from 'node:path';
 import { selectBackend } from '@diffbatt/core/backend';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildDiffBattUNet, loadDiffBattModel, parseUNetConfig, saveDiffBattModel } from './index.js';
+import {
+  buildDiffBattUNet,
+  CapacityMatrixLogRms,
+  loadDiffBattModel,
+  parseUNetConfig,
+  saveDiffBattModel,
+} from './index.js';
 
 // Options that are not in the original network (curveOffsetHead, capacityMatrixScale), on a small variant.
 const SMALL = { widths: [8, 16], hasAttention: [false, true], sequenceLength: 32 };
@@ -33,7 +39,11 @@ const randomise = (model: tf.LayersModel) => {
 
 describe('U-Net options beyond the original', () => {
   it('leaves the default network unchanged (no extra layers or weights)', () => {
-    expect(parseUNetConfig({})).toMatchObject({ curveOffsetHead: false, capacityMatrixScale: 1 });
+    expect(parseUNetConfig({})).toMatchObject({
+      curveOffsetHead: false,
+      capacityMatrixScale: 1,
+      capacityMatrixLogRms: false,
+    });
     const names = buildDiffBattUNet().layers.map((l) => l.getClassName());
     expect(names).not.toContain('Rescaling');
     expect(names.filter((n) => n === 'GlobalAveragePooling1D')).toHaveLength(1); // the encoder's
@@ -87,6 +97,44 @@ describe('U-Net options beyond the original', () => {
     );
   });
 
+  it('capacityMatrixLogRms feeds ln(RMS) of each matrix to the encoder, finite for a zero matrix', async () => {
+    const matrix = inputs()[2]!;
+    const logRms = new CapacityMatrixLogRms({}).apply(tf.concat([matrix, tf.zerosLike(matrix)])) as tf.Tensor;
+    expect(logRms.shape).toEqual([4, 1]);
+    const values = matrix.dataSync();
+    const perCell = values.length / 2;
+    for (let cell = 0; cell < 2; cell++) {
+      let sumOfSquares = 0;
+      for (let i = cell * perCell; i < (cell + 1) * perCell; i++) sumOfSquares += values[i]! ** 2;
+      expect(logRms.dataSync()[cell]).toBeCloseTo(Math.log(Math.sqrt(sumOfSquares / perCell)), 4);
+    }
+    expect(logRms.dataSync()[2]).toBeCloseTo(0.5 * Math.log(1e-12), 4);
+
+    const plain = buildDiffBattUNet(SMALL, { seed: 3 });
+    const config = parseUNetConfig({ ...SMALL, capacityMatrixLogRms: true });
+    const withLogRms = buildDiffBattUNet(config, { seed: 3 });
+    // One more input of the encoder's last Dense: one more row of E weights.
+    expect(withLogRms.countParams() - plain.countParams()).toBe(32);
+    randomise(withLogRms);
+    // The same pattern at another size is another condition c_q (the mask multiplies c_q).
+    const maskTimesCondition = withLogRms.layers.find((l) => l.getClassName() === 'Multiply')!;
+    const encoder = tf.model({
+      inputs: withLogRms.inputs,
+      outputs: (maskTimesCondition.input as tf.SymbolicTensor[])[1]!,
+    });
+    const conditionOf = (scale: number) =>
+      (
+        encoder.predict([...inputs().slice(0, 2), tf.mul(inputs()[2]!, scale), inputs()[3]!]) as tf.Tensor
+      ).dataSync();
+    const [once, doubled] = [conditionOf(1), conditionOf(2)];
+    expect(once.some((v, i) => Math.abs(v - doubled[i]!) > 1e-2)).toBe(true);
+    const out = (withLogRms.apply(inputs()) as tf.Tensor).dataSync();
+    await saveDiffBattModel(withLogRms, join(root, 'log-rms'), { config, provenance: {} });
+    const loaded = await loadDiffBattModel(join(root, 'log-rms'));
+    expect(loaded.config).toEqual(config);
+    expect(Array.from((loaded.model.apply(inputs()) as tf.Tensor).dataSync())).toEqual(Array.from(out));
+  });
+
   it('refuses a scale that is not a finite positive number, naming the field', () => {
     expect(() => parseUNetConfig({ capacityMatrixScale: 0 })).toThrow(/field "capacityMatrixScale"/);
     expect(parseUNetConfig({}).predictionType).toBe('epsilon');
@@ -96,5 +144,6 @@ describe('U-Net options beyond the original', () => {
       /field "capacityMatrixScale".*finite/,
     );
     expect(() => parseUNetConfig({ curveOffsetHead: 'yes' })).toThrow(/field "curveOffsetHead"/);
+    expect(() => parseUNetConfig({ capacityMatrixLogRms: 1 })).toThrow(/field "capacityMatrixLogRms"/);
   });
 });

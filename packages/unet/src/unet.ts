@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { CAPACITY_MATRIX_COLUMNS, type DiffBattUNetConfig, parseUNetConfig } from './config.js';
 import { AttentionBlock } from './layers/attention.js';
+import { CapacityMatrixLogRms } from './layers/capacity-matrix-log-rms.js';
 import { DiffBattConv1D } from './layers/conv1d.js';
 import { DiffBattDense } from './layers/dense.js';
 import { ChannelConcat, ChannelScaleShift, DiffBattActivation, UpSampling1D } from './layers/elementwise.js';
@@ -121,7 +122,8 @@ export function timeMLP(f: UNetLayerFactory, timestep: Node): Node {
 
 /**
  * Capacity-matrix encoder (a one-block transformer encoder): the R x 100 matrix as R tokens ->
- * Dense(E) per token -> AttentionBlock(E) -> mean over tokens -> Dense(E) = c_q.
+ * Dense(E) per token -> AttentionBlock(E) -> mean over tokens -> Dense(E) = c_q; with
+ * `capacityMatrixLogRms` the last Dense also reads ln(RMS) of the matrix.
  */
 export function capacityMatrixEncoder(f: UNetLayerFactory, capacityMatrix: Node): Node {
   const dim = f.config.embeddingDim;
@@ -132,7 +134,10 @@ export function capacityMatrixEncoder(f: UNetLayerFactory, capacityMatrix: Node)
   const pooled = tf.layers
     .globalAveragePooling1d({ name: f.name('global_average_pooling1d') })
     .apply(attended) as Node;
-  return f.dense(pooled, dim);
+  if (!f.config.capacityMatrixLogRms) return f.dense(pooled, dim);
+  const logRms = new CapacityMatrixLogRms({ name: f.name('capacity_matrix_log_rms') }).apply(tokens) as Node;
+  const features = tf.layers.concatenate({ name: f.name('concatenate') }).apply([pooled, logRms]) as Node;
+  return f.dense(features, dim);
 }
 
 /**

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { registerFusedKernels } from '../kernels.js';
 import { AttentionBlock } from './attention.js';
+import { CapacityMatrixLogRms } from './capacity-matrix-log-rms.js';
 import { DiffBattConv1D } from './conv1d.js';
 import { DiffBattDense } from './dense.js';
 import { ChannelConcat, ChannelScaleShift, DiffBattActivation, UpSampling1D } from './elementwise.js';
@@ -10,6 +11,7 @@ import { GroupNormalization } from './group-normalization.js';
 /** Every custom layer class a saved U-Net may contain. */
 export const DIFFBATT_LAYER_CLASSES = [
   AttentionBlock,
+  CapacityMatrixLogRms,
   ChannelConcat,
   ChannelScaleShift,
   DiffBattActivation,

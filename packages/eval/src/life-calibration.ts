@@ -1,0 +1,108 @@
+import { DiffBattError } from '@diffbatt/core';
+import type { LifeSummary } from './life-summary.js';
+import { centralInterval, DEFAULT_INTERVAL_LEVELS, sortedFinite } from './probabilistic.js';
+
+/**
+ * Split-conformal calibration of sampled life intervals: conformalised quantile regression (Romano et al.
+ * 2019) on ln(cycle life), because lives span 150-2500 cycles and errors grow with life. On cells the
+ * model did not train on (validation cells or cross-validation folds, never the test split), each cell's
+ * score is how far its measured life lies outside its central interval, in ln cycles (negative inside);
+ * an interval is then widened at both ends by the ceil((n + 1) level)-th smallest score. For exchangeable
+ * cells this covers at least `level` of new cells, whatever the model's own spread.
+ */
+export interface LifeIntervalCalibration {
+  method: 'conformal-log-life';
+  /** Per central level: ln-cycle margin added to ln(upper) and taken from ln(lower); negative narrows. */
+  margins: { level: number; logMargin: number }[];
+  /** Cells with at least one finite sampled life that the margins were computed from. */
+  calibrationCells: number;
+}
+
+/** A held-out cell: the lives sampled for it and its measured life. */
+export interface LifeCalibrationCell {
+  lives: readonly number[];
+  measuredLife: number;
+}
+
+/** ceil((n + 1) level), the rank of the margin among n scores; the tolerance absorbs 0.8 * 5 = 4.000...1. */
+const conformalRank = (n: number, level: number): number => Math.ceil((n + 1) * level - 1e-9);
+
+/** ln of a life in cycles, floored at 1 cycle so that a life of 0 stays finite. */
+const logLife = (cycles: number): number => Math.log(Math.max(cycles, 1));
+
+/**
+ * Fits the margins of `levels` from held-out cells. Throws a DiffBattError when a level needs more
+ * cells than there are (ceil((n + 1) level) > n: 0.95 needs at least 19).
+ */
+export function fitLifeIntervalCalibration(
+  cells: readonly LifeCalibrationCell[],
+  levels: readonly number[] = DEFAULT_INTERVAL_LEVELS,
+): LifeIntervalCalibration {
+  const scored = cells
+    .map((cell) => ({ sorted: sortedFinite(cell.lives), measured: logLife(cell.measuredLife) }))
+    .filter((cell) => cell.sorted.length > 0 && Number.isFinite(cell.measured));
+  const n = scored.length;
+  const margins = levels.map((level) => {
+    const rank = conformalRank(n, level);
+    if (rank > n) {
+      let needed = n + 1;
+      while (conformalRank(needed, level) > needed) needed++;
+      throw new DiffBattError(
+        `calibrating ${level * 100} % life intervals needs at least ${needed} held-out cells with finite samples, got ${n}`,
+        { field: 'cells' },
+      );
+    }
+    const scores = Float64Array.from(scored, ({ sorted, measured }) => {
+      const [lower, upper] = centralInterval(sorted, level);
+      return Math.max(logLife(lower) - measured, measured - logLife(upper));
+    }).sort();
+    return { level, logMargin: scores[rank - 1]! };
+  });
+  return { method: 'conformal-log-life', margins, calibrationCells: n };
+}
+
+/**
+ * A cell's life summary with its intervals widened (or narrowed) by `calibration`; the median and mean
+ * stay. Throws a DiffBattError for a level the calibration has no margin for.
+ */
+export function calibrateLifeSummary(
+  summary: LifeSummary,
+  calibration: LifeIntervalCalibration,
+): LifeSummary {
+  return {
+    ...summary,
+    intervals: summary.intervals.map(({ level, lower, upper }) => {
+      const margin = calibration.margins.find((m) => m.level === level);
+      if (margin === undefined) {
+        throw new DiffBattError(
+          `the life-interval calibration has no ${level * 100} % level (it has ${calibration.margins.map((m) => m.level * 100).join(', ')} %)`,
+          { field: 'levels' },
+        );
+      }
+      const factor = Math.exp(margin.logMargin);
+      const low = Math.max(lower, 1) / factor;
+      const high = Math.max(upper, 1) * factor;
+      if (low <= high) return { level, lower: low, upper: high };
+      // A negative margin wider than half the interval collapses it to its middle instead of inverting it.
+      const middle = Math.sqrt(low * high);
+      return { level, lower: middle, upper: middle };
+    }),
+  };
+}
+
+/** Share of cells whose measured life lies within their interval of each level (bounds included). */
+export function lifeIntervalCoverage(
+  summaries: readonly LifeSummary[],
+  measuredLives: readonly number[],
+): { level: number; coverage: number }[] {
+  const levels = summaries[0]?.intervals.map((i) => i.level) ?? [];
+  return levels.map((level, index) => {
+    let covered = 0;
+    summaries.forEach((summary, cell) => {
+      const interval = summary.intervals[index]!;
+      const life = measuredLives[cell]!;
+      if (life >= interval.lower && life <= interval.upper) covered++;
+    });
+    return { level, coverage: summaries.length === 0 ? Number.NaN : covered / summaries.length };
+  });
+}

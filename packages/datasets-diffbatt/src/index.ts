@@ -1,1 +1,36 @@
+export {
+  DEFAULT_NEAR_DUPLICATE_TOLERANCE,
+  type DroppedSample,
+  type DuplicateKind,
+  duplicateKind,
+  type HashedSample,
+  hashSample,
+  type LeakageFreeSelection,
+  maxAbsDifference,
+  type NearDuplicateTolerance,
+  nearDuplicateTolerance,
+  sampleContentHash,
+  selectLeakageFree,
+  sohCurveHash,
+} from './leakage.js';
 export { diffbattDatasetPlugin } from './plugin.js';
+export {
+  buildLeakageFreeSet,
+  type CellList,
+  type CellListEntry,
+  cellListOf,
+  DIFFBATT_SPLIT_ROWS,
+  DIFFBATT_SPLITS,
+  type DiffBattSplit,
+  foundationPlan,
+  isDiffBattSplit,
+  type LeakageFreePlan,
+  type LeakageFreeSet,
+  loadCellListSamples,
+  type PartReport,
+  parseCellList,
+  pretrainingPlan,
+  readCellList,
+  reconstructedCloTrainingPlan,
+} from './pretraining.js';
+export { readDiffBattSplit, splitDataAbsence } from './snapshot.js';

@@ -1,4 +1,4 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { access, readdir, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import {
   CAPACITY_MATRIX_ROWS,
@@ -84,20 +84,14 @@ export function decodeFloatTensor(bytes: Uint8Array, file: string, record: numbe
   return { shape, values };
 }
 
-/** The snapshot files of a run, in shard then file order; a missing run or shard is named. */
-async function shardFiles(directory: string, runId: string): Promise<string[]> {
+/** The snapshot files of a run, in shard then file order; none when the run directory is absent. */
+async function listShardFiles(directory: string, runId: string): Promise<string[]> {
   const runDirectory = join(directory, runId);
-  const expected = join(runDirectory, '00000000.shard', '00000000.snapshot');
-  const missing = () =>
-    new DatasetError(
-      `missing shard: snapshot.metadata names run ${runId} but its data is absent (incomplete copy of the dataset)`,
-      { file: expected },
-    );
   let shards: string[];
   try {
     shards = (await readdir(runDirectory)).filter((name) => /^\d+\.shard$/.test(name)).sort();
   } catch {
-    throw missing();
+    return [];
   }
   const files: string[] = [];
   for (const shard of shards) {
@@ -106,8 +100,34 @@ async function shardFiles(directory: string, runId: string): Promise<string[]> {
       .sort();
     files.push(...names.map((name) => join(runDirectory, shard, name)));
   }
-  if (files.length === 0) throw missing();
   return files;
+}
+
+/** The snapshot files of a run; a missing run or shard is named. */
+async function shardFiles(directory: string, runId: string): Promise<string[]> {
+  const files = await listShardFiles(directory, runId);
+  if (files.length === 0) {
+    throw new DatasetError(
+      `missing shard: snapshot.metadata names run ${runId} but its data is absent (incomplete copy of the dataset)`,
+      { file: join(directory, runId, '00000000.shard', '00000000.snapshot') },
+    );
+  }
+  return files;
+}
+
+/**
+ * Why a split directory holds no data (no `snapshot.metadata`, or the run it names has no shard: the
+ * incomplete published copies), or undefined when it has some. Corrupt metadata still throws.
+ */
+export async function splitDataAbsence(directory: string): Promise<string | undefined> {
+  try {
+    await access(join(directory, 'snapshot.metadata'));
+  } catch {
+    return 'no snapshot.metadata';
+  }
+  const { runId } = await readSnapshotMetadata(directory);
+  if ((await listShardFiles(directory, runId)).length > 0) return undefined;
+  return `snapshot.metadata names run ${runId} but its shard is absent (incomplete copy)`;
 }
 
 /** Reads the run named by `snapshot.metadata` into samples (SOH curve, protocol vector, capacity matrix). */

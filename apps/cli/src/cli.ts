@@ -3,18 +3,21 @@ import { Command, CommanderError } from 'commander';
 import { registerCommands } from './commands/index.js';
 import { OptionError } from './options.js';
 import { offerExternalPlugins } from './plugin-setup.js';
+import { createRunPlugins } from './plugins.js';
 import { terminal } from './terminal.js';
 
 const VERSION = '0.1.0';
 
+/** The `diffbatt` program, with its own set of dataset plugins (see `RunPlugins`). */
 export function buildProgram(): Command {
+  const plugins = createRunPlugins();
   const program = new Command('diffbatt')
     .description('Predict and synthesise lithium-ion battery degradation with DiffBatt diffusion models.')
     .version(VERSION)
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  registerCommands(program);
-  offerExternalPlugins(program);
+  registerCommands(program, plugins);
+  offerExternalPlugins(program, plugins);
   return program;
 }
 

@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DiffBattError } from '@diffbatt/core';
 import { type } from 'arktype';
+import { readJsonFile } from './json-file.js';
 import { thrownMessage } from './thrown-message.js';
 
 /** The config files looked for in the working directory; at most one may exist. */
@@ -23,16 +23,7 @@ export interface PluginConfig {
 
 /** The config's object: the JSON, or a `.js`/`.mjs` module's default export. */
 async function readConfigValue(file: string): Promise<unknown> {
-  if (file.endsWith('.json')) {
-    const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
-      throw new DiffBattError(`cannot read (${error.code})`, { file });
-    });
-    try {
-      return JSON.parse(text);
-    } catch (error) {
-      throw new DiffBattError(`not valid JSON: ${(error as Error).message}`, { file });
-    }
-  }
+  if (file.endsWith('.json')) return readJsonFile(file);
   try {
     return (await import(pathToFileURL(file).href)).default;
   } catch (error) {

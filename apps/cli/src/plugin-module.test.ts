@@ -1,7 +1,7 @@
 import { createScratchDirectory, type ScratchDirectory } from '@diffbatt/core/testing';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadExternalPlugins } from './plugin-setup.js';
-import { useExternalPlugins } from './plugins.js';
+import { createRunPlugins } from './plugins.js';
 
 // Broken plugin modules, each named on the command line from a scratch folder.
 let dir: ScratchDirectory;
@@ -9,7 +9,6 @@ beforeAll(async () => {
   dir = await createScratchDirectory('diffbatt-broken-plugins');
 });
 afterAll(() => dir.remove());
-afterEach(() => useExternalPlugins([]));
 
 const plugin = (fields: string) =>
   `export default { specificationVersion: 1, id: 'synthetic-x', description: '', recognises: '', ${fields} };`;
@@ -19,7 +18,7 @@ const functions = 'detect: async () => false, async *load() {}';
 async function loadError(specifier: string, source?: string): Promise<string> {
   if (source !== undefined) await dir.write(specifier, source);
   try {
-    useExternalPlugins(await loadExternalPlugins(dir.path, specifier));
+    createRunPlugins().useExternal(await loadExternalPlugins(dir.path, specifier));
   } catch (error) {
     return (error as Error).message;
   }
@@ -65,8 +64,37 @@ describe('a broken plugin module is one line naming it', () => {
     );
   });
 
+  it('throws something other than our errors while reading a file', async () => {
+    const file = await dir.write('cell.synthetic-x', '');
+    const read = async (module: string, fields: string) => {
+      await dir.write(module, plugin(fields));
+      const plugins = createRunPlugins();
+      plugins.useExternal(await loadExternalPlugins(dir.path, `./${module}`));
+      try {
+        for await (const _ of (await plugins.registry.resolve(file)).load(file));
+      } catch (error) {
+        return (error as Error).message;
+      }
+      throw new Error(`${module} read ${file}`);
+    };
+    const detects = "detect: async (path) => path.endsWith('.synthetic-x')";
+    expect(
+      await read('load.mjs', `${detects}, async *load() { throw new Error('synthetic\\nsecond'); }`),
+    ).toBe(`${named('./load.mjs')}throws reading ${file}: Error: synthetic`);
+    expect(await read('detect.mjs', "detect: () => { throw 'synthetic'; }, async *load() {}")).toBe(
+      `${named('./detect.mjs')}throws reading ${file}: synthetic`,
+    );
+  });
+
   it('cannot be found', async () => {
     expect(await loadError('./nowhere.mjs')).toMatch(/cannot find it: no such file: .*nowhere\.mjs$/);
+    await dir.write(
+      'node_modules/synthetic-require-only/package.json',
+      JSON.stringify({ name: 'synthetic-require-only', exports: { require: './index.cjs' } }),
+    );
+    expect(await loadError('synthetic-require-only')).toMatch(
+      /"synthetic-require-only" .*cannot find it: No "exports" main defined in .*package\.json imported from .*$/,
+    );
     expect(await loadError('synthetic-missing.mjs')).toMatch(
       /"synthetic-missing.mjs" .*cannot find it: no package "synthetic-missing.mjs" in node_modules of .* or above \(a file path starts with \.\/ or \/\)$/,
     );

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { type DatasetPlugin, DiffBattError, isDiffBattError } from '@diffbatt/core';
 import { type } from 'arktype';
 import { describeModule, type ModuleOrigin } from './plugin-origin.js';
@@ -20,13 +20,13 @@ const pluginShape = type({
   load: 'Function',
 });
 
-/** The file `specifier` names from `base`: a path (`./`, `../`, absolute, `file:`) or a package name. */
-function moduleFile(specifier: string, base: string): string {
-  if (specifier.startsWith('file:')) return fileURLToPath(specifier);
+/** The URL `specifier` names from `base`: a path (`./`, `../`, absolute, `file:`) or a package name. */
+function moduleURL(specifier: string, base: string): string {
+  if (specifier.startsWith('file:')) return specifier;
   if (!isAbsolute(specifier) && !/^\.\.?[\\/]/.test(specifier)) return resolvePackageEntry(specifier, base);
   const file = resolve(base, specifier);
   if (!existsSync(file)) throw new DiffBattError(`no such file: ${file}`);
-  return file;
+  return pathToFileURL(file).href;
 }
 
 /** Its default export, or without one every export whose name ends in `DatasetPlugin`. */
@@ -53,21 +53,55 @@ function pluginProblem(value: unknown): string | null {
 }
 
 /**
+ * `plugin` with its reads guarded: what its own code throws, other than our one-line errors, becomes one
+ * line naming the module and the path it was reading (the fault is in that module, not the CLI, so no
+ * stack).
+ */
+function guarded(plugin: DatasetPlugin, origin: ModuleOrigin): DatasetPlugin {
+  const fail = (path: string, error: unknown) =>
+    isDiffBattError(error)
+      ? error
+      : new DiffBattError(`${describeModule(origin)}: throws reading ${path}: ${thrownMessage(error)}`);
+  const { claims } = plugin;
+  return {
+    specificationVersion: plugin.specificationVersion,
+    id: plugin.id,
+    description: plugin.description,
+    recognises: plugin.recognises,
+    detect: (path) =>
+      Promise.resolve()
+        .then(() => plugin.detect(path))
+        .catch((error: unknown) => {
+          throw fail(path, error);
+        }),
+    // The registry already treats a throwing `claims` as no claim.
+    ...(claims === undefined ? {} : { claims: (path: string) => claims.call(plugin, path) }),
+    async *load(path, options) {
+      try {
+        yield* plugin.load(path, options);
+      } catch (error) {
+        throw fail(path, error);
+      }
+    },
+  };
+}
+
+/**
  * The dataset plugins of the module `origin.module` (a path relative to `base`, or a package name found
  * from `base`). Anything wrong (not found, throws on import, no plugin export, wrong shape or specification)
- * is a one-line DiffBattError naming the module and who named it.
+ * is a one-line DiffBattError naming the module and who named it, and so is what its plugins throw later.
  */
 export async function importPluginModule(base: string, origin: ModuleOrigin): Promise<DatasetPlugin[]> {
   const fail = (problem: string) => new DiffBattError(`${describeModule(origin)}: ${problem}`);
-  let file: string;
+  let url: string;
   try {
-    file = moduleFile(origin.module, base);
+    url = moduleURL(origin.module, base);
   } catch (error) {
     throw fail(`cannot find it: ${isDiffBattError(error) ? error.message : thrownMessage(error)}`);
   }
   let namespace: Record<string, unknown>;
   try {
-    namespace = await import(pathToFileURL(file).href);
+    namespace = await import(url);
   } catch (error) {
     throw fail(`throws on import: ${thrownMessage(error)}`);
   }
@@ -78,6 +112,6 @@ export async function importPluginModule(base: string, origin: ModuleOrigin): Pr
   return exports.map(([name, value]) => {
     const problem = pluginProblem(value);
     if (problem !== null) throw fail(`export "${name}" ${problem}`);
-    return value as DatasetPlugin;
+    return guarded(value as DatasetPlugin, origin);
   });
 }

@@ -1,68 +1,32 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { resolve as resolvePath, sep } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { DiffBattError } from '@diffbatt/core';
+import { resolve } from 'import-meta-resolve';
 
-/** The conditions Node's `import` matches in a package's `exports`. */
-const IMPORT_CONDITIONS = new Set(['node', 'import', 'default']);
-
-/** `@scope/name/sub` -> [`@scope/name`, `./sub`]; `name` -> [`name`, `.`]. */
-function splitSpecifier(specifier: string): [name: string, subpath: string] {
-  const parts = specifier.split('/');
-  const length = specifier.startsWith('@') ? 2 : 1;
-  const rest = parts.slice(length).join('/');
-  return [parts.slice(0, length).join('/'), rest === '' ? '.' : `./${rest}`];
-}
-
-/** The target of the first condition `import` matches, as Node picks it (object order, arrays in turn). */
-function conditionalTarget(target: unknown): string | undefined {
-  if (typeof target === 'string') return target;
-  const options = Array.isArray(target)
-    ? target
-    : typeof target === 'object' && target !== null
-      ? Object.entries(target)
-          .filter(([condition]) => IMPORT_CONDITIONS.has(condition))
-          .map(([, value]) => value)
-      : [];
-  for (const option of options) {
-    const found = conditionalTarget(option);
-    if (found !== undefined) return found;
-  }
-  return undefined;
-}
-
-/** The file `subpath` names in a package (its `exports`, else `main` or the path itself). */
-function packageTarget(manifest: { exports?: unknown; main?: unknown }, subpath: string): string | undefined {
-  const { exports } = manifest;
-  if (exports === undefined) {
-    return subpath === '.' ? (typeof manifest.main === 'string' ? manifest.main : 'index.js') : subpath;
-  }
-  const bySubpath =
-    typeof exports === 'object' &&
-    exports !== null &&
-    Object.keys(exports).some((key) => key.startsWith('.'));
-  if (bySubpath) return conditionalTarget((exports as Record<string, unknown>)[subpath]);
-  return subpath === '.' ? conditionalTarget(exports) : undefined;
-}
+/** `@scope/name/sub` -> `@scope/name`; `name/sub` -> `name`. */
+const packageName = (specifier: string) =>
+  specifier
+    .split('/')
+    .slice(0, specifier.startsWith('@') ? 2 : 1)
+    .join('/');
 
 /**
- * The file that importing the package `specifier` from a module in `dir` loads: `node_modules` searched
- * upwards, then the package's `exports` (exact subpaths; no `*` patterns) or `main`. Node 20 cannot resolve
- * from another folder without a flag, and `require.resolve` misses packages that export only `import`.
+ * The URL that importing the package `specifier` from a module in `dir` loads, as Node resolves it
+ * (`node_modules` upwards, `exports` with the `node`/`import` conditions, else `main`). Node 20's own
+ * `import.meta.resolve` cannot take another folder as the parent, hence the ponyfill.
  */
 export function resolvePackageEntry(specifier: string, dir: string): string {
-  const [name, subpath] = splitSpecifier(specifier);
-  for (let folder = resolve(dir); ; folder = dirname(folder)) {
-    const root = join(folder, 'node_modules', name);
-    const manifestFile = join(root, 'package.json');
-    if (existsSync(manifestFile)) {
-      const target = packageTarget(JSON.parse(readFileSync(manifestFile, 'utf8')), subpath);
-      if (target === undefined) {
-        throw new DiffBattError(`package "${name}" exports no "${subpath}" for import`, { file: root });
-      }
-      return join(root, target);
+  const folder = resolvePath(dir);
+  try {
+    return resolve(specifier, pathToFileURL(folder.endsWith(sep) ? folder : `${folder}${sep}`).href);
+  } catch (error) {
+    const { code, message } = error as NodeJS.ErrnoException;
+    const name = packageName(specifier);
+    // The same code also means a package without an entry file; only a missing package gets the hint.
+    if (code === 'ERR_MODULE_NOT_FOUND' && message.startsWith(`Cannot find package '${name}' `)) {
+      const hint = /\.[cm]?js$/.test(specifier) ? ' (a file path starts with ./ or /)' : '';
+      throw new DiffBattError(`no package "${name}" in node_modules of ${dir} or above${hint}`);
     }
-    if (dirname(folder) === folder) break;
+    throw new DiffBattError(String(message).split('\n')[0]!);
   }
-  const hint = /\.[cm]?js$/.test(specifier) ? ` (a file path starts with ./ or /)` : '';
-  throw new DiffBattError(`no package "${name}" in node_modules of ${dir} or above${hint}`);
 }

@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { readDatasetFile } from '@diffbatt/core';
 import { repositoryRoot, type ScratchDirectory } from '@diffbatt/core/testing';
 import type { Command } from 'commander';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildProgram } from './cli.js';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { buildProgram, run } from './cli.js';
 import { createPluginProject, examplePluginPath } from './testing/plugin-project.js';
 import { runCli } from './testing/run-cli.js';
 
@@ -83,6 +83,40 @@ describe('dataset plugins from outside the CLI', () => {
     expect(run.stderr).toBe(
       'diffbatt: error: plugin module "./throws.mjs" (named by --plugin-module): throws on import: Error: synthetic failure\n',
     );
+  });
+
+  it('turns an Error thrown by a plugin while reading into one line naming module and file', async () => {
+    await project.write(
+      'throws-on-read.mjs',
+      "import plugin from './plugins/synthetic-csv-plugin.mjs';\n" +
+        "export default { ...plugin, id: 'synthetic-broken', async *load() { throw new Error('synthetic read failure'); } };\n",
+    );
+    const run = await inProject([
+      ...['datasets', 'inspect', 'synthetic-a.synthetic.csv', '--plugin', 'synthetic-broken'],
+      ...['--plugin-module', './throws-on-read.mjs'],
+    ]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe(
+      'diffbatt: error: plugin module "./throws-on-read.mjs" (named by --plugin-module): throws reading synthetic-a.synthetic.csv: Error: synthetic read failure\n',
+    );
+  });
+
+  it('keeps the plugins of one run() out of another in the same process', async () => {
+    const printed: string[] = [];
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+      printed.push(String(chunk));
+      return true;
+    });
+    const list = ['datasets', 'list', '--json'];
+    const module = join(project.path, 'plugins', 'synthetic-csv-plugin.mjs');
+    try {
+      const codes = await Promise.all([run([...list, '--plugin-module', module]), run(list), run(list)]);
+      expect(codes).toEqual([0, 0, 0]);
+    } finally {
+      write.mockRestore();
+    }
+    const lists = printed.map((text) => JSON.parse(text).plugins.map((p: { id: string }) => p.id));
+    expect(lists.map((ids) => ids.includes('synthetic-csv')).sort()).toEqual([false, false, true]);
   });
 
   it('offers --plugin-module on every command that takes --plugin', () => {

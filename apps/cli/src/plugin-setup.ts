@@ -5,7 +5,7 @@ import { parseOptions } from './options.js';
 import { readPluginConfig } from './plugin-config.js';
 import { importPluginModule } from './plugin-module.js';
 import type { ModuleOrigin } from './plugin-origin.js';
-import { type RegisteredPlugin, useExternalPlugins } from './plugins.js';
+import type { RegisteredPlugin, RunPlugins } from './plugins.js';
 
 const pluginModuleOptions = type({ 'pluginModule?': 'string > 0' });
 
@@ -48,10 +48,10 @@ export async function loadExternalPlugins(
 
 /**
  * Gives every command that reads datasets (those with `--plugin <id>`) the `--plugin-module` option, and
- * before each command runs registers the plugins from outside: the config file's and `--plugin-module`'s
- * for commands that declare it, none for the others (a broken config then stops only dataset commands).
+ * before such a command runs adds the plugins from outside to `plugins`: the config file's and
+ * `--plugin-module`'s (other commands never read the config, so a broken one stops only dataset commands).
  */
-export function offerExternalPlugins(program: Command): void {
+export function offerExternalPlugins(program: Command, plugins: RunPlugins): void {
   const visit = (command: Command) => {
     if (declares(command, '--plugin') && !declares(command, '--plugin-module')) {
       command.addOption(pluginModuleOption());
@@ -60,11 +60,8 @@ export function offerExternalPlugins(program: Command): void {
   };
   visit(program);
   program.hook('preAction', async (_program, action) => {
-    if (!declares(action, '--plugin-module')) {
-      useExternalPlugins([]);
-      return;
-    }
+    if (!declares(action, '--plugin-module')) return;
     const { pluginModule } = parseOptions(pluginModuleOptions, action.opts());
-    useExternalPlugins(await loadExternalPlugins(process.cwd(), pluginModule));
+    plugins.useExternal(await loadExternalPlugins(process.cwd(), pluginModule));
   });
 }

@@ -36,36 +36,46 @@ const builtIn: readonly RegisteredPlugin[] = [
   batteryArchiveDatasetPlugin,
 ].map((plugin) => ({ plugin, origin: { kind: 'built-in' } }));
 
-let registered = builtIn;
-let active = createDatasetRegistry(builtIn.map((entry) => entry.plugin));
+/** The dataset plugins of one CLI run: the built-in ones, then those from outside once loaded. */
+export interface RunPlugins {
+  /** What the commands read datasets with. */
+  readonly registry: DatasetRegistry;
+  /** Every plugin with its origin, built-in ones first. */
+  registered(): readonly RegisteredPlugin[];
+  /**
+   * Registers `external` after the built-in plugins, replacing those of an earlier call. An id taken twice
+   * is refused, naming the module that came second.
+   */
+  useExternal(external: readonly RegisteredPlugin[]): void;
+}
 
 /**
- * The dataset plugins of this run. A fixed object whose plugins `useExternalPlugins` swaps, because the
- * flows import it directly.
+ * A run's plugins, the built-in ones to begin with. One per run, so that runs in one process (as tests
+ * make) never see each other's plugins; the registry reads the current set, since the commands receive it
+ * before the plugins from outside are loaded.
  */
-export const datasetRegistry: DatasetRegistry = {
-  list: () => active.list(),
-  get: (id) => active.get(id),
-  resolve: (path, pluginId) => active.resolve(path, pluginId),
-};
-
-/** Every plugin of this run with its origin, built-in ones first. */
-export const registeredPlugins = (): readonly RegisteredPlugin[] => registered;
-
-/**
- * Registers `external` after the built-in plugins, replacing those of an earlier run in this process (tests
- * run the CLI several times in one). An id taken twice is refused, naming the module that came second.
- */
-export function useExternalPlugins(external: readonly RegisteredPlugin[]): void {
-  const all = [...builtIn, ...external];
-  for (const [index, { plugin, origin }] of all.entries()) {
-    const first = all.findIndex((entry) => entry.plugin.id === plugin.id);
-    if (first !== index && origin.kind !== 'built-in') {
-      throw new DiffBattError(
-        `${describeModule(origin)}: dataset plugin id "${plugin.id}" is taken (${describeOrigin(all[first]!.origin)})`,
-      );
-    }
-  }
-  active = createDatasetRegistry(all.map((entry) => entry.plugin));
-  registered = all;
+export function createRunPlugins(): RunPlugins {
+  let registered = builtIn;
+  let active = createDatasetRegistry(builtIn.map((entry) => entry.plugin));
+  return {
+    registry: {
+      list: () => active.list(),
+      get: (id) => active.get(id),
+      resolve: (path, pluginId) => active.resolve(path, pluginId),
+    },
+    registered: () => registered,
+    useExternal(external) {
+      const all = [...builtIn, ...external];
+      for (const [index, { plugin, origin }] of all.entries()) {
+        const first = all.findIndex((entry) => entry.plugin.id === plugin.id);
+        if (first !== index && origin.kind !== 'built-in') {
+          throw new DiffBattError(
+            `${describeModule(origin)}: dataset plugin id "${plugin.id}" is taken (${describeOrigin(all[first]!.origin)})`,
+          );
+        }
+      }
+      active = createDatasetRegistry(all.map((entry) => entry.plugin));
+      registered = all;
+    },
+  };
 }

@@ -5,6 +5,14 @@ export {
   isFiniteCurve,
 } from './curve-set-quality.js';
 export {
+  type CurveSet,
+  curveSetOfNpy,
+  curveSetOfSamples,
+  groupCurvesByCell,
+  readCurveSet,
+  scoreCurveSets,
+} from './curve-sets.js';
+export {
   EARLY_LIFE_CYCLES,
   EARLY_LIFE_FEATURE_NAMES,
   type EarlyLifeInput,

@@ -21,7 +21,7 @@ import { loadSamples } from '../flows/data.js';
 import { parseOptions } from '../options.js';
 import { describeOrigin } from '../plugin-origin.js';
 import { pluginModuleOption } from '../plugin-setup.js';
-import { datasetRegistry, registeredPlugins } from '../plugins.js';
+import type { RunPlugins } from '../plugins.js';
 import { terminal } from '../terminal.js';
 
 /** The `plugin` value that `inspect --json` reports for a .dbds dataset file. */
@@ -34,7 +34,7 @@ const convertOptions = type({
   rows: type("'100' | '20'").pipe((rows) => Number(rows) as 100 | 20),
 });
 
-export function registerDatasetsCommand(program: Command): Command {
+export function registerDatasetsCommand(program: Command, runPlugins: RunPlugins): Command {
   const datasets = program.command('datasets').description('list, inspect and convert battery datasets');
   datasets
     .command('list')
@@ -42,7 +42,7 @@ export function registerDatasetsCommand(program: Command): Command {
     .option('--json', 'print JSON')
     .addOption(pluginModuleOption())
     .action((options: { json?: boolean }) => {
-      const plugins = registeredPlugins().map(({ plugin: { id, description, recognises }, origin }) => ({
+      const plugins = runPlugins.registered().map(({ plugin: { id, description, recognises }, origin }) => ({
         id,
         description,
         recognises,
@@ -82,7 +82,7 @@ export function registerDatasetsCommand(program: Command): Command {
         source = DATASET_FILE_PLUGIN;
         for (const sample of (await readDatasetFile(path)).samples) addSample(sample);
       } else {
-        const plugin = await datasetRegistry.resolve(path, options.plugin);
+        const plugin = await runPlugins.registry.resolve(path, options.plugin);
         source = plugin.id;
         for await (const record of plugin.load(path)) {
           if (record.kind === 'sample') addSample(record.sample);
@@ -121,7 +121,7 @@ export function registerDatasetsCommand(program: Command): Command {
       }
       // Every cell is featurised before anything is written, so a bad one leaves no partial file.
       let warnings = 0;
-      const { source, samples, featurisedCells } = await loadSamples(path, {
+      const { source, samples, featurisedCells } = await loadSamples(runPlugins.registry, path, {
         ...(options.plugin === undefined ? {} : { pluginId: options.plugin }),
         rows: options.rows,
         onWarning: (message) => {

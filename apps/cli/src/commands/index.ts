@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { RunPlugins } from '../plugins.js';
 import { registerBackendCommand } from './backend.js';
 import { registerDatasetsCommand } from './datasets.js';
 import { registerImportCommand } from './import.js';
@@ -9,15 +10,15 @@ import { registerSynthesizeCommand } from './synthesize.js';
 import { registerTestCommand } from './test.js';
 import { registerTrainCommands } from './train.js';
 
-/** One line per command; each command lives in its own module. */
-export function registerCommands(program: Command): void {
+/** One line per command; each command lives in its own module. Those reading datasets get the run's plugins. */
+export function registerCommands(program: Command, plugins: RunPlugins): void {
   registerBackendCommand(program);
-  registerDatasetsCommand(program);
+  registerDatasetsCommand(program, plugins);
   registerImportCommand(program);
   registerScoreCommand(program);
-  registerTrainCommands(program);
-  registerTestCommand(program);
-  registerPredictCommand(program);
-  registerSynthesizeCommand(program);
-  registerSynthReportCommand(program);
+  registerTrainCommands(program, plugins.registry);
+  registerTestCommand(program, plugins.registry);
+  registerPredictCommand(program, plugins.registry);
+  registerSynthesizeCommand(program, plugins.registry);
+  registerSynthReportCommand(program, plugins.registry);
 }

@@ -1,3 +1,4 @@
+import type { DatasetRegistry } from '@diffbatt/core';
 import { formatTextTable, SOH_CURVE_CYCLES } from '@diffbatt/eval';
 import { markedCellId, renderReport, reportCell, syntheticBanner } from '@diffbatt/report';
 import { type } from 'arktype';
@@ -25,7 +26,7 @@ const predictOptions = type({
 
 const LEVELS = [0.8, 0.95];
 
-export function registerPredictCommand(program: Command): void {
+export function registerPredictCommand(program: Command, registry: DatasetRegistry): void {
   addSamplingOptions(
     program
       .command('predict')
@@ -51,7 +52,7 @@ export function registerPredictCommand(program: Command): void {
       ] as const) {
         if (path) await assertWritable(path, option);
       }
-      const loaded = await loadForSampling(options, paths);
+      const loaded = await loadForSampling(registry, options, paths);
       const { backend, cells } = loaded;
       const { predictions: cellPredictions, seconds } = await predictLives(
         loaded,

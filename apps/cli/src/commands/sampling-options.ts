@@ -1,3 +1,4 @@
+import type { DatasetRegistry } from '@diffbatt/core';
 import type { SamplerConfig } from '@diffbatt/diffusion';
 import { type GenerateInput, generateCurves, type PredictInput, predictCells } from '@diffbatt/pipeline';
 import { type } from 'arktype';
@@ -79,12 +80,16 @@ interface SamplingValues {
   backend?: string;
 }
 
-/** Loads the model and the cells of `paths` for the options given, and says which backend runs them. */
+/**
+ * Loads the model and the cells of `paths` (read by `registry`'s plugins) for the options given, and says
+ * which backend runs them.
+ */
 export async function loadForSampling(
+  registry: DatasetRegistry,
   options: SamplingValues,
   paths: readonly string[],
 ): Promise<ModelAndCells> {
-  const loaded = await loadModelAndCells(options.model, paths, {
+  const loaded = await loadModelAndCells(registry, options.model, paths, {
     ...(options.plugin === undefined ? {} : { pluginId: options.plugin }),
     ...(options.backend === undefined ? {} : { backend: options.backend }),
     onWarning: (message) => terminal.info(`warning: ${message}`),

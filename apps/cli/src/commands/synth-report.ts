@@ -1,4 +1,4 @@
-import { DiffBattError } from '@diffbatt/core';
+import { type DatasetRegistry, DiffBattError } from '@diffbatt/core';
 import {
   type CurveSetQuality,
   curveFeatures,
@@ -122,7 +122,7 @@ function qualityRow(
 
 const percent = (value: number) => `${(value * 100).toFixed(1)} %`;
 
-export function registerSynthReportCommand(program: Command): void {
+export function registerSynthReportCommand(program: Command, registry: DatasetRegistry): void {
   addSamplingOptions(
     program
       .command('synth-report')
@@ -151,7 +151,7 @@ export function registerSynthReportCommand(program: Command): void {
       await assertWritable(options.json, '--json');
       if (options.report) await assertWritable(options.report, '--report');
       const test = (
-        await loadSamples(options.test, {
+        await loadSamples(registry, options.test, {
           ...(options.plugin === undefined ? {} : { pluginId: options.plugin }),
           onWarning: (message) => terminal.info(`warning: ${message}`),
         })
@@ -163,7 +163,7 @@ export function registerSynthReportCommand(program: Command): void {
         );
       }
       // Loading reads no guidance weight; each set below passes its own.
-      const loaded = await loadForSampling({ ...options, guidance: 0 }, [options.train]);
+      const loaded = await loadForSampling(registry, { ...options, guidance: 0 }, [options.train]);
       const train = loaded.cells;
       // The floor and the reference must be measured cells; say so loudly when they are not.
       const warnings: string[] = [];

@@ -1,5 +1,11 @@
 import { extname } from 'node:path';
-import { DiffBattError, type ModelSample, writeDatasetFile, writeFileAtomic } from '@diffbatt/core';
+import {
+  type DatasetRegistry,
+  DiffBattError,
+  type ModelSample,
+  writeDatasetFile,
+  writeFileAtomic,
+} from '@diffbatt/core';
 import { SOH_CURVE_CYCLES } from '@diffbatt/eval';
 import { UNCONDITIONAL_SOURCE } from '@diffbatt/report';
 import { type } from 'arktype';
@@ -57,7 +63,7 @@ const synthesizeOptions = type({
   out: 'string > 0',
 });
 
-export function registerSynthesizeCommand(program: Command): void {
+export function registerSynthesizeCommand(program: Command, registry: DatasetRegistry): void {
   addSamplingOptions(
     program
       .command('synthesize')
@@ -92,7 +98,7 @@ export function registerSynthesizeCommand(program: Command): void {
       }
       const sampler = samplerConfig(options.sampler, options.steps, options.eta, options.clip);
       await assertWritable(options.out, '--out');
-      const loaded = await loadForSampling(options, conditional ? [options.condition!] : []);
+      const loaded = await loadForSampling(registry, options, conditional ? [options.condition!] : []);
       const { backend, cells } = loaded;
       // One row per curve, conditioned rows cell by cell then the unconditional ones, all drawn in one
       // batched run. Guidance has no effect on the unconditional rows (both passes see no condition).

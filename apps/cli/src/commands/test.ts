@@ -1,5 +1,5 @@
 import { basename } from 'node:path';
-import { DiffBattError, type ModelSample } from '@diffbatt/core';
+import { type DatasetRegistry, DiffBattError, type ModelSample } from '@diffbatt/core';
 import { scoreResultsToJson, scoreSohCurves } from '@diffbatt/eval';
 import { formatMarkedScoreTable, renderReport, reportCell, syntheticJsonFields } from '@diffbatt/report';
 import { type } from 'arktype';
@@ -39,7 +39,7 @@ function pickCells(cells: ModelSample[], idList: string, data: string): ModelSam
 /** Band and life interval shown in the report. */
 const REPORT_LEVEL = 0.8;
 
-export function registerTestCommand(program: Command): void {
+export function registerTestCommand(program: Command, registry: DatasetRegistry): void {
   addSamplingOptions(
     program
       .command('test')
@@ -59,7 +59,7 @@ export function registerTestCommand(program: Command): void {
       claimStandardOutput({ '--json': options.json, '--report': options.report });
       if (options.json) await assertWritable(options.json, '--json');
       if (options.report) await assertWritable(options.report, '--report');
-      const loaded = await loadForSampling(options, [options.data]);
+      const loaded = await loadForSampling(registry, options, [options.data]);
       if (options.cells !== undefined) loaded.cells = pickCells(loaded.cells, options.cells, options.data);
       const { backend, cells } = loaded;
       const { curves: generated, seconds } = await drawCurves(

@@ -280,6 +280,13 @@ describe('diffbatt train', () => {
     expect(errorLines(missing.stderr)).toEqual([expect.stringMatching(/nope.dbds/)]);
     expect(missing.stderr).not.toMatch(/\s+at /);
     expect(existsSync(join(dir, 'zero'))).toBe(false);
+    const broken = join(dir, 'broken.json');
+    await writeFile(broken, '{ "widths": [');
+    const badConfig = await runCli([...trainArgs(join(dir, 'bad-config')), '--config', broken]);
+    expect(badConfig.code).toBe(1);
+    expect(errorLines(badConfig.stderr)).toEqual([
+      expect.stringMatching(new RegExp(`^diffbatt: error: ${broken}: not valid JSON: `)),
+    ]);
     const hugeSeed = await runCli([...trainArgs(join(dir, 'seed')), '--seed', '99999999999999999999']);
     expect(errorLines(hugeSeed.stderr)).toEqual([
       expect.stringMatching(/option --seed must be an integer of at most 9007199254740991/),

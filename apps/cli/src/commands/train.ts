@@ -1,5 +1,4 @@
-import { readFile } from 'node:fs/promises';
-import { DiffBattError } from '@diffbatt/core';
+import { type DatasetRegistry, DiffBattError } from '@diffbatt/core';
 import {
   DEFAULT_TRAIN_SETTINGS,
   isRunRecord,
@@ -12,6 +11,7 @@ import {
 import { type } from 'arktype';
 import type { Command } from 'commander';
 import { loadSamples, requireCapacityMatrices } from '../flows/data.js';
+import { readJsonFile } from '../json-file.js';
 import { integerText, numberText, parseOptions } from '../options.js';
 import { selectCommandBackend } from '../select-backend.js';
 import { terminal } from '../terminal.js';
@@ -39,20 +39,6 @@ const trainOptions = type({
   'workers?': integerText(1),
   resume: 'boolean',
 });
-
-async function readUNetConfigFile(path: string): Promise<unknown> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    throw new DiffBattError(`cannot read config: ${(error as NodeJS.ErrnoException).code}`, { file: path });
-  }
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new DiffBattError(`config is not valid JSON: ${(error as Error).message}`, { file: path });
-  }
-}
 
 function addTrainingOptions(command: Command): Command {
   return command
@@ -115,6 +101,7 @@ const typedOptions = (command: Command) =>
   new Set(Object.keys(command.opts()).filter((key) => command.getOptionValueSource(key) === 'cli'));
 
 async function runTraining(
+  registry: DatasetRegistry,
   raw: Record<string, unknown>,
   command: Command,
   mode: 'train' | 'finetune',
@@ -123,7 +110,7 @@ async function runTraining(
   const typed = typedOptions(command);
   const report = await selectCommandBackend(options.backend);
   terminal.info(`backend: ${report.backend} (${report.reason})`);
-  const file = options.config ? await readUNetConfigFile(options.config) : {};
+  const file = options.config ? await readJsonFile(options.config) : {};
   if (typeof file !== 'object' || file === null || Array.isArray(file))
     throw new DiffBattError('--config must hold a JSON object', { file: options.config ?? '' });
   // A run record (run.json of an earlier run) replays that run's recipe; typed options still override.
@@ -137,7 +124,7 @@ async function runTraining(
     ...(replayed ? replayed.unetConfig : { ...preset.unetConfig, ...file }),
     ...(options.predictionType === undefined ? {} : { predictionType: options.predictionType }),
   };
-  const loaded = await loadSamples(options.data, {
+  const loaded = await loadSamples(registry, options.data, {
     ...(options.plugin === undefined ? {} : { pluginId: options.plugin }),
     onWarning: (message) => terminal.info(`warning: ${message}`),
   });
@@ -197,18 +184,20 @@ async function runTraining(
   );
 }
 
-export function registerTrainCommands(program: Command): void {
+export function registerTrainCommands(program: Command, registry: DatasetRegistry): void {
   addTrainingOptions(program.command('train').description('train a DiffBatt model on a training split'))
     .option(
       '--config <file>',
       "U-Net config JSON (widths, hasAttention, ...; default: the preset's network), or an earlier run's run.json to replay its recipe",
     )
-    .action((raw: Record<string, unknown>, command: Command) => runTraining(raw, command, 'train'));
+    .action((raw: Record<string, unknown>, command: Command) => runTraining(registry, raw, command, 'train'));
   addTrainingOptions(
     program
       .command('finetune')
       .description('continue training a saved (or imported original) model on new cells'),
   )
     .requiredOption('--from <model-dir>', 'the pretrained model directory')
-    .action((raw: Record<string, unknown>, command: Command) => runTraining(raw, command, 'finetune'));
+    .action((raw: Record<string, unknown>, command: Command) =>
+      runTraining(registry, raw, command, 'finetune'),
+    );
 }

@@ -2,13 +2,13 @@ import {
   assertValidSample,
   type CapacityMatrixRows,
   DATASET_FILE_EXTENSION,
+  type DatasetRegistry,
   DiffBattError,
   featuriseCell,
   type LoadProgress,
   type ModelSample,
   readDatasetFile,
 } from '@diffbatt/core';
-import { datasetRegistry } from '../plugins.js';
 
 export interface LoadedSamples {
   /** Plugin id, or 'dbds' for the project's own dataset file. */
@@ -31,13 +31,17 @@ export interface LoadSamplesOptions {
  * plugin recognises (cells are featurised on the way). Every sample is validated, so NaN or a malformed
  * curve stops here with the cell named, not inside the network.
  */
-export async function loadSamples(path: string, options: LoadSamplesOptions = {}): Promise<LoadedSamples> {
+export async function loadSamples(
+  registry: DatasetRegistry,
+  path: string,
+  options: LoadSamplesOptions = {},
+): Promise<LoadedSamples> {
   let loaded: LoadedSamples;
   if (path.endsWith(DATASET_FILE_EXTENSION) && options.pluginId === undefined) {
     const { samples } = await readDatasetFile(path);
     loaded = { source: 'dbds', samples, featurisedCells: 0 };
   } else {
-    const plugin = await datasetRegistry.resolve(path, options.pluginId);
+    const plugin = await registry.resolve(path, options.pluginId);
     const samples: ModelSample[] = [];
     let featurisedCells = 0;
     const loadOptions = options.onProgress ? { onProgress: options.onProgress } : {};

@@ -1,4 +1,4 @@
-import type { ModelSample } from '@diffbatt/core';
+import type { DatasetRegistry, ModelSample } from '@diffbatt/core';
 import type { BackendReport } from '@diffbatt/core/backend';
 import { type LoadedDiffBattModel, loadDiffBattModel } from '@diffbatt/unet';
 import { selectCommandBackend } from '../select-backend.js';
@@ -12,9 +12,10 @@ export interface ModelAndCells extends LoadedDiffBattModel {
 
 /**
  * The common start of test/predict/synthesize: pick the backend, load the model, read every input path
- * through the dataset plugins and keep the cells whose capacity matrix fits the model.
+ * through the dataset plugins of `registry` and keep the cells whose capacity matrix fits the model.
  */
 export async function loadModelAndCells(
+  registry: DatasetRegistry,
   modelDir: string,
   paths: readonly string[],
   options: { pluginId?: string; backend?: string; onWarning: (message: string) => void },
@@ -23,7 +24,7 @@ export async function loadModelAndCells(
   const loaded = await loadDiffBattModel(modelDir);
   const cells: ModelSample[] = [];
   for (const path of paths) {
-    const samples = await loadSamples(path, {
+    const samples = await loadSamples(registry, path, {
       ...(options.pluginId === undefined ? {} : { pluginId: options.pluginId }),
       onWarning: options.onWarning,
     });

@@ -14,6 +14,8 @@ export {
   type CapacityMatrixOptions,
   type CapacityMatrixResult,
   capacityMatrix,
+  DISCHARGE_CURRENT_THRESHOLD_IN_A,
+  MIN_DISCHARGE_CURVE_SAMPLES,
 } from './featurise/capacity-matrix.js';
 export {
   type CapacityFade,

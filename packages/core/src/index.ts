@@ -35,12 +35,14 @@ export {
   capacityFade,
   capacityMatrix,
   cycleDischargeCapacity,
+  DISCHARGE_CURRENT_THRESHOLD_IN_A,
   END_OF_LIFE_FRACTION,
   encodeSohCurve,
   type FeaturiseOptions,
   featuriseCell,
   inspectCell,
   inspectSample,
+  MIN_DISCHARGE_CURVE_SAMPLES,
   sohCurveSummary,
 } from './featurise.js';
 export { atomicWriteTarget, makeDirectory, writeFileAtomic } from './fs.js';

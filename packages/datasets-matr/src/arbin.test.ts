@@ -2,9 +2,11 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DatasetError, inspectCell } from '@diffbatt/core';
+import { type Cycle, DatasetError, featuriseCell, inspectCell } from '@diffbatt/core';
 import { badInputCases, loadFailure, writeBadInput } from '@diffbatt/core/testing';
 import { afterAll, describe, expect, it } from 'vitest';
+import { ARBIN_TIME_SERIES_CYCLES, readArbinCycles } from './arbin.js';
+import { matrCell } from './matr-cell.js';
 import { loadMatrCells, matrDatasetPlugin } from './plugin.js';
 
 const sample = join(
@@ -44,6 +46,8 @@ function syntheticArbin(cycles: number): string {
   }
   return `${lines.join('\r\n')}\r\n`;
 }
+
+const withoutSamples = ({ timeSeries: _, ...cycle }: Cycle) => cycle;
 
 async function file(name: string, text: string): Promise<string> {
   const path = join(await root, name);
@@ -85,6 +89,43 @@ describe('raw Arbin CSV', () => {
     const [cell] = await loadMatrCells(await file('back.csv', `${moved.join('\n')}\n`));
     const [original] = await loadMatrCells(await file('inorder.csv', syntheticArbin(2)));
     expect(cell!.cycles).toEqual(original!.cycles);
+  });
+
+  it('keeps the samples of the first cycles only; capacities and features are those of every sample', async () => {
+    const path = await file('long.csv', syntheticArbin(ARBIN_TIME_SERIES_CYCLES + 20));
+    const every = await readArbinCycles(path, { timeSeriesCycles: Number.POSITIVE_INFINITY });
+    const bounded = await readArbinCycles(path);
+    expect(bounded.filter((c) => c.timeSeries).map((c) => c.cycleNumber)).toEqual(
+      every.slice(0, ARBIN_TIME_SERIES_CYCLES).map((c) => c.cycleNumber),
+    );
+    expect(bounded.slice(0, ARBIN_TIME_SERIES_CYCLES)).toEqual(every.slice(0, ARBIN_TIME_SERIES_CYCLES));
+    expect(bounded.map(withoutSamples)).toEqual(every.map(withoutSamples));
+    const cell = (cycles: Cycle[]) => matrCell({ cellId: 'synthetic', cycles });
+    expect(featuriseCell(cell(bounded))).toEqual(featuriseCell(cell(every)));
+  });
+
+  it('gives a cycle that arrives late its place among those that keep samples', async () => {
+    const lines = syntheticArbin(6).trim().split('\r\n');
+    const rows = (cycle: number) => lines.slice(1 + (cycle - 1) * 20, 1 + cycle * 20);
+    // Cycle 2 has no discharge (no Q(V) curve, so it does not count); cycle 3 comes last. With 3 curves
+    // kept, cycle 5 keeps its samples until cycle 3 arrives below it.
+    const late = [
+      lines[0]!,
+      ...rows(1),
+      ...rows(2).slice(0, 10),
+      ...rows(4),
+      ...rows(5),
+      ...rows(6),
+      ...rows(3),
+    ];
+    const path = await file('late.csv', `${late.join('\n')}\n`);
+    const cycles = await readArbinCycles(path, { timeSeriesCycles: 3 });
+    expect(cycles.filter((c) => c.timeSeries).map((c) => c.cycleNumber)).toEqual([1, 2, 3, 4]);
+    const every = await readArbinCycles(path, { timeSeriesCycles: Number.POSITIVE_INFINITY });
+    expect(cycles.slice(0, 4)).toEqual(every.slice(0, 4));
+    expect(cycles.map(withoutSamples)).toEqual(every.map(withoutSamples));
+    const none = await readArbinCycles(path, { timeSeriesCycles: 0 });
+    expect(none).toEqual(every.map(withoutSamples));
   });
 
   it('refuses wrong headers, NaN, truncated rows, bad cycle indices and empty files', async () => {

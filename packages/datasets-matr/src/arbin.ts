@@ -6,7 +6,9 @@ import {
   CycleSamples,
   type CycleTimeSeries,
   DatasetError,
+  DISCHARGE_CURRENT_THRESHOLD_IN_A,
   type LoadOptions,
+  MIN_DISCHARGE_CURVE_SAMPLES,
   readCsv,
   streamCsv,
 } from '@diffbatt/core';
@@ -80,33 +82,97 @@ async function readArbinMetadata(file: string): Promise<ArbinMetadata> {
 }
 
 /**
- * Streams an Arbin export into cycles (by `Cycle_Index`), keeping only the numeric columns a cell needs:
- * a run of rows of one cycle is buffered in typed columns, then stored as the cycle's arrays, so memory
- * is the samples, not the file's text (full MATR exports are hundreds of MB). Capacity counters are made
- * relative to each cycle's first sample, so both per-cycle and cumulative counters give per-cycle curves;
- * a cycle's discharge capacity is the largest of those values. Time in s, current in A (discharge
- * negative), voltage in V, capacities in Ah, temperature in °C when the column exists.
+ * Cycles, in cycle-number order, that keep their samples: the capacity matrix reads the Q(V) of at most
+ * 100 cycles from cycle 2, so 128 cycles with a discharge curve cover it with room to spare.
  */
-export async function readArbinCycles(file: string, options: LoadOptions = {}): Promise<Cycle[]> {
-  // Each cycle's samples as read: capacity counters are made relative once the cycle is complete.
-  const cycles = new Map<number, CycleTimeSeries>();
+export const ARBIN_TIME_SERIES_CYCLES = 128;
+
+export interface ArbinReadOptions extends LoadOptions {
+  /**
+   * Cycles keep their samples up to the N-th (by cycle number) that has a discharge curve, N by default
+   * `ARBIN_TIME_SERIES_CYCLES`; later cycles keep only their capacities, so memory does not grow with the
+   * file. `Infinity` keeps every sample.
+   */
+  timeSeriesCycles?: number;
+}
+
+/** A capacity counter of one cycle: its first sample and the largest rise above it (the cycle's capacity). */
+interface Counter {
+  first: number;
+  largest: number;
+}
+
+interface CycleRecord {
+  charge: Counter;
+  discharge: Counter;
+  /** The raw samples, while the cycle is among those that keep them. */
+  series?: CycleTimeSeries;
+  /** Samples below the featuriser's discharge current threshold, which decide whether a Q(V) curve exists. */
+  dischargeSamples: number;
+}
+
+/** Adds a counter's sample: as `relative` then the largest value from 0 would, to the bit. */
+function count(counter: Counter, value: number): void {
+  const rise = value - counter.first;
+  if (rise > counter.largest) counter.largest = rise;
+}
+
+/**
+ * Streams an Arbin export into cycles (by `Cycle_Index`), keeping only the numeric columns a cell needs
+ * and, past the first cycles (see `timeSeriesCycles`), only each cycle's capacities: memory is bounded
+ * by those first cycles, not by the file (full MATR exports are hundreds of MB, cycler exports several
+ * GB). Capacity counters are made relative to each cycle's first sample, so both per-cycle and cumulative
+ * counters give per-cycle curves; a cycle's capacity is the largest of those values. Time in s, current
+ * in A (discharge negative), voltage in V, capacities in Ah, temperature in °C when the column exists.
+ */
+export async function readArbinCycles(file: string, options: ArbinReadOptions = {}): Promise<Cycle[]> {
+  const keptCurves = options.timeSeriesCycles ?? ARBIN_TIME_SERIES_CYCLES;
+  if (!(keptCurves >= 0)) throw new RangeError(`timeSeriesCycles must be >= 0, got ${keptCurves}`);
+  const cycles = new Map<number, CycleRecord>();
+  // The cycles holding samples, and the number of the keptCurves-th of them with a discharge curve: a
+  // cycle numbered above it keeps none (Infinity while fewer have one).
+  const holding = new Map<number, CycleRecord>();
+  let boundary = keptCurves === 0 ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY;
   const samples = new CycleSamples();
   let withTemperature = false;
   let cycleIndex = -1;
+  let record: CycleRecord | undefined;
+  // Whether the current run's samples are buffered (its cycle may still need them).
+  let buffering = false;
+  let runDischargeSamples = 0;
+  const hasCurve = (held: CycleRecord) => held.dischargeSamples >= MIN_DISCHARGE_CURVE_SAMPLES;
+  /**
+   * A cycle gained a curve, so the boundary may fall: a cycle numbered lower can arrive late, and the
+   * cycles above the new boundary drop their samples (a cycle that dropped them never regains its place).
+   */
+  const lowerBoundary = () => {
+    const curves = [...holding].filter(([, held]) => hasCurve(held)).map(([number]) => number);
+    if (curves.length < keptCurves) return;
+    boundary = curves.sort((a, b) => a - b)[keptCurves - 1] ?? Number.NEGATIVE_INFINITY;
+    for (const [number, held] of holding) {
+      if (number <= boundary) continue;
+      delete held.series;
+      holding.delete(number);
+    }
+  };
   const endRun = () => {
-    if (samples.length === 0) return;
+    if (!buffering || samples.length === 0) return;
     const run = samples.take(withTemperature);
-    const earlier = cycles.get(cycleIndex);
-    if (!earlier) {
-      cycles.set(cycleIndex, run);
+    const hadCurve = hasCurve(record!);
+    record!.dischargeSamples += runDischargeSamples;
+    runDischargeSamples = 0;
+    if (!record!.series) {
+      record!.series = run;
+      holding.set(cycleIndex, record!);
     } else {
       // Exports run in time order, so a cycle index seldom comes back; when it does, its rows join the
       // cycle (one push at a time: spreading a long run would overflow the argument list).
       for (const key of Object.keys(run) as (keyof CycleTimeSeries)[]) {
-        const into = earlier[key]!;
+        const into = record!.series[key]!;
         for (const value of run[key]!) into.push(value);
       }
     }
+    if (!hadCurve && hasCurve(record!)) lowerBoundary();
   };
   await streamCsv(file, { ...options, requiredColumns: ARBIN_COLUMNS }, (header) => {
     const [indexAt, timeAt, currentAt, voltageAt, chargeAt, dischargeAt] = ARBIN_COLUMNS.map((name) =>
@@ -123,44 +189,65 @@ export async function readArbinCycles(file: string, options: LoadOptions = {}): 
           field: 'Cycle_Index',
         });
       }
+      // Every field is parsed whether kept or not, so a bad value is refused anywhere in the file.
+      const time = header.numberAt(fields, line, timeAt);
+      const current = header.numberAt(fields, line, currentAt);
+      const voltage = header.numberAt(fields, line, voltageAt);
+      const charge = header.numberAt(fields, line, chargeAt);
+      const discharge = header.numberAt(fields, line, dischargeAt);
+      const temperature = withTemperature ? header.numberAt(fields, line, temperatureAt) : 0;
       if (index !== cycleIndex) {
         endRun();
         cycleIndex = index;
+        record = cycles.get(index);
+        if (!record) {
+          record = {
+            charge: { first: charge, largest: 0 },
+            discharge: { first: discharge, largest: 0 },
+            dischargeSamples: 0,
+          };
+          cycles.set(index, record);
+          buffering = index < boundary;
+        } else {
+          buffering = holding.has(index);
+        }
       }
-      samples.time.push(header.numberAt(fields, line, timeAt));
-      samples.current.push(header.numberAt(fields, line, currentAt));
-      samples.voltage.push(header.numberAt(fields, line, voltageAt));
-      samples.charge.push(header.numberAt(fields, line, chargeAt));
-      samples.discharge.push(header.numberAt(fields, line, dischargeAt));
-      if (withTemperature) samples.temperature.push(header.numberAt(fields, line, temperatureAt));
+      count(record!.charge, charge);
+      count(record!.discharge, discharge);
+      if (!buffering) return;
+      if (current < -DISCHARGE_CURRENT_THRESHOLD_IN_A) runDischargeSamples++;
+      samples.time.push(time);
+      samples.current.push(current);
+      samples.voltage.push(voltage);
+      samples.charge.push(charge);
+      samples.discharge.push(discharge);
+      if (withTemperature) samples.temperature.push(temperature);
     };
   });
   endRun();
-  // reduce, not Math.max(...): a long cycle would overflow the argument list.
-  const largest = (values: number[]) => values.reduce((a, b) => (b > a ? b : a), 0);
   return [...cycles.entries()]
     .sort(([a], [b]) => a - b)
-    .map(([cycleNumber, timeSeries]) => {
-      const dischargeCapacityInAh = relative(timeSeries.dischargeCapacityInAh!);
-      const chargeCapacityInAh = relative(timeSeries.chargeCapacityInAh!);
+    .map(([cycleNumber, { charge, discharge, series }]) => {
+      if (series) {
+        relative(series.dischargeCapacityInAh!, discharge.first);
+        relative(series.chargeCapacityInAh!, charge.first);
+      }
       return {
         cycleNumber,
-        dischargeCapacityInAh: largest(dischargeCapacityInAh),
-        chargeCapacityInAh: largest(chargeCapacityInAh),
-        timeSeries,
+        dischargeCapacityInAh: discharge.largest,
+        chargeCapacityInAh: charge.largest,
+        ...(series ? { timeSeries: series } : {}),
       };
     });
 }
 
 /** A cycle's counter relative to its first sample, in place. */
-function relative(values: number[]): number[] {
-  const first = values[0]!;
+function relative(values: number[], first: number): void {
   for (let i = 0; i < values.length; i++) values[i] = values[i]! - first;
-  return values;
 }
 
 /** Reads one raw Arbin CSV export (and its `_Metadata.csv` when present) as one MATR cell. */
-export async function readArbinCell(file: string, options: LoadOptions = {}): Promise<Cell> {
+export async function readArbinCell(file: string, options: ArbinReadOptions = {}): Promise<Cell> {
   const metadata = await readArbinMetadata(arbinMetadataPath(file));
   const cycles = await readArbinCycles(file, options);
   const stem = basename(file).replace(/\.csv$/i, '');

@@ -2,7 +2,8 @@ import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { featuriseCell, inspectCell } from '@diffbatt/core';
+import { DatasetError, featuriseCell, inspectCell } from '@diffbatt/core';
+import { type BadInputFormat, badInputCases, loadFailure, writeBadInput } from '@diffbatt/core/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadMatrCells, matrDatasetPlugin } from './plugin.js';
 
@@ -118,4 +119,59 @@ describe('Severson Qdlin split', () => {
       'a Severson Qdlin file: pass its split directory',
     );
   });
+});
+
+describe('Severson split on the SYNTHETIC bad-input corpus', () => {
+  // A SYNTHETIC split: one Qdlin file, its cycle lives and an SI table 9 (made-up barcodes), so that each
+  // of the three files can be the bad one while the others are valid.
+  const split = join('data', 'test1');
+  const files: Record<string, string> = {
+    [join(split, 'cell1.csv')]: syntheticQdlin(),
+    [join('data', 'cycle_lives', 'test1_cycle_lives.csv')]: '1852\n2237\n1709\n',
+    'severson_et_al_SI_table9.csv': [
+      'Cell barcode,Dataset,Batch date,Cycle life,Charging policy',
+      'SYNTHETIC-1,Prim. Test,5/12/17,1852,3.6C(80%)-3.6C',
+      'SYNTHETIC-2,Prim. Test,5/12/17,2237,4C(80%)-4C',
+      'SYNTHETIC-3,Prim. Test,5/12/17,1709,5.4C(40%)-3.6C',
+      '',
+    ].join('\n'),
+  };
+  /** The file at `fileName` as the bad one, the other two beside it. */
+  const format = (
+    fileName: string,
+    columns: Pick<BadInputFormat, 'header' | 'numericColumn' | 'requiredColumn'>,
+  ) => {
+    const { [fileName]: text, ...companions } = files;
+    return { text: text!, fileName, companions, ...columns };
+  };
+  const formats: [string, BadInputFormat][] = [
+    ['Qdlin cellN.csv', format(join(split, 'cell1.csv'), { header: 'none', numericColumn: 5 })],
+    [
+      'cycle lives',
+      format(join('data', 'cycle_lives', 'test1_cycle_lives.csv'), { header: 'none', numericColumn: 0 }),
+    ],
+    [
+      'SI table 9',
+      format('severson_et_al_SI_table9.csv', { numericColumn: 'Cycle life', requiredColumn: 'Dataset' }),
+    ],
+  ];
+  it('reads the valid SYNTHETIC split the cases are made from', async () => {
+    const scratch = join(await root, 'corpus', 'valid');
+    for (const [name, text] of Object.entries(files)) {
+      await mkdir(dirname(join(scratch, name)), { recursive: true });
+      await writeFile(join(scratch, name), text);
+    }
+    const [cell] = await loadMatrCells(join(scratch, split));
+    expect([cell!.cellId, cell!.publishedCycleLife]).toEqual(['SYNTHETIC-1', 1852]);
+  });
+  for (const [kind, format] of formats) {
+    for (const badCase of badInputCases(format)) {
+      it(`refuses ${kind}: ${badCase.name} with a DatasetError naming the file`, async () => {
+        const { folder, expected } = await writeBadInput(join(await root, 'corpus', kind), badCase, format);
+        const error = await loadFailure(matrDatasetPlugin, join(folder, split));
+        expect(error).toBeInstanceOf(DatasetError);
+        expect((error as DatasetError).location).toMatchObject(expected);
+      });
+    }
+  }
 });

@@ -31,6 +31,11 @@ export interface CapacityMatrixResult {
   paddedRows: number;
 }
 
+/** Default of `dischargeCurrentThresholdInA` (BatteryML's). */
+export const DISCHARGE_CURRENT_THRESHOLD_IN_A = 0.1;
+/** Fewest discharge samples that give a cycle a Q(V) curve: BatteryML returns zeros for two or fewer. */
+export const MIN_DISCHARGE_CURVE_SAMPLES = 3;
+
 /** Why a cell has no capacity matrix (null result), for warnings. */
 export type CapacityMatrixProblem = { problem: string };
 
@@ -53,8 +58,10 @@ function dischargeCurveAt(cycle: Cycle, voltages: Float64Array, threshold: numbe
       capacity.push(series.dischargeCapacityInAh[i]!);
     }
   }
-  // BatteryML returns zeros for a cycle with two samples or fewer; we treat it as missing instead.
-  return voltage.length > 2 ? interpolateLinear(voltage, capacity, voltages) : null;
+  // BatteryML returns zeros for a cycle with too few samples; we treat it as missing instead.
+  return voltage.length >= MIN_DISCHARGE_CURVE_SAMPLES
+    ? interpolateLinear(voltage, capacity, voltages)
+    : null;
 }
 
 /**
@@ -90,7 +97,7 @@ export function capacityMatrix(
   }
   const stride = fine / CAPACITY_MATRIX_VOLTAGE_POINTS;
   const voltagesInV = linspace(upper, lower, fine).filter((_, i) => i % stride === 0);
-  const threshold = options.dischargeCurrentThresholdInA ?? 0.1;
+  const threshold = options.dischargeCurrentThresholdInA ?? DISCHARGE_CURRENT_THRESHOLD_IN_A;
   const firstCycle = options.firstCycle ?? 2;
   const curves: Float64Array[] = [];
   const cycleNumbers: number[] = [];

@@ -19,7 +19,10 @@ export interface BadInputFormat {
   numericColumn: string | number;
   /** A column the plugin requires (header files): removed and renamed by two cases. */
   requiredColumn?: string;
-  /** Valid files the format needs beside the bad one (name -> text), written into every case's folder. */
+  /**
+   * Valid files the format needs beside the bad one (name, which may hold folders -> text), written into
+   * every case's folder.
+   */
   companions?: Record<string, string>;
 }
 
@@ -133,8 +136,10 @@ export async function writeBadInput(
   const folder = join(directory, 'synthetic-bad-input', slug(badCase.name));
   const path = join(folder, format.fileName);
   await mkdir(dirname(path), { recursive: true });
-  for (const [name, text] of Object.entries(format.companions ?? {}))
+  for (const [name, text] of Object.entries(format.companions ?? {})) {
+    await mkdir(dirname(join(folder, name)), { recursive: true });
     await writeFile(join(folder, name), text);
+  }
   if (badCase.content === null) await mkdir(path, { recursive: true });
   else await writeFile(path, badCase.content);
   const { line, field } = badCase;

@@ -57,15 +57,17 @@ console.log(`toy: ${(100 * near / (points.length / 2)).toFixed(1)} % of points n
 if (near < 0.9 * (points.length / 2)) process.exit(1);
 EOF
 readme_block "$repo/packages/pipeline/README.md" '## Predict cells' > src/predict.ts
+readme_block "$repo/packages/pipeline/README.md" '## Calibrate life intervals' > src/calibrate.ts
 readme_block "$repo/packages/report/README.md" '## Example' > src/report.ts
 npx tsc -p .
 
 # The examples read the bundled model and data from the working directory, as in the repository.
 mkdir -p models data/matr1
-cp -r "$repo/models/matr1-fast" models/
-cp "$repo/data/matr1/test.dbds" data/matr1/
+cp -r "$repo/models/matr1-fast" "$repo/models/matr1" models/
+cp "$repo/data/matr1/test.dbds" "$repo/data/matr1/train.dbds" data/matr1/
 node dist/toy.js
 node dist/predict.js
+node dist/calibrate.js
 node dist/report.js
 grep -q '<svg' report.html
 

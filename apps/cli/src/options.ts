@@ -44,3 +44,16 @@ export const numberText = type('string').pipe((s, ctx) => {
   const n = Number(s);
   return s.trim() !== '' && Number.isFinite(n) ? n : ctx.error('a number');
 });
+
+/**
+ * A comma-separated list of distinct numbers that each pass `valid` (`0,1,3` -> [0, 1, 3]); `expected`
+ * describes a valid list, `noun` its items (for "a list without repeated <noun>").
+ */
+export const numberListText = (valid: (value: number) => boolean, expected: string, noun: string) =>
+  type('string').pipe((text, ctx) => {
+    const parts = text.split(',').map((part) => part.trim());
+    const values = parts.map(Number);
+    if (parts.some((part) => part === '') || !values.every(valid)) return ctx.error(expected);
+    if (new Set(values).size !== values.length) return ctx.error(`a list without repeated ${noun}`);
+    return values;
+  });

@@ -22,6 +22,7 @@ const sohPoints = fixed(3);
 /** Human-readable summary and per-cell table of a score, for a terminal. */
 export function formatScoreTable(results: ScoreResults): string {
   const { protocol, rulSamples, synthesis, medianOfSamples: median } = results;
+  const calibrated = results.rulSamplesCalibrated;
   const counts = new Set(results.samplesPerCell);
   const perCell = counts.size === 1 ? `${[...counts][0]}` : `${Math.min(...counts)}-${Math.max(...counts)}`;
   const lines = [
@@ -48,6 +49,17 @@ export function formatScoreTable(results: ScoreResults): string {
         rulSamples.intervals
           .map(({ level, coverage }) => `${Math.round(level * 100)} %: ${percent(coverage)}`)
           .join(', '),
+    ...(calibrated === undefined
+      ? []
+      : [
+          `calibrated life intervals (conformal, fitted on ${calibrated.calibrationCells} other cells): coverage ` +
+            calibrated.intervals
+              .map(
+                ({ level, coverage, uncalibratedCoverage }) =>
+                  `${Math.round(level * 100)} %: ${percent(coverage)} (uncalibrated ${percent(uncalibratedCoverage)})`,
+              )
+              .join(', '),
+        ]),
     synthesis === null
       ? 'synthesis metrics: not computed (too few curves for k-NN)'
       : `synthesis (${synthesis.featureMap}, ${synthesis.referenceCurves} reference vs ${synthesis.generatedCurves} generated): ` +

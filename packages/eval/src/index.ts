@@ -28,11 +28,14 @@ export {
 export { SOH_FEATURE_THRESHOLDS, type SohFeatureMap, sohThresholdFeatures } from './features.js';
 export { formatScoreTable, formatTextTable, scoreResultsToJson } from './format.js';
 export {
+  type CalibratedLifeIntervals,
+  calibratedLifeIntervals,
   calibrateLifeSummary,
   fitLifeIntervalCalibration,
   type LifeCalibrationCell,
   type LifeIntervalCalibration,
   lifeIntervalCoverage,
+  parseLifeIntervalCalibration,
 } from './life-calibration.js';
 export {
   type LifeSummary,

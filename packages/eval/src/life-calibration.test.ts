@@ -1,10 +1,12 @@
 import { SeededRandom } from '@diffbatt/core';
 import { describe, expect, it } from 'vitest';
 import {
+  calibratedLifeIntervals,
   calibrateLifeSummary,
   fitLifeIntervalCalibration,
   type LifeCalibrationCell,
   lifeIntervalCoverage,
+  parseLifeIntervalCalibration,
 } from './life-calibration.js';
 import { lifeSummary } from './life-summary.js';
 
@@ -41,6 +43,21 @@ describe('conformal calibration of life intervals', () => {
     expect(calibrated.intervals[0]!.lower).toBeCloseTo(50, 9);
     expect(calibrated.intervals[0]!.upper).toBeCloseTo(200, 9);
     expect(calibrated.median).toBe(100);
+    // 200 and 50 lie exactly on the calibrated bounds: covered (bounds included) despite rounding.
+    const summaries = cells.map((c) => calibrateLifeSummary(lifeSummary(c.lives, [0.5]), calibration));
+    expect(lifeIntervalCoverage(summaries, measured)[0]!.coverage).toBe(0.75);
+  });
+
+  it('covers at least ceil((n + 1) level) of its own n cells (the margin cell stays inside)', () => {
+    const cells = overconfidentCells(37, 8);
+    const calibration = fitLifeIntervalCalibration(cells, LEVELS);
+    const coverage = lifeIntervalCoverage(
+      summarise(cells).map((s) => calibrateLifeSummary(s, calibration)),
+      cells.map((c) => c.measuredLife),
+    );
+    for (const [i, level] of LEVELS.entries()) {
+      expect(coverage[i]!.coverage).toBeGreaterThanOrEqual(Math.ceil(38 * level - 1e-9) / 37);
+    }
   });
 
   it('brings overconfident intervals to their nominal coverage on new cells', () => {
@@ -79,6 +96,14 @@ describe('conformal calibration of life intervals', () => {
     );
     expect(() => fitLifeIntervalCalibration(overconfidentCells(3, 4), [0.8])).toThrow(/at least 4 held-out/);
     expect(fitLifeIntervalCalibration(overconfidentCells(4, 4), [0.8]).calibrationCells).toBe(4);
+    for (const levels of [[0], [1], [0.5, 1.5], [Number.NaN]]) {
+      expect(() => fitLifeIntervalCalibration(overconfidentCells(30, 4), levels)).toThrow(
+        /field "levels": an interval level must lie between 0 and 1/,
+      );
+    }
+    expect(() => fitLifeIntervalCalibration(overconfidentCells(30, 4), [0.5, 0.5])).toThrow(
+      /interval level 0\.5 appears twice/,
+    );
     const calibration = fitLifeIntervalCalibration(overconfidentCells(30, 5), [0.8]);
     expect(() => calibrateLifeSummary(lifeSummary([100, 200], [0.5]), calibration)).toThrow(
       /has no 50 % level \(it has 80 %\)/,
@@ -88,5 +113,76 @@ describe('conformal calibration of life intervals', () => {
   it('leaves out cells without a finite sample', () => {
     const cells = [...overconfidentCells(20, 6), { measuredLife: 500, lives: [Number.NaN] }];
     expect(fitLifeIntervalCalibration(cells, [0.5]).calibrationCells).toBe(20);
+  });
+});
+
+describe('calibratedLifeIntervals', () => {
+  it('calibrates every level of the calibration and gives the coverage before and after', () => {
+    // As by hand above: margin ln 2 at 50 %, so [100, 100] becomes [50, 200].
+    const calibration = {
+      method: 'conformal-log-life' as const,
+      margins: [{ level: 0.5, logMargin: Math.log(2) }],
+      calibrationCells: 4,
+    };
+    const [interval] = calibratedLifeIntervals([[100, 100], [100]], [150, 300], calibration);
+    expect(interval!.level).toBe(0.5);
+    expect(interval!.lower[0]).toBeCloseTo(50, 9);
+    expect(interval!.upper).toEqual([expect.closeTo(200, 9), expect.closeTo(200, 9)]);
+    expect(interval!.uncalibratedCoverage).toBe(0);
+    expect(interval!.coverage).toBe(0.5); // 150 inside [50, 200], 300 not
+    expect(() => calibratedLifeIntervals([[100]], [1, 2], calibration)).toThrow(/2 measured lives/);
+  });
+});
+
+describe('parseLifeIntervalCalibration', () => {
+  const saved = () =>
+    JSON.parse(JSON.stringify(fitLifeIntervalCalibration(overconfidentCells(40, 7), LEVELS)));
+
+  it('reads back a calibration written as JSON, with or without provenance', () => {
+    const fitted = fitLifeIntervalCalibration(overconfidentCells(40, 7), LEVELS);
+    expect(parseLifeIntervalCalibration(saved(), 'c.json')).toEqual(fitted);
+    const withProvenance = { ...saved(), provenance: { model: 'm', samplesPerCell: 8 } };
+    expect(parseLifeIntervalCalibration(withProvenance, 'c.json').provenance).toEqual({
+      model: 'm',
+      samplesPerCell: 8,
+    });
+  });
+
+  it('refuses a bad calibration in one line naming the file and the field', () => {
+    const withMargin = (margin: Record<string, unknown>) => {
+      const value = saved();
+      value.margins[1] = { ...value.margins[1], ...margin };
+      return value;
+    };
+    const cases: [unknown, RegExp][] = [
+      [{ ...saved(), method: 'isotonic' }, /field "method": .*method must be "conformal-log-life"/],
+      [
+        JSON.parse(JSON.stringify(saved()).replace(/"logMargin":[^,}]+/, '"logMargin":1e999')),
+        /field "margins\.0\.logMargin": .*finite/,
+      ],
+      [withMargin({ logMargin: null }), /field "margins\.1\.logMargin"/],
+      [withMargin({ level: 0 }), /field "margins\.1\.level": .*must be positive/],
+      [withMargin({ level: 1 }), /field "margins\.1\.level": .*less than 1/],
+      [withMargin({ level: 0.5 }), /field "margins\.1\.level": .*level 0\.5 appears twice/],
+      [withMargin({ width: 2 }), /field "margins\.1\.width"/],
+      [{ ...saved(), margins: [] }, /field "margins": .*non-empty/],
+      [{ ...saved(), calibrationCells: 0 }, /field "calibrationCells"/],
+      [{ ...saved(), extra: true }, /field "extra"/],
+      [[1, 2], /field "\(root\)": .*must be an object \(was an array\)/],
+      [null, /field "\(root\)": .*was null/],
+    ];
+    for (const [value, message] of cases) {
+      let thrown: unknown;
+      try {
+        parseLifeIntervalCalibration(value, 'calibration.json');
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown, String(message)).toBeInstanceOf(Error);
+      const text = (thrown as Error).message;
+      expect(text).toMatch(/^calibration\.json, field "/);
+      expect(text).toMatch(message);
+      expect(text).not.toContain('\n');
+    }
   });
 });

@@ -1,5 +1,6 @@
 import { DiffBattError } from '@diffbatt/core';
-import type { LifeSummary } from './life-summary.js';
+import { type } from 'arktype';
+import { type LifeSummary, lifeSummary } from './life-summary.js';
 import { centralInterval, DEFAULT_INTERVAL_LEVELS, sortedFinite } from './probabilistic.js';
 
 /**
@@ -16,6 +17,11 @@ export interface LifeIntervalCalibration {
   margins: { level: number; logMargin: number }[];
   /** Cells with at least one finite sampled life that the margins were computed from. */
   calibrationCells: number;
+  /**
+   * What the margins were fitted with (`diffbatt calibrate` records model, cells, sampler, samples per
+   * cell, guidance, seed and EOL). Informational: the margins hold only for the same model and sampling.
+   */
+  provenance?: Record<string, unknown>;
 }
 
 /** A held-out cell: the lives sampled for it and its measured life. */
@@ -27,17 +33,30 @@ export interface LifeCalibrationCell {
 /** ceil((n + 1) level), the rank of the margin among n scores; the tolerance absorbs 0.8 * 5 = 4.000...1. */
 const conformalRank = (n: number, level: number): number => Math.ceil((n + 1) * level - 1e-9);
 
+/** ln cycles added to every margin when applied: far below any meaningful width, far above rounding. */
+const ROUNDING_SLACK = 1e-12;
+
 /** ln of a life in cycles, floored at 1 cycle so that a life of 0 stays finite. */
 const logLife = (cycles: number): number => Math.log(Math.max(cycles, 1));
 
 /**
- * Fits the margins of `levels` from held-out cells. Throws a DiffBattError when a level needs more
- * cells than there are (ceil((n + 1) level) > n: 0.95 needs at least 19).
+ * Fits the margins of `levels` (distinct, between 0 and 1) from held-out cells. Throws a DiffBattError
+ * when a level needs more cells than there are (ceil((n + 1) level) > n: 0.95 needs at least 19).
  */
 export function fitLifeIntervalCalibration(
   cells: readonly LifeCalibrationCell[],
   levels: readonly number[] = DEFAULT_INTERVAL_LEVELS,
 ): LifeIntervalCalibration {
+  for (const [index, level] of levels.entries()) {
+    if (!(level > 0 && level < 1)) {
+      throw new DiffBattError(`an interval level must lie between 0 and 1 (exclusive), got ${level}`, {
+        field: 'levels',
+      });
+    }
+    if (levels.indexOf(level) !== index) {
+      throw new DiffBattError(`interval level ${level} appears twice`, { field: 'levels' });
+    }
+  }
   const scored = cells
     .map((cell) => ({ sorted: sortedFinite(cell.lives), measured: logLife(cell.measuredLife) }))
     .filter((cell) => cell.sorted.length > 0 && Number.isFinite(cell.measured));
@@ -79,7 +98,8 @@ export function calibrateLifeSummary(
           { field: 'levels' },
         );
       }
-      const factor = Math.exp(margin.logMargin);
+      // The slack keeps the cell whose score set the margin inside despite rounding in exp and ln.
+      const factor = Math.exp(margin.logMargin + ROUNDING_SLACK);
       const low = Math.max(lower, 1) / factor;
       const high = Math.max(upper, 1) * factor;
       if (low <= high) return { level, lower: low, upper: high };
@@ -105,4 +125,89 @@ export function lifeIntervalCoverage(
     });
     return { level, coverage: summaries.length === 0 ? Number.NaN : covered / summaries.length };
   });
+}
+
+/** One calibrated level over many cells, beside the coverage of the same level uncalibrated. */
+export interface CalibratedLifeIntervals {
+  level: number;
+  /** Per cell, the calibrated interval. */
+  lower: number[];
+  upper: number[];
+  /** Share of cells whose measured life lies within the calibrated interval (bounds included). */
+  coverage: number;
+  /** The same share for the sampled (uncalibrated) interval of this level. */
+  uncalibratedCoverage: number;
+}
+
+/**
+ * Calibrated intervals at every level of `calibration` for cells given as their sampled lives, with the
+ * coverage of the measured lives before and after calibration.
+ */
+export function calibratedLifeIntervals(
+  sampledLives: readonly (readonly number[])[],
+  measuredLives: readonly number[],
+  calibration: LifeIntervalCalibration,
+): CalibratedLifeIntervals[] {
+  if (sampledLives.length !== measuredLives.length) {
+    throw new DiffBattError(
+      `${measuredLives.length} measured lives but sampled lives for ${sampledLives.length} cells`,
+    );
+  }
+  const levels = calibration.margins.map((m) => m.level);
+  const summaries = sampledLives.map((lives) => lifeSummary(lives, levels));
+  const calibrated = summaries.map((summary) => calibrateLifeSummary(summary, calibration));
+  const before = lifeIntervalCoverage(summaries, measuredLives);
+  const after = lifeIntervalCoverage(calibrated, measuredLives);
+  return levels.map((level, index) => ({
+    level,
+    lower: calibrated.map((summary) => summary.intervals[index]!.lower),
+    upper: calibrated.map((summary) => summary.intervals[index]!.upper),
+    coverage: after[index]!.coverage,
+    uncalibratedCoverage: before[index]!.coverage,
+  }));
+}
+
+/** A finite number: JSON.parse reads 1e999 as Infinity. */
+const finiteNumber = type('number').narrow((n, ctx) => Number.isFinite(n) || ctx.mustBe('a finite number'));
+
+const calibrationSchema = type({
+  '+': 'reject',
+  method: "'conformal-log-life'",
+  margins: type({ '+': 'reject', level: '0 < number < 1', logMargin: finiteNumber }).array().atLeastLength(1),
+  calibrationCells: 'number.integer >= 1',
+  'provenance?': 'Record<string, unknown>',
+});
+
+/**
+ * Reads back a calibration saved as JSON (`JSON.parse` of what `fitLifeIntervalCalibration` returned).
+ * Throws a DiffBattError naming `where` (the file) and the offending field.
+ */
+export function parseLifeIntervalCalibration(value: unknown, where: string): LifeIntervalCalibration {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    // arktype would name a missing field of an array; the root is what is wrong.
+    const was = value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value;
+    throw new DiffBattError(`invalid life-interval calibration: must be an object (was ${was})`, {
+      file: where,
+      field: '(root)',
+    });
+  }
+  const checked = calibrationSchema(value);
+  if (checked instanceof type.errors) {
+    const first = checked[0]!;
+    throw new DiffBattError(`invalid life-interval calibration: ${first.message}`, {
+      file: where,
+      field: first.path.join('.'),
+    });
+  }
+  const seen = new Set<number>();
+  for (const [index, { level }] of checked.margins.entries()) {
+    if (seen.has(level)) {
+      throw new DiffBattError(`invalid life-interval calibration: level ${level} appears twice`, {
+        file: where,
+        field: `margins.${index}.level`,
+      });
+    }
+    seen.add(level);
+  }
+  return checked;
 }

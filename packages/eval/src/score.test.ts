@@ -186,4 +186,33 @@ describe('formatScoreTable and scoreResultsToJson', () => {
     expect(json.medianOfSamples.rulPredicted).toEqual([504, 504]);
     expect(json.rulSamples.intervals.map((i: { level: number }) => i.level)).toEqual([0.5, 0.8, 0.95]);
   });
+
+  it('scores calibrated life intervals beside the uncalibrated ones when given a calibration', () => {
+    // Samples 404 and 604 (lives 10 * step + 4); the references live 504 and 804.
+    const input = {
+      reference: [stepCurve(50), stepCurve(80)],
+      generated: [
+        [stepCurve(40), stepCurve(60)],
+        [stepCurve(40), stepCurve(60)],
+      ],
+    };
+    const lifeCalibration = {
+      method: 'conformal-log-life' as const,
+      margins: [{ level: 0.8, logMargin: Math.log(1.5) }],
+      calibrationCells: 20,
+    };
+    const calibrated = scoreSohCurves(input, { lifeCalibration });
+    expect(scoreSohCurves(input).rulSamplesCalibrated).toBeUndefined();
+    const [interval] = calibrated.rulSamplesCalibrated!.intervals;
+    // 80 % of [404, 604]: [424, 584]; times and over 1.5: [282.7, 876] holds 804, which 584 did not.
+    expect(interval!.lower[0]).toBeCloseTo(424 / 1.5, 6);
+    expect(interval!.upper[0]).toBeCloseTo(584 * 1.5, 6);
+    expect(interval!.uncalibratedCoverage).toBe(0.5);
+    expect(interval!.coverage).toBe(1);
+    expect(calibrated.rulSamplesCalibrated!.calibrationCells).toBe(20);
+    expect(formatScoreTable(calibrated)).toMatch(
+      /^calibrated life intervals \(conformal, fitted on 20 other cells\): coverage 80 %: 100\.0 % \(uncalibrated 50\.0 %\)$/m,
+    );
+    expect(JSON.parse(scoreResultsToJson(calibrated)).rulSamplesCalibrated.intervals[0].coverage).toBe(1);
+  });
 });

@@ -1,5 +1,10 @@
 import { DiffBattError, SOH_CURVE_LENGTH } from '@diffbatt/core';
 import { type SohFeatureMap, sohThresholdFeatures } from './features.js';
+import {
+  type CalibratedLifeIntervals,
+  calibratedLifeIntervals,
+  type LifeIntervalCalibration,
+} from './life-calibration.js';
 import { alphaAccuracy, mae, mape, rmse } from './point-metrics.js';
 import {
   DEFAULT_INTERVAL_LEVELS,
@@ -39,6 +44,8 @@ export interface ScoreOptions {
   featureMap?: SohFeatureMap;
   /** Neighbours for k-NN precision/recall, default 3. */
   k?: number;
+  /** Also scores the sampled life intervals calibrated by this (fitted on other cells than these). */
+  lifeCalibration?: LifeIntervalCalibration;
 }
 
 /** Scores of one rule that turns a cell's samples into a single predicted curve and life. */
@@ -95,6 +102,8 @@ export interface ScoreResults extends PointPredictionScores {
   rulSamples: SampleSummary;
   /** Null when either set has too few curves (k-NN needs more than k). */
   synthesis: SynthesisScores | null;
+  /** With `lifeCalibration`: the calibrated intervals at its levels, each beside its uncalibrated coverage. */
+  rulSamplesCalibrated?: { calibrationCells: number; intervals: CalibratedLifeIntervals[] };
 }
 
 export const BEST_OF_REPS_RULE = `best of reps by SOH RMSE over cycles 1..${SELECTION_CYCLES} (uses the reference's early cycles)`;
@@ -248,5 +257,13 @@ export function scoreSohCurves(input: ScoreInput, options: ScoreOptions = {}): S
     ),
     medianOfSamples,
     rulSamples,
+    ...(options.lifeCalibration === undefined
+      ? {}
+      : {
+          rulSamplesCalibrated: {
+            calibrationCells: options.lifeCalibration.calibrationCells,
+            intervals: calibratedLifeIntervals(sampleLives, rulReference, options.lifeCalibration),
+          },
+        }),
   };
 }

@@ -1,3 +1,9 @@
+export {
+  type CalibrateInput,
+  calibrateLifeIntervals,
+  type HeldOutCell,
+  type LifeCalibrationResult,
+} from './calibrate.js';
 export { type DataParallelStepInput, dataParallelStep, FlatTrainingState } from './flat-state.js';
 export {
   type CurveRow,

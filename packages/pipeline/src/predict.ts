@@ -1,5 +1,8 @@
+import { DiffBattError } from '@diffbatt/core';
 import {
+  calibrateLifeSummary,
   DEFAULT_EOL_SOH,
+  type LifeIntervalCalibration,
   type LifeSummary,
   lifeSummary,
   type SohCurveBand,
@@ -17,6 +20,11 @@ export interface PredictInput extends Omit<GenerateInput, 'conditions'> {
   intervalLevels?: readonly number[];
   /** Central band of the SOH curve (default 0.8). */
   bandLevel?: number;
+  /**
+   * Calibrates every cell's life intervals (`calibrateLifeIntervals`, fitted on held-out cells with the
+   * same model and sampling); it needs a margin for each of `intervalLevels`. Absent: as sampled.
+   */
+  lifeCalibration?: LifeIntervalCalibration;
 }
 
 /** A cell's predicted degradation: its sampled curves, their lives, and summaries of both. */
@@ -25,8 +33,10 @@ export interface CellPrediction {
   curves: Float32Array[];
   /** Cycle life of each curve by the original protocol. */
   cycleLives: number[];
-  /** Median, mean and intervals of `cycleLives`. */
+  /** Median, mean and intervals of `cycleLives`; the intervals calibrated when `lifeCalibration` is given. */
   life: LifeSummary;
+  /** With `lifeCalibration`: the intervals as sampled, before calibration. */
+  uncalibratedLife?: LifeSummary;
   /** Pointwise median and band of the curves, in SOH % at `SOH_CURVE_CYCLES` (@diffbatt/eval). */
   band: SohCurveBand;
 }
@@ -39,13 +49,27 @@ export const PREDICTION_INTERVAL_LEVELS = [0.8, 0.95] as const;
  */
 export async function predictCells(input: PredictInput): Promise<CellPrediction[]> {
   const { capacityMatrices, eolSoh = DEFAULT_EOL_SOH, intervalLevels = PREDICTION_INTERVAL_LEVELS } = input;
+  const calibration = input.lifeCalibration;
+  // Checked before sampling, which may take minutes.
+  const percent = (level: number) => Number((level * 100).toPrecision(6)); // 0.55 -> 55, not 55.00000000000001
+  const missing = intervalLevels.filter((level) => !calibration?.margins.some((m) => m.level === level));
+  if (calibration !== undefined && missing.length > 0) {
+    throw new DiffBattError(
+      `the life-interval calibration has no ${missing.map(percent).join(' and ')} % level ` +
+        `(it has ${calibration.margins.map((m) => percent(m.level)).join(', ')} %); fit it with those levels`,
+      { field: 'levels' },
+    );
+  }
   const curves = await generateCurves({ ...input, conditions: capacityMatrices });
   return curves.map((cellCurves) => {
     const cycleLives = sampledCycleLives(cellCurves, eolSoh);
+    const life = lifeSummary(cycleLives, intervalLevels);
     return {
       curves: cellCurves,
       cycleLives,
-      life: lifeSummary(cycleLives, intervalLevels),
+      ...(calibration === undefined
+        ? { life }
+        : { life: calibrateLifeSummary(life, calibration), uncalibratedLife: life }),
       band: sohCurveBand(cellCurves, input.bandLevel ?? intervalLevels[0] ?? 0.8),
     };
   });

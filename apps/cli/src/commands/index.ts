@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { RunPlugins } from '../plugins.js';
 import { registerBackendCommand } from './backend.js';
+import { registerCalibrateCommand } from './calibrate.js';
 import { registerDatasetsCommand } from './datasets.js';
 import { registerImportCommand } from './import.js';
 import { registerPredictCommand } from './predict.js';
@@ -19,6 +20,7 @@ export function registerCommands(program: Command, plugins: RunPlugins): void {
   registerTrainCommands(program, plugins.registry);
   registerTestCommand(program, plugins.registry);
   registerPredictCommand(program, plugins.registry);
+  registerCalibrateCommand(program, plugins.registry);
   registerSynthesizeCommand(program, plugins.registry);
   registerSynthReportCommand(program, plugins.registry);
 }

@@ -9,6 +9,7 @@ import { assertWritable, claimStandardOutput, writeOutput } from '../output.js';
 import { terminal } from '../terminal.js';
 import {
   addSamplingOptions,
+  calibrationOption,
   curveCountText,
   loadForSampling,
   predictLives,
@@ -19,6 +20,7 @@ const predictOptions = type({
   ...samplingOptionFields,
   samples: curveCountText,
   'plugin?': 'string',
+  'calibration?': 'string > 0',
   'json?': 'string > 0',
   'csv?': 'string > 0',
   'report?': 'string > 0',
@@ -35,6 +37,10 @@ export function registerPredictCommand(program: Command, registry: DatasetRegist
     { sampler: 'dpm-solver++', samples: '8' },
   )
     .option('--plugin <id>', 'dataset plugin for the cell files (default: detected)')
+    .option(
+      '--calibration <file>',
+      'calibrate the life intervals with this file (diffbatt calibrate, with the same model and sampling)',
+    )
     .option('--json <file>', 'write predictions as JSON (- = standard output)')
     .option(
       '--csv <file>',
@@ -52,6 +58,7 @@ export function registerPredictCommand(program: Command, registry: DatasetRegist
       ] as const) {
         if (path) await assertWritable(path, option);
       }
+      const lifeCalibration = await calibrationOption(options, sampler);
       const loaded = await loadForSampling(registry, options, paths);
       const { backend, cells } = loaded;
       const { predictions: cellPredictions, seconds } = await predictLives(
@@ -65,6 +72,7 @@ export function registerPredictCommand(program: Command, registry: DatasetRegist
           label: `predicting ${cells.length} cell(s) x ${options.samples}`,
           eolSoh: options.eol,
           intervalLevels: LEVELS,
+          lifeCalibration,
         },
       );
       const predictions = cells.map((cell, i) => ({ cell, ...cellPredictions[i]! }));
@@ -78,11 +86,22 @@ export function registerPredictCommand(program: Command, registry: DatasetRegist
           `${i95!.lower.toFixed(0)}-${i95!.upper.toFixed(0)}`,
         ];
       });
-      const header = ['cell', 'cycle life (median)', '80 % interval', '95 % interval'];
+      const calibratedMark = lifeCalibration === undefined ? '' : ' (calibrated)';
+      const header = [
+        'cell',
+        'cycle life (median)',
+        `80 % interval${calibratedMark}`,
+        `95 % interval${calibratedMark}`,
+      ];
       terminal.out(
         `model ${options.model}; sampler ${describeSampler(sampler)}; guidance w=${options.guidance}; ` +
           `${options.samples} sample(s) per cell; ${seconds.toFixed(1)} s on ${backend.backend}`,
       );
+      if (lifeCalibration !== undefined) {
+        terminal.out(
+          `life intervals calibrated by ${options.calibration} (conformal, fitted on ${lifeCalibration.calibrationCells} held-out cells)`,
+        );
+      }
       const banner = syntheticBanner(cells.map((cell) => cell.synthetic));
       if (banner !== null) terminal.out(banner);
       for (const line of formatTextTable(header, rows)) terminal.out(line);
@@ -99,13 +118,25 @@ export function registerPredictCommand(program: Command, registry: DatasetRegist
           seed: options.seed,
           eolSoh: options.eol,
           seconds,
-          cells: predictions.map(({ cell, cycleLives, life, band }) => ({
+          ...(lifeCalibration === undefined
+            ? {}
+            : {
+                lifeCalibration: {
+                  file: options.calibration,
+                  method: lifeCalibration.method,
+                  calibrationCells: lifeCalibration.calibrationCells,
+                },
+              }),
+          cells: predictions.map(({ cell, cycleLives, life, uncalibratedLife, band }) => ({
             cellId: cell.cellId,
             source: cell.source,
             synthetic: cell.synthetic,
             cycleLifeMedian: life.median,
             cycleLifeMean: life.mean,
             cycleLifeIntervals: life.intervals,
+            ...(uncalibratedLife === undefined
+              ? {}
+              : { cycleLifeIntervalsUncalibrated: uncalibratedLife.intervals }),
             cycleLifeSamples: cycleLives,
             cycles: SOH_CURVE_CYCLES,
             sohMedian: band.median,
@@ -137,6 +168,9 @@ export function registerPredictCommand(program: Command, registry: DatasetRegist
               `${describeSampler(sampler)}, guidance w=${options.guidance}, ${options.samples} sample(s) per cell, seed ${options.seed}`,
             ],
             ['time', `${seconds.toFixed(1)} s on ${backend.backend}`],
+            ...(lifeCalibration === undefined
+              ? []
+              : [['life intervals', `calibrated by ${options.calibration}`] as [string, string]]),
           ],
           tables: [{ caption: 'Predicted cycle life', header, rows }],
           cells: predictions.map(({ cell, life, curves }) =>

@@ -1,8 +1,16 @@
 import type { DatasetRegistry } from '@diffbatt/core';
 import type { SamplerConfig } from '@diffbatt/diffusion';
-import { type GenerateInput, generateCurves, type PredictInput, predictCells } from '@diffbatt/pipeline';
+import {
+  type CalibrateInput,
+  calibrateLifeIntervals,
+  type GenerateInput,
+  generateCurves,
+  type PredictInput,
+  predictCells,
+} from '@diffbatt/pipeline';
 import { type } from 'arktype';
 import type { Command } from 'commander';
+import { readLifeCalibration } from '../flows/life-calibration.js';
 import { loadModelAndCells, type ModelAndCells } from '../flows/model-input.js';
 import { CLIP_CHOICES, SAMPLER_NAMES } from '../flows/sampler-options.js';
 import { integerText, numberText, OptionError } from '../options.js';
@@ -98,6 +106,24 @@ export async function loadForSampling(
   return loaded;
 }
 
+/**
+ * The `--calibration` file of predict and test (undefined without one), with a warning for each sampling
+ * setting of this run that differs from those it was fitted with.
+ */
+export async function calibrationOption(
+  options: { calibration?: string; samples: number; guidance: number; eol: number },
+  sampler: SamplerConfig,
+) {
+  if (options.calibration === undefined) return undefined;
+  const run = {
+    sampler,
+    samplesPerCell: options.samples,
+    guidanceWeight: options.guidance,
+    eolSoh: options.eol,
+  };
+  return readLifeCalibration(options.calibration, run, (message) => terminal.info(`warning: ${message}`));
+}
+
 /** What a sampling command asks of the library: `samplesPerCell` curves for each of `cells` cells. */
 interface SamplingRun {
   cells: number;
@@ -162,19 +188,39 @@ export async function drawCurves(
   return { curves: result, seconds };
 }
 
-/** Predicts each cell's curves, cycle lives and their summaries from its capacity matrix. */
+/** Predicts each cell's curves, cycle lives and their summaries (calibrated if asked) from its capacity matrix. */
 export async function predictLives(
   loaded: ModelAndCells,
   capacityMatrices: readonly Float32Array[],
-  run: Omit<SamplingRun, 'cells'> & Pick<PredictInput, 'eolSoh' | 'intervalLevels'>,
+  run: Omit<SamplingRun, 'cells'> & Pick<PredictInput, 'eolSoh' | 'intervalLevels' | 'lifeCalibration'>,
 ) {
   const { result, seconds } = await withSampling(loaded, { ...run, cells: capacityMatrices.length }, (job) =>
     predictCells({
       ...job,
       capacityMatrices,
-      ...(run.eolSoh === undefined ? {} : { eolSoh: run.eolSoh }),
-      ...(run.intervalLevels === undefined ? {} : { intervalLevels: run.intervalLevels }),
+      // Absent options are undefined here, which the library reads as its defaults.
+      eolSoh: run.eolSoh,
+      intervalLevels: run.intervalLevels,
+      lifeCalibration: run.lifeCalibration,
     }),
   );
   return { predictions: result, seconds };
+}
+
+/** Fits a life-interval calibration on held-out cells (`calibrateLifeIntervals`). */
+export async function calibrateLives(
+  loaded: ModelAndCells,
+  cells: CalibrateInput['cells'],
+  run: Omit<SamplingRun, 'cells'> & Pick<CalibrateInput, 'eolSoh' | 'levels' | 'trainingCellIds'>,
+) {
+  const { result, seconds } = await withSampling(loaded, { ...run, cells: cells.length }, (job) =>
+    calibrateLifeIntervals({
+      ...job,
+      cells,
+      eolSoh: run.eolSoh,
+      levels: run.levels,
+      trainingCellIds: run.trainingCellIds,
+    }),
+  );
+  return { ...result, seconds };
 }

@@ -15,7 +15,7 @@ import { type } from 'arktype';
 import type { Command } from 'commander';
 import { loadSamples } from '../flows/data.js';
 import { describeSampler, samplerConfig, samplerSteps } from '../flows/sampler-options.js';
-import { parseOptions } from '../options.js';
+import { numberListText, parseOptions } from '../options.js';
 import { assertWritable, claimStandardOutput, writeOutput } from '../output.js';
 import { terminal } from '../terminal.js';
 import {
@@ -37,15 +37,11 @@ const FEATURE_SPACE =
   "diffbatt score's synthesis metrics";
 
 /** `0,1,3` -> [0, 1, 3]: distinct guidance weights >= 0. */
-const guidanceList = type('string').pipe((text, ctx) => {
-  const parts = text.split(',').map((part) => part.trim());
-  const weights = parts.map(Number);
-  if (parts.some((part) => part === '') || weights.some((w) => !Number.isFinite(w) || w < 0)) {
-    return ctx.error('a comma-separated list of guidance weights >= 0, e.g. 0,1,3');
-  }
-  if (new Set(weights).size !== weights.length) return ctx.error('a list without repeated weights');
-  return weights;
-});
+const guidanceList = numberListText(
+  (w) => Number.isFinite(w) && w >= 0,
+  'a comma-separated list of guidance weights >= 0, e.g. 0,1,3',
+  'weights',
+);
 
 const synthReportOptions = type({
   ...samplingOptionFields,

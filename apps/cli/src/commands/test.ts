@@ -1,15 +1,17 @@
 import { basename } from 'node:path';
-import { type DatasetRegistry, DiffBattError, type ModelSample } from '@diffbatt/core';
+import type { DatasetRegistry } from '@diffbatt/core';
 import { scoreResultsToJson, scoreSohCurves } from '@diffbatt/eval';
 import { formatMarkedScoreTable, renderReport, reportCell, syntheticJsonFields } from '@diffbatt/report';
 import { type } from 'arktype';
 import type { Command } from 'commander';
+import { pickCells } from '../flows/data.js';
 import { describeSampler, samplerConfig, samplerSteps } from '../flows/sampler-options.js';
 import { parseOptions } from '../options.js';
 import { assertWritable, claimStandardOutput, writeOutput } from '../output.js';
 import { terminal } from '../terminal.js';
 import {
   addSamplingOptions,
+  calibrationOption,
   curveCountText,
   drawCurves,
   loadForSampling,
@@ -22,19 +24,10 @@ const testOptions = type({
   data: 'string > 0',
   'plugin?': 'string',
   'cells?': 'string > 0',
+  'calibration?': 'string > 0',
   'json?': 'string > 0',
   'report?': 'string > 0',
 });
-
-/** The cells named in a comma-separated id list, in the list's order; an unknown id is an error. */
-function pickCells(cells: ModelSample[], idList: string, data: string): ModelSample[] {
-  const byId = new Map(cells.map((c) => [c.cellId, c]));
-  return idList.split(',').map((id) => {
-    const cell = byId.get(id.trim());
-    if (!cell) throw new DiffBattError(`--cells: no cell "${id.trim()}" in this data`, { file: data });
-    return cell;
-  });
-}
 
 /** Band and life interval shown in the report. */
 const REPORT_LEVEL = 0.8;
@@ -51,6 +44,10 @@ export function registerTestCommand(program: Command, registry: DatasetRegistry)
     .requiredOption('--data <path>', 'test split: a dataset file (.dbds) or a path a dataset plugin reads')
     .option('--plugin <id>', 'dataset plugin to read --data with (default: detected)')
     .option('--cells <ids>', 'score only these cells of --data (comma-separated cell ids)')
+    .option(
+      '--calibration <file>',
+      'also score life intervals calibrated by this file (diffbatt calibrate, fitted on other cells than these)',
+    )
     .option('--json <file>', 'write the scores as JSON (- = standard output)')
     .option('--report <file>', 'write an HTML report with curves, bands and a life scatter')
     .action(async (raw: Record<string, unknown>) => {
@@ -59,6 +56,7 @@ export function registerTestCommand(program: Command, registry: DatasetRegistry)
       claimStandardOutput({ '--json': options.json, '--report': options.report });
       if (options.json) await assertWritable(options.json, '--json');
       if (options.report) await assertWritable(options.report, '--report');
+      const lifeCalibration = await calibrationOption(options, sampler);
       const loaded = await loadForSampling(registry, options, [options.data]);
       if (options.cells !== undefined) loaded.cells = pickCells(loaded.cells, options.cells, options.data);
       const { backend, cells } = loaded;
@@ -74,7 +72,7 @@ export function registerTestCommand(program: Command, registry: DatasetRegistry)
       );
       const results = scoreSohCurves(
         { reference: cells.map((c) => c.sohCurve), generated, cellIds: cells.map((c) => c.cellId) },
-        { eolSoh: options.eol },
+        { eolSoh: options.eol, lifeCalibration },
       );
       terminal.out(
         `model ${options.model}; data ${options.data} (${cells.length} cells); sampler ${describeSampler(sampler)}; ` +
@@ -93,13 +91,16 @@ export function registerTestCommand(program: Command, registry: DatasetRegistry)
           guidanceWeight: options.guidance,
           seed: options.seed,
           seconds,
+          ...(options.calibration === undefined ? {} : { lifeCalibrationFile: options.calibration }),
           ...JSON.parse(scoreResultsToJson(results)),
           ...syntheticJsonFields(synthetic),
         };
         await writeOutput(options.json, `${JSON.stringify(json, null, 2)}\n`, 'scores');
       }
       if (options.report) {
-        const interval = results.rulSamples.intervals.find((i) => i.level === REPORT_LEVEL);
+        // The calibrated interval when the calibration has the report's level.
+        const calibrated = results.rulSamplesCalibrated?.intervals.find((i) => i.level === REPORT_LEVEL);
+        const interval = calibrated ?? results.rulSamples.intervals.find((i) => i.level === REPORT_LEVEL);
         const html = renderReport({
           title: `DiffBatt test: ${basename(options.data)}`,
           facts: [
@@ -154,7 +155,11 @@ export function registerTestCommand(program: Command, registry: DatasetRegistry)
               cell.synthetic,
             ),
           ),
-          intervalLabel: `central ${REPORT_LEVEL * 100} % of ${options.samples} sample(s) per cell`,
+          intervalLabel:
+            `central ${REPORT_LEVEL * 100} % of ${options.samples} sample(s) per cell` +
+            (calibrated === undefined
+              ? ''
+              : `; life interval calibrated by ${basename(options.calibration!)}`),
           endOfLifeSoh: options.eol,
         });
         await writeOutput(options.report, html, 'report');

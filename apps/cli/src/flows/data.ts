@@ -109,3 +109,13 @@ export function requireCapacityMatrices(
   }
   return usable;
 }
+
+/** The cells named in a comma-separated id list (`--cells`), in the list's order; an unknown id is an error. */
+export function pickCells(cells: ModelSample[], idList: string, data: string): ModelSample[] {
+  const byId = new Map(cells.map((c) => [c.cellId, c]));
+  return idList.split(',').map((id) => {
+    const cell = byId.get(id.trim());
+    if (!cell) throw new DiffBattError(`--cells: no cell "${id.trim()}" in this data`, { file: data });
+    return cell;
+  });
+}

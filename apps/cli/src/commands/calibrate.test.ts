@@ -1,0 +1,196 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { calibrateLifeSummary, lifeSummary, parseLifeIntervalCalibration } from '@diffbatt/eval';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../testing/run-cli.js';
+import { saveSmallModel } from '../testing/synthesis.js';
+import { writeSyntheticDataset } from '../testing/synthetic-data.js';
+
+// An untrained small network and SYNTHETIC cells: these tests check the commands' mechanics and outputs.
+let dir: string;
+let model: string;
+let heldOut: string;
+let testSplit: string;
+let calibration: string;
+
+/** Few curves and steps: mechanics only. Predict and test below use the same sampling. */
+const SAMPLING = ['--sampler', 'ddim', '--steps', '2', '--samples', '2'];
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'diffbatt-calibrate-'));
+  model = await saveSmallModel(join(dir, 'model'));
+  heldOut = join(dir, 'held-out.dbds');
+  testSplit = join(dir, 'test.dbds');
+  calibration = join(dir, 'calibration.json');
+  // 19 cells: the fewest a 95 % level can be calibrated on.
+  await writeSyntheticDataset(heldOut, 19, 11);
+  await writeSyntheticDataset(testSplit, 4, 12);
+}, 60_000);
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+const errorLines = (stderr: string) => stderr.split('\n').filter((line) => line.includes('error'));
+const calibrate = (extra: string[]) =>
+  runCli(['calibrate', '--model', model, '--data', heldOut, ...SAMPLING, ...extra]);
+/** predict (on the test split's file) or test, with the calibration's sampling. */
+const predictWith = (extra: string[]) =>
+  runCli(['predict', '--model', model, testSplit, ...SAMPLING, ...extra]);
+const testWith = (extra: string[]) =>
+  runCli(['test', '--model', model, '--data', testSplit, ...SAMPLING, ...extra]);
+
+describe('diffbatt calibrate', () => {
+  it('writes a calibration that reads back, and prints the coverage before it and the cell count', async () => {
+    const run = await calibrate(['--out', calibration]);
+    expect(errorLines(run.stderr)).toEqual([]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/\(19 held-out cells\)/);
+    expect(run.stdout).toMatch(/^interval +coverage as sampled +factor f/m);
+    expect(run.stdout).toMatch(/^95 % +\d+\.\d % +\d/m);
+    const json = JSON.parse(await readFile(calibration, 'utf8'));
+    const parsed = parseLifeIntervalCalibration(json, calibration);
+    expect(parsed).toMatchObject({ method: 'conformal-log-life', calibrationCells: 19 });
+    expect(parsed.margins.map((m) => m.level)).toEqual([0.5, 0.8, 0.95]);
+    expect(json.provenance).toMatchObject({
+      model,
+      data: heldOut,
+      samplesPerCell: 2,
+      guidanceWeight: 0,
+      eolSoh: 80,
+      sampler: { kind: 'ddim', steps: 2 },
+    });
+    expect(json.provenance.cellIds).toHaveLength(19);
+    expect(json.provenance.coverageOnCalibrationCells).toHaveLength(3);
+  }, 120_000);
+
+  it('takes --cells and --levels, and refuses too few cells for a level in one line, writing nothing', async () => {
+    const four = join(dir, 'four.json');
+    const cells = ['--cells', 'synthetic-1,synthetic-2,synthetic-3,synthetic-4'];
+    const run = await calibrate([...cells, '--levels', '0.8', '--out', four]);
+    expect(run.code).toBe(0);
+    expect(JSON.parse(await readFile(four, 'utf8'))).toMatchObject({
+      calibrationCells: 4,
+      margins: [{ level: 0.8 }],
+    });
+    const tooFew = join(dir, 'too-few.json');
+    const refused = await calibrate([...cells, '--out', tooFew]);
+    expect(refused.code).toBe(1);
+    expect(errorLines(refused.stderr)).toEqual([
+      expect.stringMatching(/calibrating 95 % life intervals needs at least 19 held-out cells .*got 4/),
+    ]);
+    expect(existsSync(tooFew)).toBe(false);
+    const badLevels = await calibrate(['--levels', '0.8,1', '--out', tooFew]);
+    expect(errorLines(badLevels.stderr)).toEqual([
+      expect.stringMatching(/option --levels must be a comma-separated list of levels between 0 and 1/),
+    ]);
+  }, 120_000);
+
+  it("refuses the model's training cells named in the run.json of its run folder", async () => {
+    const runDir = join(dir, 'run');
+    const trained = await saveSmallModel(join(runDir, 'model'));
+    const record = { format: 'diffbatt-train-run', trainCellIds: ['other', 'synthetic-7'] };
+    await writeFile(join(runDir, 'run.json'), JSON.stringify(record));
+    const out = join(dir, 'trained.json');
+    const run = await runCli(['calibrate', '--model', trained, '--data', heldOut, ...SAMPLING, '--out', out]);
+    expect(run.code).toBe(1);
+    expect(errorLines(run.stderr)).toEqual([
+      expect.stringMatching(
+        /1 of the 19 calibration cells are training cells of this model \(synthetic-7\): calibrate on cells it never trained on/,
+      ),
+    ]);
+    expect(existsSync(out)).toBe(false);
+  }, 120_000);
+});
+
+describe('--calibration of predict and test', () => {
+  it('predict reports calibrated intervals beside the sampled ones, and warns of other sampling', async () => {
+    const json = join(dir, 'predict.json');
+    const run = await predictWith(['--calibration', calibration, '--json', json]);
+    expect(errorLines(run.stderr)).toEqual([]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/80 % interval \(calibrated\) +95 % interval \(calibrated\)/);
+    expect(run.stderr).not.toMatch(/warning/);
+    const predictions = JSON.parse(await readFile(json, 'utf8'));
+    expect(predictions.lifeCalibration).toEqual({
+      file: calibration,
+      method: 'conformal-log-life',
+      calibrationCells: 19,
+    });
+    const fitted = parseLifeIntervalCalibration(JSON.parse(await readFile(calibration, 'utf8')), 'c');
+    for (const cell of predictions.cells) {
+      const sampled = lifeSummary(cell.cycleLifeSamples, [0.8, 0.95]);
+      expect(cell.cycleLifeIntervalsUncalibrated).toEqual(sampled.intervals);
+      expect(cell.cycleLifeIntervals).toEqual(calibrateLifeSummary(sampled, fitted).intervals);
+    }
+    const other = await predictWith(['--samples', '3', '--calibration', calibration]);
+    expect(other.code).toBe(0);
+    expect(other.stderr).toMatch(
+      /warning: .*calibration\.json was fitted with samplesPerCell 2 \(this run: 3\)/,
+    );
+  }, 120_000);
+
+  it('test scores the calibrated intervals against the measured lives beside the uncalibrated ones', async () => {
+    const json = join(dir, 'scores.json');
+    const run = await testWith(['--calibration', calibration, '--json', json]);
+    expect(errorLines(run.stderr)).toEqual([]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(
+      /^calibrated life intervals \(conformal, fitted on 19 other cells\): coverage 50 %: \d+\.\d % \(uncalibrated \d+\.\d %\), 80 %/m,
+    );
+    const scores = JSON.parse(await readFile(json, 'utf8'));
+    expect(scores.lifeCalibrationFile).toBe(calibration);
+    const intervals = scores.rulSamplesCalibrated.intervals;
+    expect(intervals.map((i: { level: number }) => i.level)).toEqual([0.5, 0.8, 0.95]);
+    // The uncalibrated coverage is the scorer's own, at the same levels.
+    expect(intervals.map((i: { uncalibratedCoverage: number }) => i.uncalibratedCoverage)).toEqual(
+      scores.rulSamples.intervals.map((i: { coverage: number }) => i.coverage),
+    );
+    for (const interval of intervals) {
+      const inside = scores.rulReference.filter(
+        (life: number, cell: number) => life >= interval.lower[cell] && life <= interval.upper[cell],
+      );
+      expect(interval.coverage).toBe(inside.length / 4);
+    }
+  }, 120_000);
+
+  it('refuses a bad calibration file in one line naming the file and the field', async () => {
+    const bad = join(dir, 'bad.json');
+    await writeFile(
+      bad,
+      JSON.stringify({
+        method: 'conformal-log-life',
+        margins: [{ level: 0.8, logMargin: 'wide' }],
+        calibrationCells: 5,
+      }),
+    );
+    const noLevel = join(dir, 'no-95.json');
+    await writeFile(
+      noLevel,
+      JSON.stringify({
+        method: 'conformal-log-life',
+        margins: [{ level: 0.8, logMargin: 0.1 }],
+        calibrationCells: 5,
+      }),
+    );
+    const cases: [typeof testWith, string, RegExp][] = [
+      [
+        testWith,
+        bad,
+        /bad\.json, field "margins\.0\.logMargin": invalid life-interval calibration: margins\[0\]\.logMargin must be a number/,
+      ],
+      [predictWith, bad, /bad\.json, field "margins\.0\.logMargin"/],
+      [testWith, join(dir, 'none.json'), /none\.json: file not found/],
+      [
+        predictWith,
+        noLevel,
+        /field "levels": the life-interval calibration has no 95 % level \(it has 80 %\)/,
+      ],
+    ];
+    for (const [command, file, message] of cases) {
+      const run = await command(['--calibration', file]);
+      expect(run.code, file).toBe(1);
+      expect(errorLines(run.stderr)).toEqual([expect.stringMatching(message)]);
+      expect(run.stderr).not.toMatch(/^\s+at /m);
+    }
+  }, 120_000);
+});

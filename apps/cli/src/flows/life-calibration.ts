@@ -1,0 +1,66 @@
+import { existsSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import type { SamplerConfig } from '@diffbatt/diffusion';
+import { type LifeIntervalCalibration, parseLifeIntervalCalibration } from '@diffbatt/eval';
+import { isRunRecord } from '@diffbatt/pipeline';
+import { readJsonFile } from '../json-file.js';
+
+/**
+ * A calibration written by `diffbatt calibrate` (a bad file is one line naming it and the field), with a
+ * warning for each setting of `run` that differs from the sampling it was fitted with.
+ */
+export async function readLifeCalibration(
+  file: string,
+  run: CalibratedSampling,
+  onWarning: (message: string) => void,
+): Promise<LifeIntervalCalibration> {
+  const calibration = parseLifeIntervalCalibration(await readJsonFile(file), file);
+  for (const mismatch of calibrationMismatches(calibration, run)) {
+    onWarning(`${file} was fitted with ${mismatch}; its margins may not hold`);
+  }
+  return calibration;
+}
+
+/** What a sampling run draws with, as `calibrateLifeIntervals` records it in a calibration's provenance. */
+export interface CalibratedSampling {
+  sampler: SamplerConfig;
+  samplesPerCell: number;
+  guidanceWeight: number;
+  eolSoh: number;
+}
+
+/**
+ * The settings in which this run differs from the one the calibration was fitted with, one phrase each:
+ * the margins were fitted for that sampling and may not hold for another.
+ */
+export function calibrationMismatches(
+  calibration: LifeIntervalCalibration,
+  run: CalibratedSampling,
+): string[] {
+  const fitted = calibration.provenance ?? {};
+  return Object.entries(run).flatMap(([key, value]) => {
+    if (!(key in fitted)) return [];
+    const [was, now] = [JSON.stringify(fitted[key]), JSON.stringify(value)];
+    return was === now ? [] : [`${key} ${was} (this run: ${now})`];
+  });
+}
+
+/**
+ * The training cell ids recorded in the run.json of the run that made `modelDir`: beside the model (the
+ * bundled models), in the run folder above it (`<run>/model`) or above its snapshots folder. Null when
+ * none is found; a fine-tuned model's record holds only its fine-tuning cells.
+ */
+export async function trainingCellsOfModel(
+  modelDir: string,
+): Promise<{ file: string; ids: string[] } | null> {
+  const candidates = [join(modelDir, 'run.json'), join(modelDir, '..', 'run.json')];
+  if (basename(dirname(resolve(modelDir))) === 'snapshots')
+    candidates.push(join(modelDir, '..', '..', 'run.json'));
+  for (const file of candidates) {
+    if (!existsSync(file)) continue;
+    const json = await readJsonFile(file);
+    const ids = isRunRecord(json) ? (json as { trainCellIds?: unknown }).trainCellIds : undefined;
+    if (Array.isArray(ids) && ids.every((id) => typeof id === 'string')) return { file, ids };
+  }
+  return null;
+}

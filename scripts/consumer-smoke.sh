@@ -61,9 +61,10 @@ readme_block "$repo/packages/pipeline/README.md" '## Calibrate life intervals' >
 readme_block "$repo/packages/report/README.md" '## Example' > src/report.ts
 npx tsc -p .
 
-# The examples read the bundled model and data from the working directory, as in the repository.
+# The examples read the bundled model from its package (@diffbatt/model-matr1), the older model and the data
+# from the working directory, as in the repository.
 mkdir -p models data/matr1
-cp -r "$repo/models/matr1-fast" "$repo/models/matr1" models/
+cp -r "$repo/models/matr1" models/
 cp "$repo/data/matr1/test.dbds" "$repo/data/matr1/train.dbds" data/matr1/
 node dist/toy.js
 node dist/predict.js
@@ -80,6 +81,6 @@ cd my-cells
 ../node_modules/.bin/diffbatt datasets list | grep -q 'synthetic-csv'
 ../node_modules/.bin/diffbatt datasets convert synthetic-a.synthetic.csv --out synthetic-a.dbds
 test -s synthetic-a.dbds
-../node_modules/.bin/diffbatt predict --model ../models/matr1-fast synthetic-a.synthetic.csv --samples 2 --json - > prediction.json
+../node_modules/.bin/diffbatt predict --model ../node_modules/@diffbatt/model-matr1/model synthetic-a.synthetic.csv --samples 2 --json - > prediction.json
 node -e 'const p = JSON.parse(require("node:fs").readFileSync("prediction.json", "utf8")); if (!(p.cells[0].cycleLifeMedian > 0)) process.exit(1)'
 echo "consumer smoke test passed"

@@ -45,7 +45,7 @@ describe('dataset plugins from outside the CLI', () => {
     expect(samples.map((s) => [s.cellId, s.synthetic, s.capacityMatrixRows])).toEqual([
       ['synthetic-a', true, 100],
     ]);
-    const model = join(repositoryRoot, 'models', 'matr1-fast');
+    const model = join(repositoryRoot, 'packages', 'model-matr1', 'model');
     const args = ['predict', '--model', model, 'synthetic-a.synthetic.csv', '--steps', '2', '--samples', '1'];
     const predict = await inProject([...args, '--json', 'p.json']);
     expect(predict.code).toBe(0);

@@ -66,6 +66,7 @@ describe('unetConfigFromKeras (synthetic graphs)', () => {
       // The released networks are the original's: none of this project's additions.
       curveOffsetHead: false,
       capacityMatrixScale: 1,
+      capacityMatrixLogRms: false,
       predictionType: 'epsilon',
     });
     expect(unetConfigFromKeras(syntheticGraph({ attention: 2 }), 'm.pb').hasAttention).toEqual([false]);

@@ -49,8 +49,11 @@ export interface ReadArbinOptions {
 const PROGRESS_STEP_BYTES = 256 * 1024;
 
 /**
- * Reads one Arbin `.xlsx` export with exceljs' streaming reader (rows are not all held as cell objects).
- * Every error is a DatasetError naming the file, sheet, row and column.
+ * Reads one Arbin `.xlsx` export. The whole workbook is held in memory (exceljs' Workbook reader), bounded
+ * by MAX_INFLATED_BYTES: exceljs' streaming WorkbookReader drops zip entries when its consumer is slow
+ * (exceljs issue #3064), which on a loaded machine left a CS2_35 sheet without its shared strings, so
+ * its header came back as `{ sharedString: n }` objects. Every error is a DatasetError naming the file,
+ * sheet, row and column.
  */
 export async function readArbinSession(file: string, options: ReadArbinOptions = {}): Promise<ArbinSession> {
   const totalBytes = await inputFileSize(file);
@@ -66,36 +69,24 @@ export async function readArbinSession(file: string, options: ReadArbinOptions =
     }
   });
 
-  let startDate: number | undefined;
-  let channel: Record<ChannelColumn, number[]> | undefined;
+  const workbook = new ExcelJS.Workbook();
   try {
-    const reader = new ExcelJS.stream.xlsx.WorkbookReader(input, {
-      sharedStrings: 'cache',
-      worksheets: 'emit',
-      styles: 'ignore',
-      hyperlinks: 'ignore',
-    });
-    for await (const sheet of reader) {
-      // exceljs' typings omit the name of a streamed worksheet; it is set from workbook.xml.
-      const name = (sheet as unknown as { name: string }).name;
-      if (name === 'Info') startDate = await readInfoStart(sheet, `${file} [sheet Info]`);
-      else if (name.startsWith('Channel')) {
-        if (channel) throw new DatasetError('more than one Channel_* sheet', { file });
-        channel = await readChannel(sheet, `${file} [sheet ${name}]`);
-      } else {
-        // Other sheets (e.g. `Statistics_*`) must still be drained for the stream to go on.
-        for await (const _row of sheet) {
-          /* skipped */
-        }
-      }
-    }
+    await workbook.xlsx.read(input);
   } catch (error) {
-    if (error instanceof DatasetError) throw error;
     throw new DatasetError(`not a readable .xlsx workbook (${(error as Error).message}); truncated file?`, {
       file,
     });
   } finally {
     input.destroy();
+  }
+  let startDate: number | undefined;
+  let channel: Record<ChannelColumn, number[]> | undefined;
+  for (const sheet of workbook.worksheets) {
+    if (sheet.name === 'Info') startDate = readInfoStart(sheetRows(sheet), `${file} [sheet Info]`);
+    else if (sheet.name.startsWith('Channel')) {
+      if (channel) throw new DatasetError('more than one Channel_* sheet', { file });
+      channel = readChannel(sheetRows(sheet), `${file} [sheet ${sheet.name}]`);
+    }
   }
   if (startDate === undefined) throw new DatasetError('no Info sheet with Start_DateTime', { file });
   if (!channel) throw new DatasetError('no Channel_* sheet with the samples', { file });
@@ -107,14 +98,31 @@ export async function readArbinSession(file: string, options: ReadArbinOptions =
   return { file, startDate, columns };
 }
 
+/** The rows that hold values, in order (as a streamed sheet gives them: empty rows are skipped). */
+function sheetRows(sheet: ExcelJS.Worksheet): ExcelJS.Row[] {
+  const rows: ExcelJS.Row[] = [];
+  sheet.eachRow((row) => {
+    rows.push(row);
+  });
+  return rows;
+}
+
 /** The zip end-of-central-directory record: 22 bytes plus a comment of at most 65,535. */
 const END_OF_CENTRAL_DIRECTORY = Buffer.from([0x50, 0x4b, 0x05, 0x06]);
 const END_OF_CENTRAL_DIRECTORY_SEARCH = 22 + 0xffff;
+const CENTRAL_DIRECTORY_HEADER = 0x02014b50;
+
+/**
+ * Most a workbook's zip entries may inflate to, in all: exceljs holds ~15x that in memory (a 14 MB CALCE
+ * session peaks at 261 MB RSS), so this keeps a read near 1 GB and refuses a zip bomb in one line.
+ */
+const MAX_INFLATED_BYTES = 64 * 2 ** 20;
 
 /**
  * A `.xlsx` is a zip whose last record says where its directory is. A cut file (a partial download) has
- * none, and exceljs' streaming reader then neither ends nor fails: the process exited with code 13 and
- * printed nothing. Checking the tail first turns that into one line.
+ * none, and exceljs' streaming reader then neither ended nor failed: the process exited with code 13 and
+ * printed nothing. Checking the tail first turns that into one line; the directory then gives the size
+ * every entry inflates to, which is bounded before anything is inflated.
  */
 async function assertCompleteZip(file: string, totalBytes: number): Promise<void> {
   const length = Math.min(totalBytes, END_OF_CENTRAL_DIRECTORY_SEARCH);
@@ -131,17 +139,39 @@ async function assertCompleteZip(file: string, totalBytes: number): Promise<void
         { file },
       );
     }
+    const entries = tail.readUInt16LE(at + 10);
+    const directorySize = tail.readUInt32LE(at + 12);
+    const directoryOffset = tail.readUInt32LE(at + 16);
+    const directory = Buffer.alloc(directorySize);
+    await handle.read(directory, 0, directorySize, directoryOffset);
+    let inflated = 0;
+    for (let entry = 0, position = 0; entry < entries; entry++) {
+      if (position + 46 > directorySize || directory.readUInt32LE(position) !== CENTRAL_DIRECTORY_HEADER) {
+        throw new DatasetError('not a readable .xlsx workbook: its zip directory is damaged', { file });
+      }
+      // 0xffffffff marks a ZIP64 size: over 4 GB, so over the limit anyway.
+      inflated += directory.readUInt32LE(position + 24);
+      position +=
+        46 +
+        directory.readUInt16LE(position + 28) +
+        directory.readUInt16LE(position + 30) +
+        directory.readUInt16LE(position + 32);
+    }
+    if (inflated > MAX_INFLATED_BYTES) {
+      throw new DatasetError(
+        `the workbook inflates to ${(inflated / 2 ** 20).toFixed(0)} MiB, more than the ${MAX_INFLATED_BYTES / 2 ** 20} MiB this reader holds in memory; export its Channel sheet as CSV`,
+        { file },
+      );
+    }
   } finally {
     await handle.close();
   }
 }
 
-type SheetReader = AsyncIterable<ExcelJS.Row>;
-
-async function readInfoStart(sheet: SheetReader, where: string): Promise<number> {
+function readInfoStart(sheet: readonly ExcelJS.Row[], where: string): number {
   let names: unknown[] | undefined;
   let values: unknown[] | undefined;
-  for await (const row of sheet) {
+  for (const row of sheet) {
     if (row.number === INFO_HEADER_ROW) names = rowValues(row);
     else if (row.number === INFO_HEADER_ROW + 1) values = rowValues(row);
   }
@@ -150,7 +180,9 @@ async function readInfoStart(sheet: SheetReader, where: string): Promise<number>
       file: where,
     });
   }
-  const record = Object.fromEntries(names.map((name, index) => [String(name).trim(), values![index]]));
+  const record = Object.fromEntries(
+    names.map((name, index) => [String(name).trim(), excelSerial(values![index])]),
+  );
   const checked = infoStart(record);
   if (checked instanceof type.errors) {
     throw new DatasetError(`session start date: ${checked.summary}`, {
@@ -162,12 +194,12 @@ async function readInfoStart(sheet: SheetReader, where: string): Promise<number>
   return checked.Start_DateTime;
 }
 
-async function readChannel(sheet: SheetReader, where: string): Promise<Record<ChannelColumn, number[]>> {
+function readChannel(sheet: readonly ExcelJS.Row[], where: string): Record<ChannelColumn, number[]> {
   const columns = Object.fromEntries(
     Object.keys(CHANNEL_COLUMNS).map((key) => [key, []]),
   ) as unknown as Record<ChannelColumn, number[]>;
   let positions: Record<ChannelColumn, number> | undefined;
-  for await (const row of sheet) {
+  for (const row of sheet) {
     const values = rowValues(row);
     if (!positions) {
       positions = headerPositions(values, where, row.number);
@@ -232,6 +264,15 @@ function headerPositions(values: unknown[], where: string, line: number): Record
   return Object.fromEntries(
     Object.entries(CHANNEL_COLUMNS).map(([key, name]) => [key, checked[name]]),
   ) as Record<ChannelColumn, number>;
+}
+
+/** Milliseconds per day, and the Unix epoch as an Excel (1900 system) serial day. */
+const DAY_IN_MS = 86_400_000;
+const UNIX_EPOCH_SERIAL = 25_569;
+
+/** exceljs gives a date-formatted cell as a Date (UTC); the session order uses Excel's serial day number. */
+function excelSerial(value: unknown): unknown {
+  return value instanceof Date ? value.getTime() / DAY_IN_MS + UNIX_EPOCH_SERIAL : value;
 }
 
 /** exceljs rows are 1-based sparse arrays; this returns them 0-based (column A = index 0). */

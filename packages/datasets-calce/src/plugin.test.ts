@@ -108,6 +108,35 @@ describe('calce plugin on bad input', () => {
     }
   });
 
+  it('refuses, before inflating anything, a workbook whose zip directory promises too much or is damaged', async () => {
+    // A SYNTHETIC zip that is only a central directory (one entry claiming `inflated` bytes) and its end
+    // record: enough for the check, which must refuse it before exceljs inflates a byte.
+    const zipClaiming = (inflated: number, entriesInEndRecord: number): Buffer => {
+      const name = Buffer.from('xl/worksheets/sheet1.xml');
+      const header = Buffer.alloc(46);
+      header.writeUInt32LE(0x02014b50, 0);
+      header.writeUInt32LE(inflated, 24);
+      header.writeUInt16LE(name.length, 28);
+      const directory = Buffer.concat([header, name]);
+      const end = Buffer.alloc(22);
+      end.writeUInt32LE(0x06054b50, 0);
+      end.writeUInt16LE(entriesInEndRecord, 8);
+      end.writeUInt16LE(entriesInEndRecord, 10);
+      end.writeUInt32LE(directory.length, 12);
+      return Buffer.concat([directory, end]);
+    };
+    const folder = await cellFolder('CS2_92', { 'CS2_92_1_1_11.xlsx': { startDate: 40500, capacities } });
+    const file = join(folder, 'CS2_92_1_1_11.xlsx');
+    await writeFile(file, zipClaiming(2 ** 30, 1));
+    await expect(loadAll(folder)).rejects.toThrow(
+      `${file}: the workbook inflates to 1024 MiB, more than the 64 MiB this reader holds in memory; export its Channel sheet as CSV`,
+    );
+    await writeFile(file, zipClaiming(1000, 2));
+    await expect(loadAll(folder)).rejects.toThrow(
+      `${file}: not a readable .xlsx workbook: its zip directory is damaged`,
+    );
+  });
+
   it('reads a header of formatted (rich-text) cells as its text', async () => {
     const plain = await loadAll(
       await cellFolder('CS2_94', { 'CS2_94_1_1_11.xlsx': { startDate: 40500, capacities } }),

@@ -28,6 +28,7 @@ export {
 export { SOH_FEATURE_THRESHOLDS, type SohFeatureMap, sohThresholdFeatures } from './features.js';
 export { formatScoreTable, formatTextTable, scoreResultsToJson } from './format.js';
 export {
+  assertCalibratable,
   type CalibratedLifeIntervals,
   calibratedLifeIntervals,
   calibrateLifeSummary,
@@ -73,6 +74,8 @@ export { type ResizeArithmetic, resizeBilinearHalfPixel } from './resize.js';
 export {
   BEST_OF_REPS_RULE,
   MEDIAN_OF_SAMPLES_RULE,
+  measuredCycleLife,
+  measuredSohPercent,
   type PointPredictionScores,
   type ScoreInput,
   type ScoreOptions,

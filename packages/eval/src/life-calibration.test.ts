@@ -1,6 +1,7 @@
 import { SeededRandom } from '@diffbatt/core';
 import { describe, expect, it } from 'vitest';
 import {
+  assertCalibratable,
   calibratedLifeIntervals,
   calibrateLifeSummary,
   fitLifeIntervalCalibration,
@@ -184,5 +185,21 @@ describe('parseLifeIntervalCalibration', () => {
       expect(text).toMatch(message);
       expect(text).not.toContain('\n');
     }
+  });
+});
+
+describe('assertCalibratable', () => {
+  it('refuses levels that need more cells than there are, before any sampling', () => {
+    expect(() => assertCalibratable(18, LEVELS)).toThrow(
+      /95 % life intervals needs at least 19 held-out cells/,
+    );
+    expect(() => assertCalibratable(19, LEVELS)).not.toThrow();
+    expect(() => assertCalibratable(3, [0.5])).not.toThrow();
+    expect(() => assertCalibratable(2, [0.8])).toThrow(/needs at least 4/);
+  });
+
+  it('names a bad or repeated level before counting cells', () => {
+    expect(() => assertCalibratable(1, [0.5, 1])).toThrow(/between 0 and 1/);
+    expect(() => assertCalibratable(100, [0.8, 0.8])).toThrow(/appears twice/);
   });
 });

@@ -40,13 +40,10 @@ const ROUNDING_SLACK = 1e-12;
 const logLife = (cycles: number): number => Math.log(Math.max(cycles, 1));
 
 /**
- * Fits the margins of `levels` (distinct, between 0 and 1) from held-out cells. Throws a DiffBattError
- * when a level needs more cells than there are (ceil((n + 1) level) > n: 0.95 needs at least 19).
+ * Throws a DiffBattError unless `levels` (distinct, between 0 and 1) can be calibrated from `cellCount`
+ * held-out cells (ceil((n + 1) level) <= n: 0.95 needs at least 19). Lets a caller refuse before sampling.
  */
-export function fitLifeIntervalCalibration(
-  cells: readonly LifeCalibrationCell[],
-  levels: readonly number[] = DEFAULT_INTERVAL_LEVELS,
-): LifeIntervalCalibration {
+export function assertCalibratable(cellCount: number, levels: readonly number[]): void {
   for (const [index, level] of levels.entries()) {
     if (!(level > 0 && level < 1)) {
       throw new DiffBattError(`an interval level must lie between 0 and 1 (exclusive), got ${level}`, {
@@ -57,20 +54,33 @@ export function fitLifeIntervalCalibration(
       throw new DiffBattError(`interval level ${level} appears twice`, { field: 'levels' });
     }
   }
+  for (const level of levels) {
+    if (conformalRank(cellCount, level) > cellCount) {
+      let needed = cellCount + 1;
+      while (conformalRank(needed, level) > needed) needed++;
+      throw new DiffBattError(
+        `calibrating ${level * 100} % life intervals needs at least ${needed} held-out cells with finite samples, got ${cellCount}`,
+        { field: 'cells' },
+      );
+    }
+  }
+}
+
+/**
+ * Fits the margins of `levels` from held-out cells; throws as `assertCalibratable` for too few cells
+ * with finite samples.
+ */
+export function fitLifeIntervalCalibration(
+  cells: readonly LifeCalibrationCell[],
+  levels: readonly number[] = DEFAULT_INTERVAL_LEVELS,
+): LifeIntervalCalibration {
   const scored = cells
     .map((cell) => ({ sorted: sortedFinite(cell.lives), measured: logLife(cell.measuredLife) }))
     .filter((cell) => cell.sorted.length > 0 && Number.isFinite(cell.measured));
   const n = scored.length;
+  assertCalibratable(n, levels);
   const margins = levels.map((level) => {
     const rank = conformalRank(n, level);
-    if (rank > n) {
-      let needed = n + 1;
-      while (conformalRank(needed, level) > needed) needed++;
-      throw new DiffBattError(
-        `calibrating ${level * 100} % life intervals needs at least ${needed} held-out cells with finite samples, got ${n}`,
-        { field: 'cells' },
-      );
-    }
     const scores = Float64Array.from(scored, ({ sorted, measured }) => {
       const [lower, upper] = centralInterval(sorted, level);
       return Math.max(logLife(lower) - measured, measured - logLife(upper));

@@ -1,7 +1,7 @@
 import { DiffBattError } from '@diffbatt/core';
 import { describe, expect, it } from 'vitest';
 import { formatScoreTable, scoreResultsToJson } from './format.js';
-import { BEST_OF_REPS_RULE, scoreSohCurves } from './score.js';
+import { BEST_OF_REPS_RULE, measuredCycleLife, scoreSohCurves } from './score.js';
 
 /**
  * Synthetic encoded curve: SOH `early` % for the first 10 points, 100 % up to point `step`, then 75 %.
@@ -214,5 +214,25 @@ describe('formatScoreTable and scoreResultsToJson', () => {
       /^calibrated life intervals \(conformal, fitted on 20 other cells\): coverage 80 %: 100\.0 % \(uncalibrated 50\.0 %\)$/m,
     );
     expect(JSON.parse(scoreResultsToJson(calibrated)).rulSamplesCalibrated.intervals[0].coverage).toBe(1);
+  });
+});
+
+describe('measuredCycleLife', () => {
+  it('gives the life scoreSohCurves takes as the reference', () => {
+    expect(measuredCycleLife(stepCurve(100), 'cell a')).toBe(1004);
+    expect(measuredCycleLife(stepCurve(100), 'cell a', 70)).toBe(2560);
+    const scores = scoreSohCurves({ reference: [stepCurve(100)], generated: [[stepCurve(50)]] });
+    expect(scores.rulReference[0]).toBe(1004);
+  });
+
+  it('refuses a measured curve of the wrong length or with NaN, naming it', () => {
+    expect(() => measuredCycleLife(new Float32Array(255), 'curve of cell b')).toThrow(
+      'curve of cell b has 255 points, expected 256',
+    );
+    const holed = stepCurve(100);
+    holed[7] = Number.NaN;
+    expect(() => measuredCycleLife(holed, 'curve of cell c')).toThrow(
+      'curve of cell c holds NaN or infinite values',
+    );
   });
 });

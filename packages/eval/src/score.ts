@@ -1,4 +1,5 @@
 import { DiffBattError, SOH_CURVE_LENGTH } from '@diffbatt/core';
+import { isFiniteCurve } from './curve-set-quality.js';
 import { type SohFeatureMap, sohThresholdFeatures } from './features.js';
 import {
   type CalibratedLifeIntervals,
@@ -109,15 +110,33 @@ export interface ScoreResults extends PointPredictionScores {
 export const BEST_OF_REPS_RULE = `best of reps by SOH RMSE over cycles 1..${SELECTION_CYCLES} (uses the reference's early cycles)`;
 export const MEDIAN_OF_SAMPLES_RULE = 'median of samples (does not use the reference)';
 
-function isFiniteCurve(curve: ArrayLike<number>): boolean {
-  for (let i = 0; i < curve.length; i++) if (!Number.isFinite(curve[i])) return false;
-  return true;
-}
-
 function checkCurve(curve: ArrayLike<number>, what: string): void {
   if (curve.length !== SOH_CURVE_LENGTH) {
     throw new DiffBattError(`${what} has ${curve.length} points, expected ${SOH_CURVE_LENGTH}`);
   }
+}
+
+/**
+ * A measured (reference) curve as SOH % at cycles 1..2560, refused with a DiffBattError naming `what`
+ * unless it has 256 finite points: measured curves are never dropped, unlike non-finite samples.
+ */
+export function measuredSohPercent(
+  sohCurve: ArrayLike<number>,
+  what: string,
+  arithmetic: ResizeArithmetic = 'float64',
+): Float64Array {
+  checkCurve(sohCurve, what);
+  if (!isFiniteCurve(sohCurve)) throw new DiffBattError(`${what} holds NaN or infinite values`);
+  return sohPercentAtCycles(sohCurve, arithmetic);
+}
+
+/** A measured curve's cycle life by the scorer's rule (the reference lives of `scoreSohCurves`). */
+export function measuredCycleLife(
+  sohCurve: ArrayLike<number>,
+  what: string,
+  eolSoh = DEFAULT_EOL_SOH,
+): number {
+  return cycleLifeFromSoh(measuredSohPercent(sohCurve, what), eolSoh);
 }
 
 function pointwiseMedian(curves: readonly Float64Array[]): Float64Array {
@@ -196,12 +215,9 @@ export function scoreSohCurves(input: ScoreInput, options: ScoreOptions = {}): S
   if (cellIds.length !== cells) throw new DiffBattError(`${cellIds.length} cell ids for ${cells} cells`);
 
   let nonFiniteSamples = 0;
-  const referenceSoh = reference.map((curve, cell) => {
-    checkCurve(curve, `reference curve of ${cellIds[cell]}`);
-    if (!isFiniteCurve(curve))
-      throw new DiffBattError(`reference curve of ${cellIds[cell]} holds NaN or infinite values`);
-    return sohPercentAtCycles(curve, arithmetic);
-  });
+  const referenceSoh = reference.map((curve, cell) =>
+    measuredSohPercent(curve, `reference curve of ${cellIds[cell]}`, arithmetic),
+  );
   const samplesSoh = generated.map((samples, cell) => {
     samples.forEach((curve, sample) => {
       checkCurve(curve, `generated curve ${sample + 1} of ${cellIds[cell]}`);

@@ -1,13 +1,13 @@
-import { DiffBattError, SOH_CURVE_LENGTH } from '@diffbatt/core';
+import { DiffBattError } from '@diffbatt/core';
 import {
+  assertCalibratable,
   calibratedLifeIntervals,
-  cycleLifeFromSoh,
   DEFAULT_EOL_SOH,
   DEFAULT_INTERVAL_LEVELS,
   fitLifeIntervalCalibration,
   type LifeIntervalCalibration,
+  measuredCycleLife,
   sampledCycleLives,
-  sohPercentAtCycles,
 } from '@diffbatt/eval';
 import { type GenerateInput, generateCurves } from './generate.js';
 
@@ -46,22 +46,6 @@ export interface LifeCalibrationResult {
   cells: { cellId: string; measuredLife: number; sampledLives: number[] }[];
 }
 
-/** A measured curve's cycle life by the scorer's rule (`scoreSohCurves`' reference lives). */
-function measuredLifeOf(cell: HeldOutCell, eolSoh: number): number {
-  const curve = cell.sohCurve;
-  if (curve.length !== SOH_CURVE_LENGTH) {
-    throw new DiffBattError(
-      `measured SOH curve of ${cell.cellId} has ${curve.length} points, expected ${SOH_CURVE_LENGTH}`,
-    );
-  }
-  for (let i = 0; i < curve.length; i++) {
-    if (!Number.isFinite(curve[i])) {
-      throw new DiffBattError(`measured SOH curve of ${cell.cellId} holds NaN or infinite values`);
-    }
-  }
-  return cycleLifeFromSoh(sohPercentAtCycles(curve), eolSoh);
-}
-
 /**
  * Fits a split-conformal calibration of the sampled life intervals (`fitLifeIntervalCalibration`) on
  * held-out cells: draws `samplesPerCell` curves per cell as `predictCells` would, and compares their lives
@@ -77,7 +61,9 @@ export async function calibrateLifeIntervals(input: CalibrateInput): Promise<Lif
         `(${trained.slice(0, 5).join(', ')}${trained.length > 5 ? ', ...' : ''}): calibrate on cells it never trained on`,
     );
   }
-  const measuredLives = cells.map((cell) => measuredLifeOf(cell, eolSoh));
+  const measuredLives = cells.map((cell) =>
+    measuredCycleLife(cell.sohCurve, `measured SOH curve of ${cell.cellId}`, eolSoh),
+  );
   const conditions = cells.map((cell) => {
     if (cell.capacityMatrix === null) {
       throw new DiffBattError(`${cell.cellId} has no capacity matrix to condition the model on`);
@@ -85,10 +71,7 @@ export async function calibrateLifeIntervals(input: CalibrateInput): Promise<Lif
     return cell.capacityMatrix;
   });
   // Too few cells for a level is known before sampling, which may take minutes.
-  fitLifeIntervalCalibration(
-    cells.map(() => ({ lives: [1], measuredLife: 1 })),
-    levels,
-  );
+  assertCalibratable(cells.length, levels);
   const curves = await generateCurves({ ...input, conditions });
   const sampledLives = curves.map((cellCurves) => sampledCycleLives(cellCurves, eolSoh));
   const fitted = fitLifeIntervalCalibration(

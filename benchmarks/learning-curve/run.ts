@@ -13,7 +13,8 @@
  *
  * The last three change the preset (what the network predicts; min-SNR loss weighting; ln RMS of the
  * unit-scaled capacity matrix as an encoder input) and name the variant.
- * Writes benchmarks/results/learning-curve-<preset>[-<variant>].json (rendered by `pnpm bench:report`).
+ * Writes benchmarks/results/learning-curve-<preset>[-<variant>][-x<samples>].json (rendered by
+ * `pnpm bench:report`); a sample count other than 8 rescores the same runs into its own file.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -239,8 +240,9 @@ const minutes = (values: number[]) => (values.reduce((a, b) => a + b, 0) / value
 const command = `pnpm bench:learning-curve ${args.join(' ')}`.trim();
 const file = writeBenchmarkResult({
   ...benchmarkProvenance(command, backend),
-  id: `learning-curve-${variantName}`,
-  title: `Learning curve of the ${preset} preset${variantWords} on held-out MATR-1 training cells`,
+  // Other sample counts score the same runs: their own results file, the runs stay shared.
+  id: `learning-curve-${variantName}${samplesPerCell === 8 ? '' : `-x${samplesPerCell}`}`,
+  title: `Learning curve of the ${preset} preset${variantWords} on held-out MATR-1 training cells${samplesPerCell === 8 ? '' : `, ${samplesPerCell} samples per cell`}`,
   summary: [
     `The ${samples.length} cells of \`data/matr1/train.dbds\` in ${folds} folds (seeded shuffle, seed ${seed}); per fold, ` +
       `\`--preset ${preset}\` (${TRAIN_PRESETS[preset].description})${variantWords} trained on the other folds for ${steps} full-batch steps, ` +

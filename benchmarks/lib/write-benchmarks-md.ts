@@ -16,6 +16,7 @@ const ORDER = [
   'accuracy-cruh',
   'accuracy-crush',
   'learning-curve',
+  'calibration',
   'synthesis-quality',
   'augmentation',
   'speed',

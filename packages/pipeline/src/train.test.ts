@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { selectBackend } from '@diffbatt/core/backend';
 import { createScratchDirectory, type ScratchDirectory, syntheticSamples } from '@diffbatt/core/testing';
@@ -118,5 +118,33 @@ describe('data-parallel training over worker threads', () => {
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
     expect(stdout).toMatch(/rejected: training worker [12] of 2 failed: .*tensorflow/);
     expect(code).toBe(0);
+  });
+});
+
+describe('resuming a run recorded by an earlier version', () => {
+  it('takes a setting or U-Net option missing from the record as its default, and still refuses a changed one', async () => {
+    const outDir = join(scratch.path, 'older-record');
+    const run = (resume: boolean, extra: Partial<TrainSettings> = {}) =>
+      trainDiffBatt({
+        samples,
+        dataDescription: 'synthetic test cells',
+        outDir,
+        settings: { ...settings, steps: resume ? 4 : 2, ...extra },
+        unetConfig,
+        resume,
+        backend,
+        workers: 1,
+      });
+    await run(false);
+    // What a run.json of an earlier version holds: no min-SNR setting, no prediction type.
+    const runPath = join(outDir, 'run.json');
+    const record = JSON.parse(await readFile(runPath, 'utf8'));
+    delete record.settings.minSnrGamma;
+    delete record.unetConfig.predictionType;
+    delete record.unetConfig.capacityMatrixLogRms;
+    await writeFile(runPath, JSON.stringify(record));
+    await expect(run(true, { minSnrGamma: 5 })).rejects.toThrow(/cannot resume: minSnrGamma was null, now 5/);
+    const resumed = await run(true);
+    expect(resumed.steps).toBe(4);
   });
 });

@@ -391,7 +391,14 @@ async function loadCheckpoint(outDir: string) {
   };
 }
 
-function sameSettings(a: RunRecord, b: RunRecord): string | null {
+function sameSettings(recorded: RunRecord, b: RunRecord, where: string): string | null {
+  // A record written before a setting or U-Net option existed lacks it; its default is what that
+  // version did, so such a run still resumes.
+  const a = {
+    ...recorded,
+    settings: { ...DEFAULT_TRAIN_SETTINGS, ...recorded.settings },
+    unetConfig: parseUNetConfig(recorded.unetConfig, where),
+  };
   for (const key of [
     'seed',
     'validationFraction',
@@ -409,7 +416,8 @@ function sameSettings(a: RunRecord, b: RunRecord): string | null {
   }
   if (a.settings.learningRateDecay === 'cosine' && a.settings.steps !== b.settings.steps)
     return `the cosine learning-rate decay is fixed to the budget of ${a.settings.steps} steps, now ${b.settings.steps}`;
-  if (JSON.stringify(a.unetConfig) !== JSON.stringify(b.unetConfig)) return 'the U-Net config differs';
+  if (JSON.stringify(a.unetConfig) !== JSON.stringify(parseUNetConfig(b.unetConfig)))
+    return 'the U-Net config differs';
   if (JSON.stringify(a.trainCellIds) !== JSON.stringify(b.trainCellIds)) return 'the training cells differ';
   return null;
 }
@@ -482,7 +490,7 @@ export async function trainDiffBatt(input: TrainInput): Promise<TrainResult> {
       throw new DiffBattError('nothing to resume: no checkpoint in this run directory', { file: outDir });
     }
     const recorded = await readJson<RunRecord>(runPath, 'run record');
-    const mismatch = sameSettings(recorded, run);
+    const mismatch = sameSettings(recorded, run, runPath);
     if (mismatch)
       throw new DiffBattError(`cannot resume: ${mismatch} (train into another output directory instead)`, {
         file: runPath,

@@ -39,6 +39,15 @@ export const integerText = (min: number, max = Number.MAX_SAFE_INTEGER) =>
     .pipe(type(`number >= ${min}`))
     .pipe(type(`number <= ${max}`));
 
+/**
+ * A directory option (a run or model directory): `-` means standard output for the file options, which
+ * cannot hold a directory, so it is refused instead of creating a directory named `-`.
+ */
+export const directoryText = type('string > 0').narrow(
+  (path, ctx) =>
+    path !== '-' || ctx.mustBe('a directory path (- means standard output, which cannot hold a directory)'),
+);
+
 /** A finite number option. */
 export const numberText = type('string').pipe((s, ctx) => {
   const n = Number(s);

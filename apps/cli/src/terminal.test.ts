@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { terminal } from './terminal.js';
+import { printableInline, terminal } from './terminal.js';
 
 describe('progress bar in a log (not a terminal)', () => {
   afterEach(() => vi.restoreAllMocks());
@@ -25,5 +25,20 @@ describe('progress bar in a log (not a terminal)', () => {
       'train 120/200 10s elapsed, ETA 40s loss 0.4\n',
       'train 200/200 20s elapsed, ETA 0s loss 0.3\n',
     ]);
+  });
+});
+
+describe('printable terminal text', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it('escapes NUL, escape sequences and other control characters from user files, keeping lines', () => {
+    const written: string[] = [];
+    vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+      written.push(String(chunk));
+      return true;
+    });
+    terminal.out('cell evil\u0000\u001b[31mRED\u001b[0m\u0007\tok\nnext line');
+    expect(written).toEqual(['cell evil\\x00\\x1b[31mRED\\x1b[0m\\x07\tok\nnext line\n']);
+    expect(printableInline('a\nb\u009bc')).toBe('a\\x0ab\\x9bc');
   });
 });

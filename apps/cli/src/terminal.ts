@@ -17,28 +17,48 @@ function formatDuration(seconds: number): string {
   return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
 }
 
+/** C0 and C1 control characters (DEL too) other than tab and newline. */
+const CONTROL = /(?![\t\n])\p{Cc}/gu;
+const escapeControl = (char: string) => `\\x${char.charCodeAt(0).toString(16).padStart(2, '0')}`;
+
+/**
+ * Text as the terminal may receive it: cell ids, file names and messages come from the user's files and
+ * may hold anything (NUL, escape sequences that recolour or clear the terminal); control characters other
+ * than tab and newline are written as `\xNN`.
+ */
+export function printable(text: string): string {
+  return text.replace(CONTROL, escapeControl);
+}
+
+/** One table cell or list item: a newline is escaped too, so that it cannot break the row. */
+export function printableInline(text: string): string {
+  return printable(text).replace(/\n/g, escapeControl);
+}
+
 /** Set when a result file goes to stdout (`--json -`): the human-readable results then go to stderr. */
 let stdoutReserved = false;
 
 export const terminal = {
   /** Human-readable results (on stderr while a machine-readable result holds stdout). */
   out(text: string): void {
-    (stdoutReserved ? process.stderr : process.stdout).write(text.endsWith('\n') ? text : `${text}\n`);
+    const line = printable(text);
+    (stdoutReserved ? process.stderr : process.stdout).write(line.endsWith('\n') ? line : `${line}\n`);
   },
   reserveStdout(): void {
     stdoutReserved = true;
   },
   info(text: string): void {
-    process.stderr.write(`${text}\n`);
+    process.stderr.write(`${printable(text)}\n`);
   },
   error(text: string): void {
-    process.stderr.write(`diffbatt: error: ${text}\n`);
+    process.stderr.write(`diffbatt: error: ${printable(text)}\n`);
   },
   /**
    * A progress bar with rate and ETA on a terminal; occasional plain lines when output is a file. `start`
    * is work already done before this process (a resumed run).
    */
-  progress(label: string, total: number, start = 0): ProgressBar {
+  progress(rawLabel: string, total: number, start = 0): ProgressBar {
+    const label = printableInline(rawLabel);
     const started = performance.now();
     let lastPlain = 0;
     let lastPlainLine = '';

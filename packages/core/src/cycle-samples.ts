@@ -19,6 +19,15 @@ export class CycleSamples {
     return this.time.length;
   }
 
+  /** Forgets the buffered samples (a cycle whose samples are not kept after all). */
+  clear(): void {
+    for (const column of this.columns()) column.clear();
+  }
+
+  private columns(): Float64Column[] {
+    return [this.time, this.voltage, this.current, this.charge, this.discharge, this.temperature];
+  }
+
   /** The buffered samples as a time series (plain arrays, the cell schema's form); empties the buffer. */
   take(withTemperature: boolean): CycleTimeSeries {
     const series: CycleTimeSeries = {
@@ -29,16 +38,7 @@ export class CycleSamples {
       dischargeCapacityInAh: this.discharge.toArray(),
       ...(withTemperature ? { temperatureInC: this.temperature.toArray() } : {}),
     };
-    for (const column of [
-      this.time,
-      this.voltage,
-      this.current,
-      this.charge,
-      this.discharge,
-      this.temperature,
-    ]) {
-      column.clear();
-    }
+    this.clear();
     return series;
   }
 }

@@ -1,6 +1,7 @@
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   DATASET_FILE_VERSION,
@@ -94,6 +95,33 @@ describe('dataset file', () => {
     headerFlip[14]! ^= 0x01; // inside the JSON text: '"format"' becomes invalid
     expect(() => decodeDatasetFile(headerFlip, 'j.dbds')).toThrow(
       /j.dbds, field "header": corrupt dataset file/,
+    );
+  });
+
+  it('refuses an implausible value that a valid CRC covers (SOH 1e30, a 1e30 Ah matrix entry)', () => {
+    /** A file as a tamperer makes it: one payload float replaced and the CRC recomputed. */
+    const tampered = (element: number, value: number) => {
+      const bytes = encodeDatasetFile(syntheticSamples(1));
+      const length = new DataView(bytes.buffer, bytes.byteOffset).getUint32(8, true);
+      const header = JSON.parse(new TextDecoder().decode(bytes.subarray(12, 12 + length)));
+      const payload = bytes.slice(Math.ceil((12 + length) / 4) * 4);
+      new Float32Array(payload.buffer)[element] = value;
+      header.payloadCrc32 = crc32(payload);
+      const json = new TextEncoder().encode(JSON.stringify(header));
+      const start = Math.ceil((12 + json.length) / 4) * 4;
+      const out = new Uint8Array(start + payload.length);
+      out.set(bytes.subarray(0, 8));
+      new DataView(out.buffer).setUint32(8, json.length, true);
+      out.set(json, 12);
+      out.set(payload, start);
+      return out;
+    };
+    expect(() => decodeDatasetFile(tampered(5, 0.5), 'fine.dbds')).not.toThrow();
+    expect(() => decodeDatasetFile(tampered(5, 1e30), 's.dbds')).toThrow(
+      /^s\.dbds sample 0 \(cell-0\), field "sohCurve": implausible value 1\.0\d+e\+30 at index 5 \(SOH 5\.00e\+31 %/,
+    );
+    expect(() => decodeDatasetFile(tampered(256 + 7, -1e30), 'm.dbds')).toThrow(
+      /m\.dbds sample 0 \(cell-0\), field "capacityMatrix": implausible value -1\.0\d+e\+30 at index 7/,
     );
   });
 

@@ -218,6 +218,30 @@ describe('featuriseCell', () => {
   });
 });
 
+describe('implausible discharge samples', () => {
+  it('leaves -5 V and -5 Ah samples out of the Q(V) curves, with a warning naming the cycles', () => {
+    const cycles = Array.from({ length: 101 }, (_, i) => dischargeCycle(i + 1, 0.6 - 0.001 * i));
+    const clean = capacityMatrix(syntheticCell(cycles.map((c) => structuredClone(c))));
+    const damaged = cycles.map((c) => structuredClone(c));
+    damaged[14]!.timeSeries!.voltageInV[40] = -5;
+    damaged[30]!.timeSeries!.dischargeCapacityInAh![60] = -5;
+    damaged[30]!.timeSeries!.voltageInV[61] = 1e6;
+    const result = capacityMatrix(syntheticCell(damaged));
+    if ('problem' in result || 'problem' in clean) throw new Error('no matrix');
+    expect(result.implausibleSamples).toEqual({ cycles: [15, 31], samples: 3 });
+    // The samples around them describe the straight line exactly: the matrix is the clean one.
+    expect(Array.from(result.matrix)).toEqual(Array.from(clean.matrix));
+    const warnings: string[] = [];
+    featuriseCell(syntheticCell(damaged), { onWarning: (w) => warnings.push(w) });
+    expect(warnings).toContain(
+      'synthetic-1: left out 3 sample(s) with a voltage outside 0 .. 10 V or a capacity below minus the nominal capacity: cycle(s) 15, 31',
+    );
+    expect(inspectCell(syntheticCell(damaged)).warnings).toContain(
+      'left out 3 sample(s) with a voltage outside 0 .. 10 V or a capacity below minus the nominal capacity: cycle(s) 15, 31',
+    );
+  });
+});
+
 describe('inspectCell and inspectSample', () => {
   it('takes life from the data, else the published life, and warns on disagreement', () => {
     const reaches = syntheticCell(linearFade(1000, 1.0, 0.0004), { publishedCycleLife: 510 });

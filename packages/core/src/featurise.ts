@@ -1,6 +1,10 @@
 import type { Cell } from './cell.js';
 import { DiffBattError } from './errors.js';
-import { type CapacityMatrixOptions, capacityMatrix } from './featurise/capacity-matrix.js';
+import {
+  type CapacityMatrixOptions,
+  capacityMatrix,
+  implausibleSamplesText,
+} from './featurise/capacity-matrix.js';
 import {
   type CapacityFadeOptions,
   capacityFade,
@@ -16,6 +20,8 @@ export {
   capacityMatrix,
   DISCHARGE_CURRENT_THRESHOLD_IN_A,
   MIN_DISCHARGE_CURVE_SAMPLES,
+  PLAUSIBLE_VOLTAGE_RANGE_IN_V,
+  plausibleSample,
 } from './featurise/capacity-matrix.js';
 export {
   type CapacityFade,
@@ -71,7 +77,8 @@ export function featuriseCell(cell: Cell, options: FeaturiseOptions = {}): Model
   }
   const matrix = capacityMatrix(cell, options);
   if ('problem' in matrix) warn(`no capacity matrix: ${matrix.problem}`);
-  else if (matrix.paddedRows > 0) {
+  else if (matrix.implausibleSamples.samples > 0) warn(implausibleSamplesText(matrix.implausibleSamples));
+  if (!('problem' in matrix) && matrix.paddedRows > 0) {
     warn(
       `${matrix.paddedRows} capacity-matrix row(s) repeat cycle ${matrix.cycleNumbers[matrix.cycleNumbers.length - 1]} (fewer Q(V) cycles than rows)`,
     );
@@ -122,7 +129,9 @@ export function inspectCell(cell: Cell, options: FeaturiseOptions = {}): CellIns
   }
   const matrix = capacityMatrix(cell, options);
   if ('problem' in matrix) warnings.push(`no capacity matrix: ${matrix.problem}`);
-  else if (matrix.paddedRows > 0)
+  else if (matrix.implausibleSamples.samples > 0)
+    warnings.push(implausibleSamplesText(matrix.implausibleSamples));
+  if (!('problem' in matrix) && matrix.paddedRows > 0)
     warnings.push(`${matrix.paddedRows} capacity-matrix row(s) repeat the last Q(V) cycle`);
   const cycleLife = dataLife ?? published;
   return {

@@ -43,6 +43,8 @@ export {
   inspectCell,
   inspectSample,
   MIN_DISCHARGE_CURVE_SAMPLES,
+  PLAUSIBLE_VOLTAGE_RANGE_IN_V,
+  plausibleSample,
   sohCurveSummary,
 } from './featurise.js';
 export { atomicWriteTarget, makeDirectory, writeFileAtomic } from './fs.js';
@@ -67,6 +69,7 @@ export {
   type CapacityMatrixRows,
   CYCLES_PER_SOH_POINT,
   type ModelSample,
+  SAMPLE_VALUE_LIMITS,
   SOH_CURVE_LENGTH,
   SOH_CURVE_PADDING,
 } from './sample.js';

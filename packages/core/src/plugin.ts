@@ -11,6 +11,11 @@ export interface LoadProgress {
 
 export interface LoadOptions {
   onProgress?: (progress: LoadProgress) => void;
+  /**
+   * Something the user should know that does not stop the read (data dropped or repaired), naming the
+   * file and where; libraries never print, the caller decides how to show it.
+   */
+  onWarning?: (message: string) => void;
   signal?: AbortSignal;
 }
 

@@ -27,6 +27,16 @@ describe('assertValidSample', () => {
       /non-finite value NaN at index 17/,
     );
     expect(() => assertValidSample(sample({ capacityMatrix: null, capacityMatrixRows: null }))).not.toThrow();
+    const negative = new Float32Array(256);
+    negative[3] = -50;
+    expect(() => assertValidSample(sample({ sohCurve: negative }))).toThrow(
+      /field "sohCurve": implausible value -50 at index 3 \(SOH -2450 %; plausible: -100 \.\. 1000 %\)/,
+    );
+    const huge = new Float32Array(100 * 100);
+    huge[42] = 5000;
+    expect(() => assertValidSample(sample({ capacityMatrix: huge }))).toThrow(
+      /field "capacityMatrix": implausible value 5000 at index 42 Ah/,
+    );
   });
 });
 

@@ -30,7 +30,17 @@ export interface ModelSample {
   provenance?: Record<string, string | number | boolean>;
 }
 
-/** Checks the invariants of a sample (lengths, finite values) and names the offending field. */
+/**
+ * Plausible values of a sample, far outside anything measured or generated: the encoded SOH curve within
+ * SOH -100 % .. 1000 % and capacity-matrix differences within +-1000 Ah. A value beyond them (SOH 1e30 in a
+ * tampered dataset file) is damage, which would otherwise be scored as a confident result.
+ */
+export const SAMPLE_VALUE_LIMITS = Object.freeze({
+  sohCurve: [-3, 19] as const,
+  capacityMatrix: [-1000, 1000] as const,
+});
+
+/** Checks the invariants of a sample (lengths, finite and plausible values) and names the offending field. */
 export function assertValidSample(sample: ModelSample, where = sample.cellId): void {
   if (sample.sohCurve.length !== SOH_CURVE_LENGTH) {
     throw new DiffBattError(`SOH curve has ${sample.sohCurve.length} points, expected ${SOH_CURVE_LENGTH}`, {
@@ -39,6 +49,11 @@ export function assertValidSample(sample: ModelSample, where = sample.cellId): v
     });
   }
   assertFinite(sample.sohCurve, where, 'sohCurve');
+  assertWithin(sample.sohCurve, SAMPLE_VALUE_LIMITS.sohCurve, where, 'sohCurve', (v) => {
+    const soh = (v + 1) * 50;
+    const limits = SAMPLE_VALUE_LIMITS.sohCurve.map((x) => (x + 1) * 50).join(' .. ');
+    return ` (SOH ${Math.abs(soh) < 1e6 ? soh.toFixed(0) : soh.toPrecision(3)} %; plausible: ${limits} %)`;
+  });
   if (sample.capacityMatrix === null) {
     if (sample.capacityMatrixRows !== null) {
       throw new DiffBattError('capacityMatrixRows is set but the matrix is missing', {
@@ -65,6 +80,26 @@ export function assertValidSample(sample: ModelSample, where = sample.cellId): v
     );
   }
   assertFinite(sample.capacityMatrix, where, 'capacityMatrix');
+  assertWithin(sample.capacityMatrix, SAMPLE_VALUE_LIMITS.capacityMatrix, where, 'capacityMatrix', () => {
+    return ` Ah (plausible: ${SAMPLE_VALUE_LIMITS.capacityMatrix.join(' .. ')} Ah)`;
+  });
+}
+
+function assertWithin(
+  values: Float32Array,
+  [low, high]: readonly [number, number],
+  where: string,
+  field: string,
+  describe: (value: number) => string,
+): void {
+  const bad = values.findIndex((v) => v < low || v > high);
+  if (bad >= 0) {
+    const value = values[bad]!;
+    throw new DiffBattError(`implausible value ${value} at index ${bad}${describe(value)}`, {
+      file: where,
+      field,
+    });
+  }
 }
 
 function assertFinite(values: Float32Array, where: string, field: string): void {

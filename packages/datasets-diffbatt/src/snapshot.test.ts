@@ -112,6 +112,17 @@ describe('diffbatt plugin', () => {
     );
   });
 
+  it('refuses a run id of .. or ., which would read the shards of another folder', async () => {
+    // The shards this run id points at exist (in the folder above the split): it used to load them.
+    for (const runId of ['..', '.']) {
+      await mkdir(join(await root, `dot-run-${runId.length}`));
+      const { directory } = await writeSplit(`dot-run-${runId.length}`, 2, 100, runId);
+      await expect(collect(directory)).rejects.toThrow(
+        'snapshot.metadata, field "run_id": snapshot.metadata names no valid run id',
+      );
+    }
+  });
+
   it('refuses truncated and empty shards and empty or foreign metadata', async () => {
     const { directory, shardFile, shard } = await writeSplit('cut_ds', 2, 100);
     await writeFile(shardFile, shard.subarray(0, shard.length - 10));

@@ -42,7 +42,8 @@ export async function readSnapshotMetadata(directory: string): Promise<{ runId: 
     .flatMap((f) =>
       f.kind === 'varint' ? [f.value] : f.kind === 'bytes' ? packedVarints(f.value, file) : [],
     );
-  if (!runId || !/^[\w.-]+$/.test(runId)) {
+  // The run id names a folder inside the split: ".." would read the shards of the folder above it.
+  if (!runId || !/^[\w.-]+$/.test(runId) || /^\.+$/.test(runId)) {
     throw new DatasetError('snapshot.metadata names no valid run id', { file, field: 'run_id' });
   }
   return { runId, dtypes };

@@ -147,6 +147,10 @@ function featureCsvPlugin(source: FeatureSource): DatasetPlugin {
         return false;
       }
     },
+    async claims(path) {
+      // Files named as this source names them, whatever their content: loading one names what is wrong.
+      return (await cellFiles(source, path).catch(() => [])).length > 0;
+    },
     async *load(path, options = {}) {
       const files = await cellFiles(source, path);
       if (files.length === 0)

@@ -128,6 +128,40 @@ describe('raw Arbin CSV', () => {
     expect(none).toEqual(every.map(withoutSamples));
   });
 
+  it('bounds the samples it holds when no cycle has a discharge curve, keeping every capacity', async () => {
+    // A charge-only export (a formation test): no cycle ever reaches the cycles that keep samples, so
+    // without a bound every sample of the file would stay in memory.
+    const lines = syntheticArbin(40)
+      .trim()
+      .split('\r\n')
+      .filter((line, i) => i === 0 || !line.includes(',-4.0,'));
+    const path = await file('charge-only.csv', `${lines.join('\n')}\n`);
+    const warnings: string[] = [];
+    const cycles = await readArbinCycles(path, {
+      maxHeldSamples: 50,
+      onWarning: (message) => warnings.push(message),
+    });
+    expect(cycles).toHaveLength(40);
+    expect(cycles.every((cycle) => cycle.chargeCapacityInAh! > 0.85)).toBe(true);
+    const held = cycles.reduce((n, cycle) => n + (cycle.timeSeries?.timeInS.length ?? 0), 0);
+    expect(held).toBeLessThanOrEqual(50);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(
+      /charge-only\.csv: \d+ cycle\(s\) without a discharge curve kept only their capacities/,
+    );
+    // One run larger than the budget keeps none of its samples either.
+    const one = await readArbinCycles(path, { maxHeldSamples: 5 });
+    expect(one.every((cycle) => cycle.timeSeries === undefined)).toBe(true);
+  });
+
+  it('keeps the samples of cycles with a discharge curve whatever the budget', async () => {
+    const path = await file('budget.csv', syntheticArbin(6));
+    const warnings: string[] = [];
+    const cycles = await readArbinCycles(path, { maxHeldSamples: 30, onWarning: (m) => warnings.push(m) });
+    expect(cycles.every((cycle) => cycle.timeSeries?.timeInS.length === 20)).toBe(true);
+    expect(warnings).toEqual([]);
+  });
+
   it('refuses wrong headers, NaN, truncated rows, bad cycle indices and empty files', async () => {
     const good = syntheticArbin(2);
     const cases: [string, string, RegExp][] = [

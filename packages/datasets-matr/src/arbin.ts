@@ -87,6 +87,14 @@ async function readArbinMetadata(file: string): Promise<ArbinMetadata> {
  */
 export const ARBIN_TIME_SERIES_CYCLES = 128;
 
+/**
+ * Samples the reader holds at most for cycles that have no discharge curve (yet): about 200 MB of numbers.
+ * A file without discharge cycles (a formation or charge-only test) would otherwise keep every sample, as
+ * the first `timeSeriesCycles` cycles with a curve are never reached; past this budget such cycles keep
+ * only their capacities, which is all the featuriser reads of them.
+ */
+export const ARBIN_MAX_HELD_SAMPLES = 2 ** 22;
+
 export interface ArbinReadOptions extends LoadOptions {
   /**
    * Cycles keep their samples up to the N-th (by cycle number) that has a discharge curve, N by default
@@ -94,6 +102,11 @@ export interface ArbinReadOptions extends LoadOptions {
    * file. `Infinity` keeps every sample.
    */
   timeSeriesCycles?: number;
+  /**
+   * Samples held at most (default `ARBIN_MAX_HELD_SAMPLES`) before cycles without a discharge curve drop
+   * theirs (capacities are kept; one warning names the file and the cycles).
+   */
+  maxHeldSamples?: number;
 }
 
 /** A capacity counter of one cycle: its first sample and the largest rise above it (the cycle's capacity). */
@@ -128,6 +141,8 @@ function count(counter: Counter, value: number): void {
 export async function readArbinCycles(file: string, options: ArbinReadOptions = {}): Promise<Cycle[]> {
   const keptCurves = options.timeSeriesCycles ?? ARBIN_TIME_SERIES_CYCLES;
   if (!(keptCurves >= 0)) throw new RangeError(`timeSeriesCycles must be >= 0, got ${keptCurves}`);
+  const budget = options.maxHeldSamples ?? ARBIN_MAX_HELD_SAMPLES;
+  if (!(budget >= 0)) throw new RangeError(`maxHeldSamples must be >= 0, got ${budget}`);
   const cycles = new Map<number, CycleRecord>();
   // The cycles holding samples, and the number of the keptCurves-th of them with a discharge curve: a
   // cycle numbered above it keeps none (Infinity while fewer have one).
@@ -141,6 +156,22 @@ export async function readArbinCycles(file: string, options: ArbinReadOptions = 
   let buffering = false;
   let runDischargeSamples = 0;
   const hasCurve = (held: CycleRecord) => held.dischargeSamples >= MIN_DISCHARGE_CURVE_SAMPLES;
+  // Samples in the held cycles' series, and the cycles that lost theirs to the budget.
+  let heldSamples = 0;
+  const dropped: number[] = [];
+  const release = (number: number, held: CycleRecord) => {
+    heldSamples -= held.series?.timeInS.length ?? 0;
+    delete held.series;
+    holding.delete(number);
+  };
+  /** Over budget: cycles without a discharge curve give up their samples (the featuriser reads none). */
+  const dropCurveless = () => {
+    for (const [number, held] of holding) {
+      if (hasCurve(held)) continue;
+      release(number, held);
+      dropped.push(number);
+    }
+  };
   /**
    * A cycle gained a curve, so the boundary may fall: a cycle numbered lower can arrive late, and the
    * cycles above the new boundary drop their samples (a cycle that dropped them never regains its place).
@@ -150,14 +181,13 @@ export async function readArbinCycles(file: string, options: ArbinReadOptions = 
     if (curves.length < keptCurves) return;
     boundary = curves.sort((a, b) => a - b)[keptCurves - 1] ?? Number.NEGATIVE_INFINITY;
     for (const [number, held] of holding) {
-      if (number <= boundary) continue;
-      delete held.series;
-      holding.delete(number);
+      if (number > boundary) release(number, held);
     }
   };
   const endRun = () => {
     if (!buffering || samples.length === 0) return;
     const run = samples.take(withTemperature);
+    heldSamples += run.timeInS.length;
     const hadCurve = hasCurve(record!);
     record!.dischargeSamples += runDischargeSamples;
     runDischargeSamples = 0;
@@ -173,6 +203,7 @@ export async function readArbinCycles(file: string, options: ArbinReadOptions = 
       }
     }
     if (!hadCurve && hasCurve(record!)) lowerBoundary();
+    if (heldSamples > budget) dropCurveless();
   };
   await streamCsv(file, { ...options, requiredColumns: ARBIN_COLUMNS }, (header) => {
     const [indexAt, timeAt, currentAt, voltageAt, chargeAt, dischargeAt] = ARBIN_COLUMNS.map((name) =>
@@ -215,6 +246,18 @@ export async function readArbinCycles(file: string, options: ArbinReadOptions = 
       count(record!.charge, charge);
       count(record!.discharge, discharge);
       if (!buffering) return;
+      if (
+        samples.length >= budget &&
+        record!.dischargeSamples + runDischargeSamples < MIN_DISCHARGE_CURVE_SAMPLES
+      ) {
+        // One run alone fills the budget before showing a discharge curve: it keeps no samples.
+        samples.clear();
+        runDischargeSamples = 0;
+        buffering = false;
+        if (record!.series) release(cycleIndex, record!);
+        dropped.push(cycleIndex);
+        return;
+      }
       if (current < -DISCHARGE_CURRENT_THRESHOLD_IN_A) runDischargeSamples++;
       samples.time.push(time);
       samples.current.push(current);
@@ -225,6 +268,14 @@ export async function readArbinCycles(file: string, options: ArbinReadOptions = 
     };
   });
   endRun();
+  if (dropped.length > 0) {
+    const numbers = [...new Set(dropped)].sort((a, b) => a - b);
+    const listed = numbers.slice(0, 5).join(', ') + (numbers.length > 5 ? ', ...' : '');
+    options.onWarning?.(
+      `${file}: ${numbers.length} cycle(s) without a discharge curve kept only their capacities, not their ` +
+        `samples (over ${budget} samples held): cycle(s) ${listed}`,
+    );
+  }
   return [...cycles.entries()]
     .sort(([a], [b]) => a - b)
     .map(([cycleNumber, { charge, discharge, series }]) => {

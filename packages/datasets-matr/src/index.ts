@@ -1,5 +1,6 @@
 export {
   ARBIN_COLUMNS,
+  ARBIN_MAX_HELD_SAMPLES,
   ARBIN_TIME_SERIES_CYCLES,
   type ArbinReadOptions,
   readArbinCell,

@@ -45,7 +45,24 @@ async function classify(path: string, strict: boolean): Promise<Input> {
   if (splits.length > 0) return { kind: 'severson', directories: splits };
   const arbin = await arbinFilesIn(path);
   if (arbin.length > 0) return { kind: 'arbin', files: arbin };
+  // Loading a folder whose CSVs sit beside their _Metadata.csv reads them as Arbin exports, so that a
+  // damaged one gets its precise error.
+  if (!strict) {
+    const paired = await metadataPairsIn(path);
+    if (paired.length > 0) return { kind: 'arbin', files: paired };
+  }
   return { kind: 'unknown' };
+}
+
+/** An Arbin CSV named as MATR names its exports: beside its `<name>_Metadata.csv`. */
+const isMetadataPaired = async (file: string) =>
+  /\.csv$/i.test(file) && !/_Metadata\.csv$/i.test(file) && (await exists(arbinMetadataPath(file)));
+
+/** The CSVs of a folder that sit beside their `_Metadata.csv`, in name order. */
+async function metadataPairsIn(directory: string): Promise<string[]> {
+  const files = (await readdir(directory)).sort().map((name) => join(directory, name));
+  const flags = await Promise.all(files.map(isMetadataPaired));
+  return files.filter((_, i) => flags[i]);
 }
 
 async function* cells(input: Input, path: string, options: LoadOptions): AsyncGenerator<Cell> {
@@ -84,7 +101,12 @@ export const matrDatasetPlugin: DatasetPlugin = {
     // A MATR batch file (2017-05-12_batchdata_updated_struct_errorcorrect.mat), or an Arbin CSV beside
     // its <name>_Metadata.csv: names only MATR downloads use.
     if (/batchdata.*\.mat$/i.test(basename(path))) return true;
-    return /\.csv$/i.test(path) && !/_Metadata\.csv$/i.test(path) && (await exists(arbinMetadataPath(path)));
+    try {
+      if ((await stat(path)).isDirectory()) return (await metadataPairsIn(path)).length > 0;
+    } catch {
+      return false;
+    }
+    return isMetadataPaired(path);
   },
   async *load(path, options = {}) {
     for await (const cell of cells(await classify(path, false), path, options)) yield { kind: 'cell', cell };

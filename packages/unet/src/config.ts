@@ -71,19 +71,31 @@ export const DEFAULT_UNET_CONFIG: Readonly<DiffBattUNetConfig> = Object.freeze({
 /** Columns of the capacity matrix (voltage points); fixed by the data, not a model choice. */
 export const CAPACITY_MATRIX_COLUMNS = CAPACITY_MATRIX_VOLTAGE_POINTS;
 
-const positiveInteger = 'number.integer > 0';
+/**
+ * Upper bounds far above any DiffBatt network (the original: widths up to 64, embeddingDim 32, 256 points),
+ * so that a damaged or hostile config is refused with one line before a layer allocates it: a single
+ * Dense of embeddingDim 2^24 asks for 2^48 floats, which tfjs fails with a stack trace.
+ */
+export const UNET_CONFIG_LIMITS = Object.freeze({
+  channels: 16_384,
+  levels: 12,
+  numResBlocks: 64,
+  sequenceLength: 65_536,
+} as const);
+
+const channels = `0 < number.integer <= ${UNET_CONFIG_LIMITS.channels}` as const;
 
 const configSchema = type({
   '+': 'reject',
-  'widths?': `(${positiveInteger})[] >= 1`,
+  'widths?': `(${channels})[] >= 1` as const,
   'hasAttention?': 'boolean[] >= 1',
-  'numResBlocks?': positiveInteger,
-  'normGroups?': positiveInteger,
-  'firstConvChannels?': positiveInteger,
+  'numResBlocks?': `0 < number.integer <= ${UNET_CONFIG_LIMITS.numResBlocks}` as const,
+  'normGroups?': channels,
+  'firstConvChannels?': channels,
   'activation?': "'gelu' | 'swish'",
-  'sequenceLength?': positiveInteger,
+  'sequenceLength?': `0 < number.integer <= ${UNET_CONFIG_LIMITS.sequenceLength}` as const,
   'capacityMatrixRows?': '100 | 20',
-  'embeddingDim?': positiveInteger,
+  'embeddingDim?': channels,
   'curveOffsetHead?': 'boolean',
   'capacityMatrixScale?': 'number > 0',
   'capacityMatrixLogRms?': 'boolean',
@@ -102,7 +114,8 @@ export function parseUNetConfig(input: unknown = {}, where = 'U-Net config'): Di
   const checked = configSchema(input);
   if (checked instanceof type.errors) {
     const first = checked[0]!;
-    throw configError(first.path.join('.') || '(root)', checked.summary, where);
+    // The first problem only: a message is one line.
+    throw configError(first.path.join('.') || '(root)', first.message, where);
   }
   const config: DiffBattUNetConfig = {
     ...DEFAULT_UNET_CONFIG,
@@ -110,6 +123,13 @@ export function parseUNetConfig(input: unknown = {}, where = 'U-Net config'): Di
     widths: [...(checked.widths ?? DEFAULT_UNET_CONFIG.widths)],
     hasAttention: [...(checked.hasAttention ?? DEFAULT_UNET_CONFIG.hasAttention)],
   };
+  if (config.widths.length > UNET_CONFIG_LIMITS.levels) {
+    throw configError(
+      'widths',
+      `widths has ${config.widths.length} levels; at most ${UNET_CONFIG_LIMITS.levels} are supported`,
+      where,
+    );
+  }
   if (config.hasAttention.length !== config.widths.length) {
     throw configError(
       'hasAttention',

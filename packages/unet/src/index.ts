@@ -3,6 +3,7 @@ export {
   DEFAULT_UNET_CONFIG,
   type DiffBattUNetConfig,
   parseUNetConfig,
+  UNET_CONFIG_LIMITS,
 } from './config.js';
 export {
   type CapacityCondition,
@@ -15,6 +16,7 @@ export {
   DIFFBATT_JSON,
   type LoadedDiffBattModel,
   loadDiffBattModel,
+  MAX_MODEL_JSON_BYTES,
   MODEL_JSON,
   type ModelProvenance,
   type SavedModelMetadata,

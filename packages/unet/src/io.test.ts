@@ -1,4 +1,4 @@
-import { cp, mkdtemp, readdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, rename, rm, symlink, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DiffBattError } from '@diffbatt/core';
@@ -132,6 +132,35 @@ describe('saveDiffBattModel / loadDiffBattModel', () => {
       /model\.json: the config in diffbatt\.json needs at least 1\d{9} parameters but the weights hold 478369/,
     );
     expect(tf.memory().numBytes).toBe(before);
+  });
+
+  it.each([
+    [
+      'embeddingDim',
+      2 ** 24,
+      /diffbatt\.json, field "embeddingDim": invalid U-Net config: embeddingDim must be at most 16384/,
+    ],
+    [
+      'sequenceLength',
+      2 ** 30,
+      /diffbatt\.json, field "sequenceLength": invalid U-Net config: sequenceLength must be at most 65536/,
+    ],
+    ['embeddingDim', 4096, /needs at least \d+ parameters but the weights hold 478369/],
+  ])('refuses %s %d, which tfjs would fail to allocate, with one line', async (field, value, message) => {
+    const dir = await copyOfSaved(`huge-${field}-${value}`);
+    await editJson(join(dir, 'diffbatt.json'), (json) => {
+      (json['config'] as Record<string, unknown>)[field] = value;
+    });
+    await expect(loadDiffBattModel(dir)).rejects.toThrow(message);
+  });
+
+  it('refuses a diffbatt.json larger than 64 MiB without reading it', async () => {
+    const dir = await copyOfSaved('huge-json');
+    // A sparse file: its size says 65 MiB, no memory or disk is spent on it.
+    await truncate(join(dir, 'diffbatt.json'), 65 * 2 ** 20);
+    await expect(loadDiffBattModel(dir)).rejects.toThrow(
+      /diffbatt\.json: 68157440 bytes: more than the 67108864 a model's JSON file may have; refusing to read it/,
+    );
   });
 
   it('bounds the parameters of a config from below, within 8x for the original network', () => {

@@ -1,4 +1,4 @@
-import { readFile, realpath } from 'node:fs/promises';
+import { readFile, realpath, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { DiffBattError, writeFileAtomic } from '@diffbatt/core';
 import * as tf from '@tensorflow/tfjs';
@@ -86,11 +86,25 @@ const modelJsonSchema = type({
   }).array(),
 });
 
+/**
+ * The largest model.json or diffbatt.json read (the bundled model's are 83 KB and 1 KB): a larger one is
+ * damaged or hostile, and reading it whole would take that much memory several times over.
+ */
+export const MAX_MODEL_JSON_BYTES = 64 * 2 ** 20;
+
 async function readJson(path: string): Promise<unknown> {
   let text: string;
   try {
+    const { size } = await stat(path);
+    if (size > MAX_MODEL_JSON_BYTES) {
+      throw new DiffBattError(
+        `${size} bytes: more than the ${MAX_MODEL_JSON_BYTES} a model's JSON file may have; refusing to read it`,
+        { file: path },
+      );
+    }
     text = await readFile(path, 'utf8');
   } catch (error) {
+    if (error instanceof DiffBattError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     throw new DiffBattError(code === 'ENOENT' ? 'file not found' : `cannot read: ${code}`, { file: path });
   }
@@ -104,7 +118,7 @@ async function readJson(path: string): Promise<unknown> {
 function checked<T>(schema: (input: unknown) => T | type.errors, value: unknown, file: string): T {
   const result = schema(value);
   if (result instanceof type.errors) {
-    throw new DiffBattError(result.summary, { file, field: result[0]!.path.join('.') || undefined });
+    throw new DiffBattError(result[0]!.message, { file, field: result[0]!.path.join('.') || undefined });
   }
   return result;
 }

@@ -214,12 +214,19 @@ export interface BuildOptions {
 
 /**
  * A lower bound on the parameters of the network `config` describes, computed without building it: every
- * residual block ends in a 3-tap width-to-width convolution (numResBlocks per level down, one more up).
+ * residual block ends in a 3-tap width-to-width convolution (numResBlocks per level down, one more up), and
+ * the time MLP and capacity encoder hold three embeddingDim x embeddingDim kernels.
  * A loader compares it with a weights manifest before building, so that a config far larger than its
  * weights (a damaged or hostile diffbatt.json) is refused instead of allocating gigabytes.
  */
 export function minimumParameterCount(config: DiffBattUNetConfig): number {
-  return config.widths.reduce((sum, width) => sum + (2 * config.numResBlocks + 1) * 3 * width * width, 0);
+  const blocks = config.widths.reduce(
+    (sum, width) => sum + (2 * config.numResBlocks + 1) * 3 * width * width,
+    0,
+  );
+  // The time MLP's two E x E kernels and the capacity encoder's E x E output kernel.
+  const embedding = 3 * config.embeddingDim * config.embeddingDim;
+  return blocks + embedding;
 }
 
 /**

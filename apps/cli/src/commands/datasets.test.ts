@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { writeDatasetFile } from '@diffbatt/core';
 import { repositoryRoot } from '@diffbatt/core/testing';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -89,6 +89,12 @@ describe('diffbatt datasets inspect / convert', () => {
     expect(
       (await runCli(['datasets', 'convert', arbinSample, '--out', 'x.dbds', '--rows', '50'])).stderr,
     ).toBe('diffbatt: error: option --rows must be "100" or "20" (was "50")\n');
+    if (process.platform === 'linux') {
+      // Refused before the input is read, with the reason (it said only "cannot write: ENOENT").
+      expect((await runCli(['datasets', 'convert', arbinSample, '--out', '/proc/x.dbds'])).stderr).toBe(
+        'diffbatt: error: /proc/x.dbds: cannot write --out output: no file can be created in /proc (ENOENT)\n',
+      );
+    }
     const garbage = join(await root, 'garbage.dbds');
     await writeFile(garbage, 'not a dataset');
     const bad = await runCli(['datasets', 'inspect', garbage]);
@@ -96,6 +102,24 @@ describe('diffbatt datasets inspect / convert', () => {
     expect(bad.stderr).toBe(
       `diffbatt: error: ${garbage}: not a DiffBatt dataset file (.dbds): wrong magic bytes\n`,
     );
+  });
+
+  it('never echoes control characters of a cell id to the terminal', async () => {
+    const path = join(await root, 'control.dbds');
+    await writeDatasetFile(path, [
+      {
+        cellId: 'evil\u0000\u001b[2J\nnext',
+        source: 't',
+        sohCurve: new Float32Array(256).fill(-1).fill(0.9, 0, 50),
+        capacityMatrix: null,
+        capacityMatrixRows: null,
+        synthetic: false,
+      },
+    ]);
+    const { code, stdout } = await runCli(['datasets', 'inspect', path]);
+    expect(code).toBe(0);
+    expect(stdout.includes('\u0000') || stdout.includes('\u001b')).toBe(false);
+    expect(stdout).toContain('evil\\x00\\x1b[2J\\x0anext');
   });
 
   it("gives a damaged file of a known format its plugin's own error without --plugin", async () => {
@@ -111,7 +135,22 @@ describe('diffbatt datasets inspect / convert', () => {
     await writeFile(join(dir, 'FastCharge_000001_CH1_Metadata.csv'), 'item_id\nX\n');
     const clo = join(dir, 'EL150800460.csv');
     await writeFile(clo, 'wrong,header\n1,2\n');
+    const hust = join(dir, 'hust', '1-1.csv');
+    await mkdir(dirname(hust), { recursive: true });
+    await writeFile(hust, '');
+    const tju = join(dir, 'tju', 'Dataset_1_NCA_battery', 'CY25-025_1-#1.csv');
+    await mkdir(dirname(tju), { recursive: true });
+    await writeFile(tju, 'a,b\n1,2\n');
+    const arbinFolder = join(dir, 'arbin-folder');
+    await mkdir(arbinFolder);
+    await writeFile(join(arbinFolder, 'FastCharge_000002_CH2.csv'), '');
+    await writeFile(join(arbinFolder, 'FastCharge_000002_CH2_Metadata.csv'), 'item_id\nY\n');
     const expected: [string, RegExp][] = [
+      [hust, /hust\/1-1\.csv: file is empty/],
+      [dirname(hust), /hust\/1-1\.csv: file is empty/],
+      [tju, /CY25-025_1-#1\.csv, line 1: not a PINN4SOH feature header/],
+      [dirname(dirname(tju)), /CY25-025_1-#1\.csv, line 1: not a PINN4SOH feature header/],
+      [arbinFolder, /FastCharge_000002_CH2\.csv: file is empty/],
       [nasa, /B0025\.mat: only 30 bytes: too short for a MAT-file/],
       [matrBatch, /errorcorrect\.mat: no HDF5 signature in its first 520 bytes/],
       [arbin, /FastCharge_000001_CH1\.csv, line 1: header lacks columns/],

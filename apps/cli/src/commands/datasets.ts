@@ -19,10 +19,11 @@ import { type } from 'arktype';
 import type { Command } from 'commander';
 import { loadSamples } from '../flows/data.js';
 import { parseOptions } from '../options.js';
+import { assertWritable } from '../output.js';
 import { describeOrigin } from '../plugin-origin.js';
 import { pluginModuleOption } from '../plugin-setup.js';
 import type { RunPlugins } from '../plugins.js';
-import { terminal } from '../terminal.js';
+import { printableInline, terminal } from '../terminal.js';
 
 /** The `plugin` value that `inspect --json` reports for a .dbds dataset file. */
 const DATASET_FILE_PLUGIN = 'dataset-file';
@@ -84,7 +85,8 @@ export function registerDatasetsCommand(program: Command, runPlugins: RunPlugins
       } else {
         const plugin = await runPlugins.registry.resolve(path, options.plugin);
         source = plugin.id;
-        for await (const record of plugin.load(path)) {
+        const onWarning = (message: string) => terminal.info(`warning: ${message}`);
+        for await (const record of plugin.load(path, { onWarning })) {
           if (record.kind === 'sample') addSample(record.sample);
           else cells.push(markSynthetic(inspectCell(record.cell), record.cell.synthetic === true));
         }
@@ -119,6 +121,8 @@ export function registerDatasetsCommand(program: Command, runPlugins: RunPlugins
           `option --out must name a ${DATASET_FILE_EXTENSION} file, got "${options.out}"`,
         );
       }
+      // Before minutes of reading: a target that cannot be written (/proc, a FIFO) gets one line now.
+      await assertWritable(options.out, '--out');
       // Every cell is featurised before anything is written, so a bad one leaves no partial file.
       let warnings = 0;
       const { source, samples, featurisedCells } = await loadSamples(runPlugins.registry, path, {
@@ -176,7 +180,7 @@ function formatInspection(
   if (banner !== null) header.splice(1, 0, 'synthetic');
   const rows = cells.map((cell, index) => {
     const row = [
-      cell.cellId,
+      printableInline(cell.cellId),
       String(cell.cycles),
       cell.cycleLife === null ? '-' : String(cell.cycleLife),
       cell.cycleLifeSource ?? 'not reached',
@@ -195,6 +199,8 @@ function formatInspection(
       : [`provenance: ${formatProvenanceSummary(provenance)}`]),
     ...formatTextTable(header, rows),
     ...(warned.length > 0 ? ['', 'warnings:'] : []),
-    ...warned.flatMap((cell) => cell.warnings.map((warning) => `  ${cell.cellId}: ${warning}`)),
+    ...warned.flatMap((cell) =>
+      cell.warnings.map((warning) => `  ${printableInline(cell.cellId)}: ${printableInline(warning)}`),
+    ),
   ].join('\n');
 }

@@ -2,7 +2,7 @@ import { DiffBattError } from '@diffbatt/core';
 import { compareWithGolden, importKerasModel, saveDiffBattModel } from '@diffbatt/unet';
 import { type } from 'arktype';
 import type { Command } from 'commander';
-import { parseOptions } from '../options.js';
+import { directoryText, parseOptions } from '../options.js';
 import { selectCommandBackend } from '../select-backend.js';
 import { terminal } from '../terminal.js';
 
@@ -10,7 +10,7 @@ import { terminal } from '../terminal.js';
 const GOLDEN_TOLERANCE = 1e-4;
 
 const importOptions = type({
-  out: 'string > 0',
+  out: directoryText,
   'verify?': 'string > 0',
   'backend?': 'string',
 });

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readDatasetFile } from '@diffbatt/core';
@@ -196,6 +196,23 @@ describe('diffbatt predict', () => {
     expect(run.stderr).not.toMatch(/^\s+at /m);
     expect(existsSync(json)).toBe(false);
   }, 120_000);
+
+  it('refuses a model whose diffbatt.json asks for a network tfjs cannot allocate, in one line', async () => {
+    const tampered = join(dir, 'tampered-config');
+    await cp(model, tampered, { recursive: true });
+    const info = JSON.parse(await readFile(join(tampered, 'diffbatt.json'), 'utf8'));
+    info.config.embeddingDim = 2 ** 24;
+    info.config.sequenceLength = 2 ** 30;
+    await writeFile(join(tampered, 'diffbatt.json'), JSON.stringify(info));
+    const run = await runCli(['predict', '--model', tampered, data, '--steps', '2']);
+    expect(run.code).toBe(1);
+    // It used to build the network first: a RangeError stack trace from tfjs (exit 7).
+    expect(run.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(
+        /^diffbatt: error: .*diffbatt\.json, field "embeddingDim": invalid U-Net config: embeddingDim must be at most 16384 \(was 16777216\)$/,
+      ),
+    ]);
+  }, 60_000);
 
   it('refuses abusive counts, seeds and guidance weights in one line each', async () => {
     const cases: [string[], RegExp][] = [

@@ -258,6 +258,18 @@ describe('diffbatt train', () => {
     ]);
   }, 240_000);
 
+  it('refuses - (standard output) as a run directory instead of creating a directory named -', async () => {
+    const scratch = await mkdtemp(join(dir, 'dash-'));
+    const dash = await runCli(trainArgs('-'), {}, scratch);
+    expect(dash.code).toBe(1);
+    expect(errorLines(dash.stderr)).toEqual([
+      expect.stringMatching(
+        /^diffbatt: error: option --out must be a directory path \(- means standard output/,
+      ),
+    ]);
+    expect(await readdir(scratch)).toEqual([]);
+  }, 60_000);
+
   it('refuses to overwrite a run without --resume, and bad options, in one line', async () => {
     const again = await runCli(trainArgs(join(dir, 'straight-2')));
     expect(again.code).toBe(1);

@@ -12,13 +12,13 @@ import { type } from 'arktype';
 import type { Command } from 'commander';
 import { loadSamples, requireCapacityMatrices } from '../flows/data.js';
 import { readJsonFile } from '../json-file.js';
-import { integerText, numberText, parseOptions } from '../options.js';
+import { directoryText, integerText, numberText, parseOptions } from '../options.js';
 import { selectCommandBackend } from '../select-backend.js';
 import { terminal } from '../terminal.js';
 
 const trainOptions = type({
   data: 'string > 0',
-  out: 'string > 0',
+  out: directoryText,
   'plugin?': 'string',
   'config?': 'string',
   'from?': 'string',

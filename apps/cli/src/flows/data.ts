@@ -44,7 +44,10 @@ export async function loadSamples(
     const plugin = await registry.resolve(path, options.pluginId);
     const samples: ModelSample[] = [];
     let featurisedCells = 0;
-    const loadOptions = options.onProgress ? { onProgress: options.onProgress } : {};
+    const loadOptions = {
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      ...(options.onWarning ? { onWarning: options.onWarning } : {}),
+    };
     const featuriseOptions = {
       ...(options.rows === undefined ? {} : { rows: options.rows }),
       ...(options.onWarning === undefined ? {} : { onWarning: options.onWarning }),

@@ -29,6 +29,30 @@ export interface CapacityMatrixResult {
   cycleNumbers: number[];
   /** Rows copied from the last measured row because the cell has fewer Q(V) cycles than rows. */
   paddedRows: number;
+  /** Cycles that lost discharge samples to `plausibleSample` (damaged data), and how many samples. */
+  implausibleSamples: { cycles: number[]; samples: number };
+}
+
+/** Voltages a cell sample can have (V): a -5 V or 1e6 V sample is a damaged row, not a measurement. */
+export const PLAUSIBLE_VOLTAGE_RANGE_IN_V = [0, 10] as const;
+
+/**
+ * Whether a discharge sample can be a measurement: a finite voltage within `PLAUSIBLE_VOLTAGE_RANGE_IN_V`
+ * and a finite capacity no further below zero than the cell's nominal capacity (a per-cycle counter
+ * starts at zero; -5 Ah on a 1.1 Ah cell is damage).
+ */
+export function plausibleSample(
+  voltageInV: number,
+  capacityInAh: number,
+  nominalCapacityInAh: number,
+): boolean {
+  const [low, high] = PLAUSIBLE_VOLTAGE_RANGE_IN_V;
+  return (
+    voltageInV >= low &&
+    voltageInV <= high &&
+    Number.isFinite(capacityInAh) &&
+    capacityInAh >= -nominalCapacityInAh
+  );
 }
 
 /** Default of `dischargeCurrentThresholdInA` (BatteryML's). */
@@ -36,11 +60,30 @@ export const DISCHARGE_CURRENT_THRESHOLD_IN_A = 0.1;
 /** Fewest discharge samples that give a cycle a Q(V) curve: BatteryML returns zeros for two or fewer. */
 export const MIN_DISCHARGE_CURVE_SAMPLES = 3;
 
+/** What was left out of the Q(V) curves as damaged, for warnings. */
+export function implausibleSamplesText({ cycles, samples }: { cycles: number[]; samples: number }): string {
+  const [low, high] = PLAUSIBLE_VOLTAGE_RANGE_IN_V;
+  const listed = cycles.slice(0, 10).join(', ') + (cycles.length > 10 ? ', ...' : '');
+  return (
+    `left out ${samples} sample(s) with a voltage outside ${low} .. ${high} V or a capacity below ` +
+    `minus the nominal capacity: cycle(s) ${listed}`
+  );
+}
+
 /** Why a cell has no capacity matrix (null result), for warnings. */
 export type CapacityMatrixProblem = { problem: string };
 
-/** Q(V) of one cycle on `voltages` (high to low): the source's own curve, or interpolated discharge samples. */
-function dischargeCurveAt(cycle: Cycle, voltages: Float64Array, threshold: number): Float64Array | null {
+/**
+ * Q(V) of one cycle on `voltages` (high to low): the source's own curve, or interpolated discharge samples
+ * (implausible samples of the cycle left out and counted in `implausible`).
+ */
+function dischargeCurveAt(
+  cycle: Cycle,
+  voltages: Float64Array,
+  threshold: number,
+  nominalCapacityInAh: number,
+  implausible: { cycles: number[]; samples: number },
+): Float64Array | null {
   if (cycle.dischargeCurve) {
     return interpolateLinear(
       cycle.dischargeCurve.voltageInV,
@@ -52,11 +95,23 @@ function dischargeCurveAt(cycle: Cycle, voltages: Float64Array, threshold: numbe
   if (!series?.dischargeCapacityInAh) return null;
   const voltage: number[] = [];
   const capacity: number[] = [];
+  let dropped = 0;
   for (let i = 0; i < series.currentInA.length; i++) {
-    if (series.currentInA[i]! < -threshold) {
-      voltage.push(series.voltageInV[i]!);
-      capacity.push(series.dischargeCapacityInAh[i]!);
+    const v = series.voltageInV[i]!;
+    const q = series.dischargeCapacityInAh[i]!;
+    // Any damaged sample of the cycle is counted; only discharge samples would have entered the curve.
+    if (!plausibleSample(v, q, nominalCapacityInAh)) {
+      dropped++;
+      continue;
     }
+    if (series.currentInA[i]! < -threshold) {
+      voltage.push(v);
+      capacity.push(q);
+    }
+  }
+  if (dropped > 0) {
+    implausible.cycles.push(cycle.cycleNumber);
+    implausible.samples += dropped;
   }
   // BatteryML returns zeros for a cycle with too few samples; we treat it as missing instead.
   return voltage.length >= MIN_DISCHARGE_CURVE_SAMPLES
@@ -101,17 +156,26 @@ export function capacityMatrix(
   const firstCycle = options.firstCycle ?? 2;
   const curves: Float64Array[] = [];
   const cycleNumbers: number[] = [];
+  const implausibleSamples = { cycles: [] as number[], samples: 0 };
   for (const cycle of [...cell.cycles].sort((a, b) => a.cycleNumber - b.cycleNumber)) {
     if (curves.length === rows) break;
     if (cycle.cycleNumber < firstCycle) continue;
-    const curve = dischargeCurveAt(cycle, voltagesInV, threshold);
+    const curve = dischargeCurveAt(
+      cycle,
+      voltagesInV,
+      threshold,
+      cell.nominalCapacityInAh,
+      implausibleSamples,
+    );
     if (!curve) continue;
     curves.push(curve);
     cycleNumbers.push(cycle.cycleNumber);
   }
   if (curves.length <= baseRow) {
     return {
-      problem: `only ${curves.length} cycles with Q(V) data from cycle ${firstCycle}; the base row is ${baseRow}`,
+      problem:
+        `only ${curves.length} cycles with Q(V) data from cycle ${firstCycle}; the base row is ${baseRow}` +
+        (implausibleSamples.samples > 0 ? `; ${implausibleSamplesText(implausibleSamples)}` : ''),
     };
   }
   const paddedRows = rows - curves.length;
@@ -144,5 +208,5 @@ export function capacityMatrix(
       matrix[row * width + v] = Number.isFinite(value) ? value : 0;
     }
   }
-  return { matrix, rows, voltagesInV, cycleNumbers, paddedRows };
+  return { matrix, rows, voltagesInV, cycleNumbers, paddedRows, implausibleSamples };
 }

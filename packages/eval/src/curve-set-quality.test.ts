@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { curveFeatures, curveSetQuality } from './index.js';
+import {
+  curveFeatures,
+  curveSetQuality,
+  engineerFeatureVector,
+  featureStandardisation,
+  standardise,
+} from './index.js';
 
 /** SYNTHETIC encoded curves falling linearly by `perPoint` % SOH per 10 cycles. */
 const falling = (perPoint: number) =>
@@ -25,5 +31,17 @@ describe('curveSetQuality', () => {
     expect(() => curveSetQuality('tiny', far.slice(0, 2), referenceFeatures, 2)).toThrow(
       'tiny: only 2 finite curve(s); k-NN precision/recall needs more than 2',
     );
+  });
+
+  it('scores in another feature space, leaving out curves whose features are undefined', () => {
+    // engineer-v1 standardised by the reference: a curve starting at 50 % SOH has no life window.
+    const scaling = featureStandardisation(reference.map(engineerFeatureVector));
+    const featuresOf = (curve: ArrayLike<number>) => standardise(scaling, engineerFeatureVector(curve));
+    const dead = Float32Array.from({ length: 256 }, () => 0);
+    const quality = curveSetQuality('copy', [...reference, dead], reference.map(featuresOf), 2, featuresOf);
+    expect(quality).toMatchObject({ curves: 6, nonFiniteCurves: 1, precision: 1, recall: 1 });
+    expect(quality.frechetDistance).toBeLessThan(1e-3);
+    const far = curveSetQuality('far', [1, 1.1, 1.2].map(falling), reference.map(featuresOf), 2, featuresOf);
+    expect(far.precision).toBe(0);
   });
 });

@@ -13,7 +13,7 @@ export function isFiniteCurve(curve: ArrayLike<number>): boolean {
 
 /** How a set of curves compares with reference curves in the feature space. */
 export interface CurveSetQuality {
-  /** Finite curves scored; `nonFiniteCurves` were left out. */
+  /** Finite curves scored; `nonFiniteCurves` (a non-finite value or feature) were left out. */
   curves: number;
   nonFiniteCurves: number;
   frechetDistance: number;
@@ -22,27 +22,31 @@ export interface CurveSetQuality {
 }
 
 /**
- * Frechet distance and k-NN precision/recall of `curves` against the reference features
- * (`curveFeatures` of the reference curves); non-finite curves are counted and left out. `name` names
- * the set in the error when too few finite curves remain for k neighbours.
+ * Frechet distance and k-NN precision/recall of `curves` against the reference features (the same
+ * `featuresOf` of the reference curves; by default `curveFeatures`, the `soh-thresholds-v1` space); curves
+ * with a non-finite value or feature are counted and left out. `name` names the set in the error when too
+ * few finite curves remain for k neighbours.
  */
 export function curveSetQuality(
   name: string,
   curves: readonly ArrayLike<number>[],
   referenceFeatures: readonly Float64Array[],
   neighbours: number,
+  featuresOf: (curve: ArrayLike<number>) => Float64Array = curveFeatures,
 ): CurveSetQuality {
-  const finite = curves.filter(isFiniteCurve);
-  if (finite.length <= neighbours) {
+  const features = curves
+    .filter(isFiniteCurve)
+    .map(featuresOf)
+    .filter((vector) => vector.every(Number.isFinite));
+  if (features.length <= neighbours) {
     throw new DiffBattError(
-      `${name}: only ${finite.length} finite curve(s); k-NN precision/recall needs more than ${neighbours}`,
+      `${name}: only ${features.length} finite curve(s); k-NN precision/recall needs more than ${neighbours}`,
     );
   }
-  const features = finite.map(curveFeatures);
   const { precision, recall } = knnPrecisionRecall(referenceFeatures, features, neighbours);
   return {
-    curves: finite.length,
-    nonFiniteCurves: curves.length - finite.length,
+    curves: features.length,
+    nonFiniteCurves: curves.length - features.length,
     frechetDistance: frechetDistance(referenceFeatures, features),
     precision,
     recall,

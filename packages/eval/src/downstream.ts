@@ -9,6 +9,7 @@ import {
   DiffBattError,
   type ModelSample,
 } from '@diffbatt/core';
+import { featureStandardisation } from './feature-scaling.js';
 import { EIGENVALUE_NOISE_FLOOR, symmetricEigen } from './linear-algebra.js';
 
 /** Names of the values `earlyLifeFeatures` returns, in order. */
@@ -149,15 +150,8 @@ export function fitRidgeRegression(
   }
   const d = assertTrainingSet(features, targets);
   const n = features.length;
-  const means = new Float64Array(d);
-  const scales = new Float64Array(d);
-  for (const row of features) for (let j = 0; j < d; j++) means[j]! += row[j]! / n;
-  for (const row of features) for (let j = 0; j < d; j++) scales[j]! += (row[j]! - means[j]!) ** 2 / n;
-  for (let j = 0; j < d; j++) {
-    const sd = Math.sqrt(scales[j]!);
-    // A feature that does not vary standardises to 0 and so gets weight 0 whatever its scale.
-    scales[j] = sd > 1e-12 * Math.max(1, Math.abs(means[j]!)) ? sd : 1;
-  }
+  // A feature that does not vary standardises to 0 and so gets weight 0 whatever its scale.
+  const { means, scales } = featureStandardisation(features);
   let intercept = 0;
   for (let i = 0; i < n; i++) intercept += targets[i]! / n;
   const gram = new Float64Array(d * d);

@@ -1,4 +1,8 @@
 export {
+  type ConditionalSynthesisErrors,
+  conditionalSynthesisErrors,
+} from './conditional-synthesis.js';
+export {
   type CurveSetQuality,
   curveFeatures,
   curveSetQuality,
@@ -25,6 +29,16 @@ export {
   type RidgeModel,
   selectRidgeLambda,
 } from './downstream.js';
+export {
+  ENGINEER_FEATURE_NAMES,
+  ENGINEER_FEATURES_ID,
+  type EngineerFeatureName,
+  type EngineerFeatures,
+  engineerFeatures,
+  engineerFeatureVector,
+  lifeWindow,
+} from './engineer-features.js';
+export { type FeatureStandardisation, featureStandardisation, standardise } from './feature-scaling.js';
 export { SOH_FEATURE_THRESHOLDS, type SohFeatureMap, sohThresholdFeatures } from './features.js';
 export { formatScoreTable, formatTextTable, scoreResultsToJson } from './format.js';
 export {
@@ -48,6 +62,7 @@ export {
   sohPercent,
 } from './life-summary.js';
 export { meanAndCovariance, type SymmetricEigen, symmetricEigen, symmetricSqrt } from './linear-algebra.js';
+export { largestRise, shareAbove } from './monotonicity.js';
 export { alphaAccuracy, mae, mape, rmse } from './point-metrics.js';
 export {
   centralInterval,

@@ -1,0 +1,31 @@
+/**
+ * Knee point of a fading curve by the maximum distance to its chord (the Kneedle rule of Satopaa et al.,
+ * 2011, without its smoothing step): the index of the value that lies farthest above the straight line from
+ * the first value to the last. A curve that fades slowly and then fast (the usual lithium-ion ageing knee)
+ * bows above that chord, most where the slope changes most. Rescaling either axis by a constant maps the
+ * chord onto the rescaled chord and multiplies every distance alike, so the knee does not depend on units
+ * (Kneedle's normalisation to the unit square picks the same point).
+ *
+ * Returns the last index when no value lies above the chord (a straight or convex curve has no knee before
+ * its end); ties go to the first index. Throws on an empty or non-finite input.
+ */
+export function kneePointIndex(values: ArrayLike<number>): number {
+  const last = values.length - 1;
+  if (last < 0) throw new RangeError('a knee point needs at least one value');
+  for (let i = 0; i <= last; i++) {
+    if (!Number.isFinite(values[i]!)) throw new RangeError(`value ${i} is ${values[i]}`);
+  }
+  const first = values[0]!;
+  const drop = last === 0 ? 0 : (values[last]! - first) / last;
+  let knee = last;
+  let farthest = 0;
+  for (let i = 1; i < last; i++) {
+    // Vertical distance above the chord: proportional to the perpendicular distance for a fixed chord.
+    const above = values[i]! - (first + drop * i);
+    if (above > farthest) {
+      farthest = above;
+      knee = i;
+    }
+  }
+  return knee;
+}

@@ -52,7 +52,7 @@ export interface EngineerFeatures extends Record<EngineerFeatureName, number> {
 }
 
 /** How many leading points of SOH % are observed: those before the first at or below 60 % (or NaN). */
-function observedPoints(soh: readonly number[]): number {
+export function observedPoints(soh: readonly number[]): number {
   const end = firstIndexNotAbove(soh, SOH_RMSE_REFERENCE_FLOOR);
   return end < 0 ? soh.length : end;
 }

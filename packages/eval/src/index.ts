@@ -62,6 +62,7 @@ export {
   sohPercent,
 } from './life-summary.js';
 export { meanAndCovariance, type SymmetricEigen, symmetricEigen, symmetricSqrt } from './linear-algebra.js';
+export { monotoneProjection } from './monotone-projection.js';
 export { largestRise, shareAbove } from './monotonicity.js';
 export { alphaAccuracy, mae, mape, rmse } from './point-metrics.js';
 export {

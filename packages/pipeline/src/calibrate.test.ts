@@ -60,7 +60,13 @@ describe('calibrateLifeIntervals', () => {
         LEVELS,
       ),
     );
-    expect(provenance).toMatchObject({ samplesPerCell: 3, guidanceWeight: 0, seed: 4, eolSoh: 90 });
+    expect(provenance).toMatchObject({
+      samplesPerCell: 3,
+      guidanceWeight: 0,
+      seed: 4,
+      monotone: false,
+      eolSoh: 90,
+    });
     expect(provenance?.['cellIds']).toEqual(cells.map((c) => c.cellId));
     // Before: the scorer's coverage of the sampled intervals; after: of the calibrated ones.
     expect(result.coverage.map((c) => c.before)).toEqual(scores.rulSamples.intervals.map((i) => i.coverage));

@@ -85,6 +85,7 @@ export async function calibrateLifeIntervals(input: CalibrateInput): Promise<Lif
       samplesPerCell: input.samplesPerCell,
       guidanceWeight: input.guidanceWeight,
       seed: input.seed,
+      monotone: input.monotone ?? false,
       eolSoh,
       cellIds: cells.map((cell) => cell.cellId),
     },

@@ -1,6 +1,7 @@
 import { selectBackend } from '@diffbatt/core/backend';
 import { syntheticSamples } from '@diffbatt/core/testing';
 import { deriveSeed, rowNormals } from '@diffbatt/diffusion';
+import { monotoneProjection } from '@diffbatt/eval';
 import { buildDiffBattUNet, diffBattDenoiser, parseUNetConfig } from '@diffbatt/unet';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -66,6 +67,29 @@ describe('generateCurves', () => {
     expect(otherSeed.curves[0]![0]).not.toEqual(reference.curves[0]![0]);
     // Two curves of one cell differ (their own seeds).
     expect(reference.curves[0]![0]).not.toEqual(reference.curves[0]![1]);
+  });
+
+  it('projects every curve onto the nearest never-rising one with monotone: true, and only then', async () => {
+    const model = buildDiffBattUNet(config, { seed: 3 });
+    try {
+      const job = {
+        model,
+        config,
+        conditions,
+        samplesPerCell: 2,
+        // Clipped above 60 % SOH, so every point is observed data and the projection has work to do.
+        sampler: { kind: 'ddim', steps: 3, eta: 0, clipSample: { min: 0.3, max: 1 } },
+        guidanceWeight: 1,
+        seed: 1,
+        workers: 1,
+      } as const;
+      const drawn = await generateCurves(job);
+      const projected = await generateCurves({ ...job, monotone: true });
+      expect(projected).toEqual(drawn.map((cell) => cell.map(monotoneProjection)));
+      expect(projected).not.toEqual(drawn); // the random network's curves do rise
+    } finally {
+      model.dispose();
+    }
   });
 
   it("samples in the model's own prediction type", async () => {

@@ -6,6 +6,7 @@ import {
   type SamplerConfig,
   sample,
 } from '@diffbatt/diffusion';
+import { monotoneProjection } from '@diffbatt/eval';
 import {
   type CapacityCondition,
   concatCapacityConditions,
@@ -38,6 +39,12 @@ export interface GenerateInput {
   workers?: number;
   /** Curve-steps done over all curves (curves x sampler steps), for a progress bar. */
   onProgress?: (done: number, total: number) => void;
+  /**
+   * Projects every curve onto the nearest curve that never rises, in least squares (`monotoneProjection`
+   * of @diffbatt/eval: isotonic regression over the points before the curve's end of data; the padding is
+   * left as it is). Default false: the original DiffBatt returns its samples as drawn.
+   */
+  monotone?: boolean;
 }
 
 export const DEFAULT_MAX_BATCH = 256;
@@ -123,8 +130,8 @@ export async function sampleCurveRows(
  * Draws `samplesPerCell` SOH curves for every cell. Curve j of cell c is drawn from its own seed,
  * `deriveSeed(seed, c, j)`, so it is the same whatever the batch size and worker count (up to the float
  * rounding of batch-size-dependent kernels). Returns `[cell][sample]` curves in the model's encoding
- * (2*SOH - 1). A NaN or infinite value in any curve fails the whole call: downstream it would read as
- * SOH 0 and a confident, wrong cycle life.
+ * (2*SOH - 1), projected onto never-rising curves when `monotone` is set. A NaN or infinite value in any
+ * curve fails the whole call: downstream it would read as SOH 0 and a confident, wrong cycle life.
  */
 export async function generateCurves(input: GenerateInput): Promise<Float32Array[][]> {
   const { config, samplesPerCell, conditions } = input;
@@ -189,9 +196,8 @@ export async function generateCurves(input: GenerateInput): Promise<Float32Array
   }
   const result: Float32Array[][] = conditions.map(() => []);
   for (let r = 0; r < rows.length; r++) {
-    result[Math.floor(r / samplesPerCell)]!.push(
-      packed.slice(r * SOH_CURVE_LENGTH, (r + 1) * SOH_CURVE_LENGTH),
-    );
+    const curve = packed.subarray(r * SOH_CURVE_LENGTH, (r + 1) * SOH_CURVE_LENGTH);
+    result[Math.floor(r / samplesPerCell)]!.push(input.monotone ? monotoneProjection(curve) : curve.slice());
   }
   return result;
 }

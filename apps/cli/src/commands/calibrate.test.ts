@@ -127,6 +127,11 @@ describe('--calibration of predict and test', () => {
     expect(other.stderr).toMatch(
       /warning: .*calibration\.json was fitted with samplesPerCell 2 \(this run: 3\)/,
     );
+    const projected = await predictWith(['--monotone', '--calibration', calibration]);
+    expect(projected.code).toBe(0);
+    expect(projected.stderr).toMatch(
+      /warning: .*calibration\.json was fitted with monotone false \(this run: true\)/,
+    );
   }, 120_000);
 
   it('test scores the calibrated intervals against the measured lives beside the uncalibrated ones', async () => {

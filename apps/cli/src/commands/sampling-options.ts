@@ -52,6 +52,10 @@ export function addSamplingOptions(
       defaults.guidance?.description ?? 'guidance weight w: eps = (1+w) eps_cond - w eps_uncond',
       defaults.guidance?.value ?? '0',
     )
+    .option(
+      '--monotone',
+      'project every curve onto the nearest one that never rises (least squares; padding kept; default: as sampled, as the original)',
+    )
     .option('--seed <s>', 'sampling seed', '0')
     .option('--backend <name>', 'TensorFlow.js backend (default: fastest available)')
     .option('--max-batch <n>', 'curves per network call', '256')
@@ -70,6 +74,7 @@ export const samplingOptionFields = {
   'eta?': numberText.pipe(type('0 <= number <= 1')),
   clip: type.enumerated(...CLIP_CHOICES),
   guidance: numberText.pipe(type(`0 <= number <= ${MAX_GUIDANCE_WEIGHT}`)),
+  'monotone?': 'boolean',
   seed: integerText(0),
   'backend?': 'string',
   maxBatch: integerText(1),
@@ -81,6 +86,8 @@ export const samplingOptionFields = {
 interface SamplingValues {
   model: string;
   guidance: number;
+  /** `--monotone`: project the curves onto never-rising ones (`generateCurves({ monotone })`). */
+  monotone?: boolean;
   seed: number;
   maxBatch: number;
   workers?: number;
@@ -111,7 +118,7 @@ export async function loadForSampling(
  * setting of this run that differs from those it was fitted with.
  */
 export async function calibrationOption(
-  options: { calibration?: string; samples: number; guidance: number; eol: number },
+  options: { calibration?: string; samples: number; guidance: number; monotone?: boolean; eol: number },
   sampler: SamplerConfig,
 ) {
   if (options.calibration === undefined) return undefined;
@@ -119,6 +126,7 @@ export async function calibrationOption(
     sampler,
     samplesPerCell: options.samples,
     guidanceWeight: options.guidance,
+    monotone: options.monotone === true,
     eolSoh: options.eol,
   };
   return readLifeCalibration(options.calibration, run, (message) => terminal.info(`warning: ${message}`));
@@ -162,6 +170,7 @@ async function withSampling<T>(
       sampler: run.sampler,
       guidanceWeight: options.guidance,
       seed: options.seed,
+      monotone: options.monotone === true,
       maxBatch: options.maxBatch,
       ...(options.workers === undefined ? {} : { workers: options.workers }),
       onProgress: (done, total) => {

@@ -140,26 +140,18 @@ describe('diffbatt test', () => {
 });
 
 describe('diffbatt predict', () => {
+  /** `predict` on the small model and the synthetic cells with 2 steps, plus `extra` options. */
+  const runPredict = (extra: string[]) =>
+    runCli(['predict', '--model', model, data, '--steps', '2', ...extra]);
+
   it('writes life intervals as JSON and the curves as CSV', async () => {
     const json = join(dir, 'predict.json');
     const csv = join(dir, 'predict.csv');
-    const run = await runCli([
-      'predict',
-      '--model',
-      model,
-      data,
-      '--steps',
-      '2',
-      '--samples',
-      '3',
-      '--json',
-      json,
-      '--csv',
-      csv,
-    ]);
+    const run = await runPredict(['--samples', '3', '--json', json, '--csv', csv]);
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/80 % interval/);
     const predictions = JSON.parse(await readFile(json, 'utf8'));
+    expect(predictions.monotone).toBe(false);
     expect(predictions.cells).toHaveLength(5);
     const cell = predictions.cells[0];
     expect(cell.cycleLifeSamples).toHaveLength(3);
@@ -167,6 +159,16 @@ describe('diffbatt predict', () => {
     expect(cell.cycleLifeIntervals[0].upper).toBeGreaterThanOrEqual(cell.cycleLifeMedian);
     const lines = (await readFile(csv, 'utf8')).trim().split('\n');
     expect(lines).toHaveLength(1 + 5 * 256);
+  }, 120_000);
+
+  it('--monotone predicts from projected curves and says so in its JSON', async () => {
+    const json = join(dir, 'out', 'predictions-monotone.json');
+    const run = await runPredict(['--monotone', '--json', json]);
+    expect(errorLines(run.stderr)).toEqual([]);
+    expect(run.code).toBe(0);
+    const predictions = JSON.parse(await readFile(json, 'utf8'));
+    expect(predictions).toMatchObject({ monotone: true, steps: 2 });
+    expect(predictions.cells).toHaveLength(5);
   }, 120_000);
 
   it('fails, writing nothing, when the samples overflow (finite weights near the float32 limit)', async () => {
@@ -270,8 +272,8 @@ describe('diffbatt synthesize', () => {
     ).toBe(0);
     const rows = (await readFile(csv, 'utf8')).trim().split('\n');
     expect(rows).toHaveLength(4);
-    expect(rows[0]!.split(',')).toHaveLength(5 + 256);
-    expect(rows[1]).toMatch(/^"synthetic-unconditional-1",true,"unconditional",0,0,/);
+    expect(rows[0]!.split(',')).toHaveLength(6 + 256);
+    expect(rows[1]).toMatch(/^"synthetic-unconditional-1",true,"unconditional",0,0,false,/);
   }, 120_000);
 
   it('refuses an output format it cannot write, leaving nothing behind', async () => {

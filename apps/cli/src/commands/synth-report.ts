@@ -82,6 +82,8 @@ export interface SynthesisQualityReport {
   sampler: string;
   steps: number;
   clipSample: boolean;
+  /** `--monotone`: every curve projected onto the nearest never-rising one before scoring. */
+  monotone: boolean;
   seed: number;
   samplesPerCell: number;
   guidanceWeights: number[];
@@ -292,6 +294,7 @@ export function registerSynthReportCommand(program: Command, registry: DatasetRe
         sampler: sampler.kind,
         steps: samplerSteps(sampler),
         clipSample: sampler.clipSample !== undefined,
+        monotone: options.monotone === true,
         seed: options.seed,
         samplesPerCell: options.n,
         guidanceWeights: options.guidance,

@@ -1,8 +1,9 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readDatasetFile } from '@diffbatt/core';
+import { largestRise, monotoneProjection } from '@diffbatt/eval';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../testing/run-cli.js';
 import { measuredStandIns, saveSmallModel, writeSamples } from '../testing/synthesis.js';
@@ -88,8 +89,8 @@ describe('diffbatt synthesize --unconditional', () => {
     const lines = text.stdout.split('\n');
     expect(lines[1]).toBe('SYNTHETIC DATA: 9 of 9 cells are synthetic (generated or made up), not measured');
     expect(lines[2]).toBe(
-      `provenance: model ${model}; sampler dpm-solver++; steps 2; clipSample true; guidanceWeight 1; seed 7; ` +
-        '6 conditioned on 3 cell(s); 3 unconditional',
+      `provenance: model ${model}; sampler dpm-solver++; steps 2; clipSample true; monotone false; ` +
+        'guidanceWeight 1; seed 7; 6 conditioned on 3 cell(s); 3 unconditional',
     );
     expect(lines[3]).toMatch(/^cell +synthetic +cycles/);
     expect(lines[4]).toMatch(/^synthetic-measured-1-1 +yes /);
@@ -167,5 +168,44 @@ describe('diffbatt synthesize --unconditional', () => {
       expect.stringMatching(/synthetic cell id "synthetic-unconditional-1" would repeat/),
     ]);
     expect(existsSync(lone)).toBe(false);
+  }, 60_000);
+});
+
+describe('diffbatt synthesize --monotone', () => {
+  /** `synthesize` with 2 steps and seed 3: with and without the flag, the same curves before projection. */
+  const synthesize = (args: string[]) =>
+    runCli(['synthesize', '--model', model, '--steps', '2', '--seed', '3', ...args]);
+  const drawBoth = (out: string, extra: string[]) =>
+    synthesize(['--condition', cells, '--n', '2', '--unconditional', '1', '--out', join(dir, out), ...extra]);
+
+  it('writes the projection of the curves drawn without it, and records it in every provenance', async () => {
+    for (const run of [await drawBoth('drawn.dbds', []), await drawBoth('monotone.dbds', ['--monotone'])]) {
+      expect(errorLines(run.stderr)).toEqual([]);
+      expect(run.code).toBe(0);
+    }
+    const drawn = await readDatasetFile(join(dir, 'drawn.dbds'));
+    const projected = await readDatasetFile(join(dir, 'monotone.dbds'));
+    expect(drawn.meta).toMatchObject({ monotone: false });
+    expect(projected.meta).toMatchObject({ monotone: true, synthetic: true });
+    expect(projected.samples).toHaveLength(7);
+    for (const [i, sample] of projected.samples.entries()) {
+      expect(sample.provenance).toMatchObject({ monotone: true, seed: 3 });
+      expect(drawn.samples[i]!.provenance).toMatchObject({ monotone: false });
+      expect(Array.from(sample.sohCurve)).toEqual(Array.from(monotoneProjection(drawn.samples[i]!.sohCurve)));
+      // Up to the end of its data (the first point at or below 60 % SOH) the curve never rises.
+      const end = sample.sohCurve.findIndex((x) => !(((x + 1) / 2) * 100 > 60));
+      expect(largestRise(sample.sohCurve.subarray(0, end < 0 ? 256 : end))).toBe(0);
+    }
+  }, 120_000);
+
+  it('adds a monotone column to the CSV output', async () => {
+    const csv = join(dir, 'monotone.csv');
+    const run = await synthesize(['--n', '2', '--monotone', '--out', csv]);
+    expect(run.code).toBe(0);
+    const [header, first] = (await readFile(csv, 'utf8')).split('\n');
+    expect(header).toMatch(
+      /^cell_id,synthetic,source_cell_id,guidance_weight,seed,monotone,soh_percent_cycle_10,/,
+    );
+    expect(first).toMatch(/^"synthetic-unconditional-1",true,"unconditional",0,3,true,/);
   }, 60_000);
 });

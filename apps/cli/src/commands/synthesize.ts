@@ -136,6 +136,7 @@ export function registerSynthesizeCommand(program: Command, registry: DatasetReg
           sampler: sampler.kind,
           steps: samplerSteps(sampler),
           clipSample: sampler.clipSample !== undefined,
+          monotone: options.monotone === true,
           guidanceWeight: options.guidance,
           seed: options.seed,
           sourceCellId: source?.cellId ?? UNCONDITIONAL_SOURCE,
@@ -147,6 +148,7 @@ export function registerSynthesizeCommand(program: Command, registry: DatasetReg
           generatedBy: 'diffbatt synthesize',
           model: options.model,
           sampler: describeSampler(sampler),
+          monotone: options.monotone === true,
           guidanceWeight: options.guidance,
           seed: options.seed,
           conditionedCurves: synthetic.length - unconditionalCount,
@@ -160,6 +162,7 @@ export function registerSynthesizeCommand(program: Command, registry: DatasetReg
           'source_cell_id',
           'guidance_weight',
           'seed',
+          'monotone',
           ...SOH_CURVE_CYCLES.map((c) => `soh_percent_cycle_${c}`),
         ];
         const lines = synthetic.map((s) =>
@@ -169,6 +172,7 @@ export function registerSynthesizeCommand(program: Command, registry: DatasetReg
             JSON.stringify(String(s.provenance?.['sourceCellId'])),
             options.guidance,
             options.seed,
+            options.monotone === true,
             ...Array.from(s.sohCurve, (x) => (((x + 1) / 2) * 100).toFixed(3)),
           ].join(','),
         );

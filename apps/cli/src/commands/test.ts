@@ -88,6 +88,7 @@ export function registerTestCommand(program: Command, registry: DatasetRegistry)
           sampler: sampler.kind,
           steps: samplerSteps(sampler),
           clipSample: sampler.clipSample !== undefined,
+          monotone: options.monotone === true,
           guidanceWeight: options.guidance,
           seed: options.seed,
           seconds,

@@ -26,6 +26,8 @@ export interface CalibratedSampling {
   sampler: SamplerConfig;
   samplesPerCell: number;
   guidanceWeight: number;
+  /** Curves projected onto never-rising ones (`--monotone`); absent from calibrations fitted before it. */
+  monotone: boolean;
   eolSoh: number;
 }
 

@@ -53,7 +53,7 @@ const PUBLISHED: Record<string, { paper: string; baseline: string; baselineValue
 };
 /** What a miss on the MATR splits already rules in or out (the bundled model is the earlier attempt). */
 const MATR_ATTEMPTS =
-  'Tried before these runs: the bundled model (`models/matr1`: 5000 steps, seed 0, the EMA at the lowest validation loss, step 2900) ' +
+  'Tried before these runs: the model bundled at the time (`models/matr1`, since replaced by `packages/model-matr1`: 5000 steps, seed 0, the EMA at the lowest validation loss, step 2900) ' +
   'scores 205 ± 35 (original protocol) / 177 ± 50 (median rule) on matr_1 with the fast sampler at w = 3 (`benchmarks/bundled-model/RESULTS.md`). ' +
   'On matr_1 the released weights run through the same port and samplers come close to the paper (96 with DDPM 1000, 91 with the fast sampler), ' +
   'so the network and the samplers are not what holds ours back there (on matr_2 the released weights miss the paper too: 320 / 252); ' +

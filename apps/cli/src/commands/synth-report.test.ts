@@ -2,11 +2,16 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { readDatasetFile } from '@diffbatt/core';
+import { repositoryRoot } from '@diffbatt/core/testing';
 import {
+  engineerFeatureVector,
+  featureStandardisation,
   frechetDistance,
   knnPrecisionRecall,
   sohPercentAtCycles,
   sohThresholdFeatures,
+  standardise,
 } from '@diffbatt/eval';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../testing/run-cli.js';
@@ -102,6 +107,57 @@ describe('diffbatt synth-report', () => {
     expect(html).toContain('SYNTHETIC, conditioned, w=2 (12)');
     expect(html).toContain('SYNTHETIC curves: median');
   }, 120_000);
+
+  it('scores in the engineer feature space with --features engineer, standardised by the test cells', async () => {
+    // The bundled model and cells: an untrained model's curves have no knee or fade to measure.
+    const data = (split: string) => join(repositoryRoot, 'data', 'matr1', `${split}.dbds`);
+    const json = join(dir, 'engineer.json');
+    const run = await runCli([
+      'synth-report',
+      '--model',
+      join(repositoryRoot, 'packages', 'model-matr1', 'model'),
+      '--train',
+      data('train'),
+      '--test',
+      data('test'),
+      '--steps',
+      '10',
+      '--guidance',
+      '0',
+      '--n',
+      '1',
+      '--features',
+      'engineer',
+      '--json',
+      json,
+    ]);
+    expect(run.stderr).not.toMatch(/error/);
+    expect(run.code).toBe(0);
+    const quality = JSON.parse(await readFile(json, 'utf8'));
+    expect(quality.featureMap).toBe('engineer-v1');
+    expect(quality.featureSpace).toMatch(
+      /kneeCycle, cyclesTo90, cyclesTo80, earlyFadeSlope, midFadeSlope, smoothness/,
+    );
+    // The floor, computed here independently in the engineer space.
+    const [train, test] = await Promise.all(['train', 'test'].map((split) => readDatasetFile(data(split))));
+    const scaling = featureStandardisation(test!.samples.map((cell) => engineerFeatureVector(cell.sohCurve)));
+    const engineer = (cells: { sohCurve: Float32Array }[]) =>
+      cells.map((cell) => standardise(scaling, engineerFeatureVector(cell.sohCurve)));
+    expect(quality.floor.frechetDistance).toBeCloseTo(
+      frechetDistance(engineer(test!.samples), engineer(train!.samples)),
+      9,
+    );
+    expect(run.stdout).toContain('feature space engineer-v1');
+  }, 180_000);
+
+  it('refuses an unknown --features space in one line', async () => {
+    const json = join(dir, 'bad-features.json');
+    const run = await synthReport(['--features', 'spectral', '--json', json]);
+    expect(run.code).toBe(1);
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    expect(run.stderr).toMatch(/diffbatt: error: option --features must be "engineer" or "soh-thresholds"/);
+    expect(existsSync(json)).toBe(false);
+  }, 60_000);
 
   it('refuses a bad --guidance list in one line, before sampling', async () => {
     for (const [list, message] of [

@@ -3,12 +3,17 @@ import {
   type CurveSetQuality,
   curveFeatures,
   curveSetQuality,
+  ENGINEER_FEATURE_NAMES,
+  ENGINEER_FEATURES_ID,
+  engineerFeatureVector,
+  featureStandardisation,
   formatTextTable,
   isFiniteCurve,
   SOH_CURVE_CYCLES,
   SOH_FEATURE_THRESHOLDS,
   sohCurveBand,
   sohThresholdFeatures,
+  standardise,
 } from '@diffbatt/eval';
 import { renderSynthesisReport, syntheticBanner } from '@diffbatt/report';
 import { type } from 'arktype';
@@ -31,10 +36,29 @@ const NEIGHBOURS = 3;
 /** The figure's band: the central 80 % (10-90 %) of the curves at each cycle. */
 const BAND_LEVEL = 0.8;
 
-const FEATURE_SPACE =
-  `${sohThresholdFeatures.id}: the first cycle, in hundreds, at which SOH is at or below ` +
-  `${SOH_FEATURE_THRESHOLDS.join(', ')} % (25.6 = never within 2560 cycles); the feature space of ` +
-  "diffbatt score's synthesis metrics";
+/** The feature spaces `--features` offers: how a curve becomes a vector, given the measured test curves. */
+const FEATURE_SPACES = {
+  'soh-thresholds': {
+    id: sohThresholdFeatures.id,
+    description:
+      `${sohThresholdFeatures.id}: the first cycle, in hundreds, at which SOH is at or below ` +
+      `${SOH_FEATURE_THRESHOLDS.join(', ')} % (25.6 = never within 2560 cycles); the feature space of ` +
+      "diffbatt score's synthesis metrics",
+    featuresFor: (_test: readonly ArrayLike<number>[]) => curveFeatures,
+  },
+  engineer: {
+    id: ENGINEER_FEATURES_ID,
+    description:
+      `${ENGINEER_FEATURES_ID}: ${ENGINEER_FEATURE_NAMES.join(', ')} (knee by the maximum distance to the ` +
+      'chord; fade slopes over cycles 1-100 and from 90 % SOH to end of life; smoothness = mean |second ' +
+      'difference|), each standardised by the measured test curves',
+    featuresFor: (test: readonly ArrayLike<number>[]) => {
+      // Standardised by the reference cells, so that no feature's units outweigh the others.
+      const scaling = featureStandardisation(test.map(engineerFeatureVector));
+      return (curve: ArrayLike<number>) => standardise(scaling, engineerFeatureVector(curve));
+    },
+  },
+} as const;
 
 /** `0,1,3` -> [0, 1, 3]: distinct guidance weights >= 0. */
 const guidanceList = numberListText(
@@ -52,6 +76,7 @@ const synthReportOptions = type({
   'plugin?': 'string',
   json: 'string > 0',
   'report?': 'string > 0',
+  features: "'soh-thresholds' | 'engineer'",
 });
 
 /** Frechet distance and k-NN precision/recall of a set of curves against the measured test curves. */
@@ -104,17 +129,15 @@ export interface SynthesisQualityReport {
 function qualityRow(
   set: Omit<SynthesisQualityRow, keyof CurveSetQuality | 'sizeMatched'>,
   curves: readonly ArrayLike<number>[],
-  testFeatures: readonly Float64Array[],
+  space: { testFeatures: readonly Float64Array[]; featuresOf: (curve: ArrayLike<number>) => Float64Array },
   sizeMatched?: readonly ArrayLike<number>[],
 ): SynthesisQualityRow {
+  const quality = (name: string, of: readonly ArrayLike<number>[]) =>
+    curveSetQuality(name, of, space.testFeatures, NEIGHBOURS, space.featuresOf);
   return {
     ...set,
-    ...curveSetQuality(set.set, curves, testFeatures, NEIGHBOURS),
-    ...(sizeMatched === undefined
-      ? {}
-      : {
-          sizeMatched: curveSetQuality(`${set.set} (size-matched)`, sizeMatched, testFeatures, NEIGHBOURS),
-        }),
+    ...quality(set.set, curves),
+    ...(sizeMatched === undefined ? {} : { sizeMatched: quality(`${set.set} (size-matched)`, sizeMatched) }),
   };
 }
 
@@ -142,6 +165,12 @@ export function registerSynthReportCommand(program: Command, registry: DatasetRe
     .option('--plugin <id>', 'dataset plugin for --train and --test (default: detected)')
     .requiredOption('--json <file>', 'write the metrics as JSON (- = standard output)')
     .option('--report <file>', 'write an HTML report with synthetic and measured curve bands')
+    .option(
+      '--features <space>',
+      'feature space of the metrics: soh-thresholds (cycles to 98..80 % SOH) or engineer (knee, cycles ' +
+        'to 90/80 %, fade slopes, smoothness)',
+      'soh-thresholds',
+    )
     .action(async (raw: Record<string, unknown>) => {
       const options = parseOptions(synthReportOptions, raw);
       const sampler = samplerConfig(options.sampler, options.steps, options.eta, options.clip);
@@ -209,7 +238,9 @@ export function registerSynthReportCommand(program: Command, registry: DatasetRe
         loaded.model.dispose();
       }
 
-      const testFeatures = test.map((cell) => curveFeatures(cell.sohCurve));
+      const featureSpace = FEATURE_SPACES[options.features];
+      const featuresOf = featureSpace.featuresFor(test.map((cell) => cell.sohCurve));
+      const space = { featuresOf, testFeatures: test.map((cell) => featuresOf(cell.sohCurve)) };
       const floor = qualityRow(
         {
           set: 'measured train vs measured test (floor)',
@@ -218,14 +249,14 @@ export function registerSynthReportCommand(program: Command, registry: DatasetRe
           seconds: 0,
         },
         train.map((cell) => cell.sohCurve),
-        testFeatures,
+        space,
       );
       // Size-matched subsets: each training cell's first curve; the first unconditional curves.
       const conditionalRows = conditional.map(({ guidanceWeight, perCondition, curves, seconds }) =>
         qualityRow(
           { set: `synthetic, conditioned, w=${guidanceWeight}`, synthetic: true, guidanceWeight, seconds },
           curves,
-          testFeatures,
+          space,
           perCondition.map((perCell) => perCell[0]!),
         ),
       );
@@ -237,13 +268,13 @@ export function registerSynthReportCommand(program: Command, registry: DatasetRe
           seconds: unconditional.seconds,
         },
         unconditional.curves,
-        testFeatures,
+        space,
         unconditional.curves.slice(0, train.length),
       );
       const rows = [floor, ...conditionalRows, unconditionalRow];
       const seconds = rows.reduce((sum, row) => sum + row.seconds, 0);
       const notes = [
-        `Every set is compared with the ${test.length} measured test curves in feature space ${FEATURE_SPACE}; ` +
+        `Every set is compared with the ${test.length} measured test curves in feature space ${featureSpace.description}; ` +
           `k-NN precision/recall with k = ${NEIGHBOURS}.`,
         `Lower Frechet distance and higher precision (fidelity) and recall (diversity) are better. The floor is ` +
           `what measured cells reach: the ${train.length} training cells against the test cells. Synthetic sets ` +
@@ -298,8 +329,8 @@ export function registerSynthReportCommand(program: Command, registry: DatasetRe
         seed: options.seed,
         samplesPerCell: options.n,
         guidanceWeights: options.guidance,
-        featureMap: sohThresholdFeatures.id,
-        featureSpace: FEATURE_SPACE,
+        featureMap: featureSpace.id,
+        featureSpace: featureSpace.description,
         k: NEIGHBOURS,
         floor,
         conditional: conditionalRows,

@@ -17,7 +17,8 @@ for (const model of models) {
     const run = JSON.parse(readFileSync(join(folder, model, 'results', file), 'utf8'));
     run.cellIds.forEach((cell, i) => {
       reference[cell] = run.rulReference[i];
-      (errors[model][cell] ??= []).push(run.medianOfSamples.rulPredicted[i] - run.rulReference[i]);
+      if (!errors[model][cell]) errors[model][cell] = [];
+      errors[model][cell].push(run.medianOfSamples.rulPredicted[i] - run.rulReference[i]);
     });
   }
 }

@@ -68,10 +68,16 @@ export function benchmarkProvenance(command: string, backend: string): Benchmark
   };
 }
 
-/** Writes benchmarks/results/<id>.json atomically, indented so that a diff shows what changed. */
-export function writeBenchmarkResult(result: Omit<BenchmarkResult, 'format' | 'version'>): string {
-  mkdirSync(RESULTS_DIR, { recursive: true });
-  const file = join(RESULTS_DIR, `${result.id}.json`);
+/**
+ * Writes benchmarks/results/<id>.json atomically, indented so that a diff shows what changed; `dir`
+ * elsewhere (a smoke run's temporary folder) keeps the file out of BENCHMARKS.md.
+ */
+export function writeBenchmarkResult(
+  result: Omit<BenchmarkResult, 'format' | 'version'>,
+  dir = RESULTS_DIR,
+): string {
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${result.id}.json`);
   const staging = `${file}.partial`;
   const text = JSON.stringify({ format: 'diffbatt-benchmark-result', version: 1, ...result }, null, 2);
   writeFileSync(staging, `${text}\n`);

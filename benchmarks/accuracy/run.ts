@@ -48,6 +48,7 @@ import {
   type TrainPresetName,
 } from '../../packages/pipeline/src/index.js';
 import { fail, isCount, numberList } from '../lib/args.js';
+import { diffbattNodeArgs } from '../lib/cli.js';
 import {
   benchmarkProvenance,
   meanAndSpread,
@@ -264,18 +265,11 @@ for (const split of splits) {
 
 // ---- running the CLI, a few at a time ----
 
-const cliArgs = [
-  '--conditions=@diffbatt/source',
-  '--import',
-  'tsx',
-  join(REPOSITORY_ROOT, 'apps/cli/src/bin.ts'),
-];
-
 /** Runs one `diffbatt` command, its output in `log`; rejects with the log's tail on failure. */
 function diffbatt(args: string[], log: string): Promise<void> {
   mkdirSync(join(log, '..'), { recursive: true });
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [...cliArgs, ...args], { cwd: REPOSITORY_ROOT });
+    const child = spawn(process.execPath, diffbattNodeArgs(args), { cwd: REPOSITORY_ROOT });
     const chunks: Buffer[] = [];
     child.stdout.on('data', (c: Buffer) => chunks.push(c));
     child.stderr.on('data', (c: Buffer) => chunks.push(c));
@@ -465,7 +459,8 @@ async function testWithSamplers(
   seed: number,
   trainedAt?: string,
 ): Promise<Partial<Record<SamplerId, TestScores>>> {
-  const common = ['--model', model, '--data', join(dataDir, `${split}_test_ds`)];
+  // Relative to the repository (the CLI's working folder): the paths reach the committed results.
+  const common = ['--model', rel(model), '--data', rel(join(dataDir, `${split}_test_ds`))];
   const scores = await Promise.all(
     samplers
       .filter((id) => samplesWith(id, seed))

@@ -7,10 +7,10 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, statfs } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { readDatasetFile } from '../../packages/core/src/index.js';
 import { writeSyntheticArbin } from '../../packages/datasets-matr/src/testing/synthetic-arbin.js';
 import { fail } from '../lib/args.js';
+import { diffbattNodeArgs } from '../lib/cli.js';
 import { REPOSITORY_ROOT } from '../lib/results.js';
 
 /** Rows per cycle: a sample every 2 s over a cycle of about 67 minutes. */
@@ -36,24 +36,12 @@ export interface ArbinConversion {
 /** Runs `diffbatt <args>` from the sources with the peak-RSS reporter preloaded; resolves its peak RSS. */
 function diffbattPeakRss(args: string[], rssFile: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [
-        '--conditions=@diffbatt/source',
-        '--import',
-        'tsx',
-        '--import',
-        pathToFileURL(join(REPOSITORY_ROOT, 'benchmarks', 'io', 'peak-rss.ts')).href,
-        join(REPOSITORY_ROOT, 'apps', 'cli', 'src', 'bin.ts'),
-        ...args,
-      ],
-      {
-        cwd: REPOSITORY_ROOT,
-        env: { ...process.env, DIFFBATT_PEAK_RSS_FILE: rssFile },
-        // Standard output holds only the plugin list; warnings and the summary go to standard error.
-        stdio: ['ignore', 'ignore', 'inherit'],
-      },
-    );
+    const child = spawn(process.execPath, diffbattNodeArgs(args, { peakRss: true }), {
+      cwd: REPOSITORY_ROOT,
+      env: { ...process.env, DIFFBATT_PEAK_RSS_FILE: rssFile },
+      // Standard output holds only the plugin list; warnings and the summary go to standard error.
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
     child.on('error', reject);
     child.on('close', async (code) => {
       if (code !== 0) return reject(new Error(`diffbatt ${args.join(' ')} exited with ${code}`));

@@ -1,9 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { type ModelSample, readDatasetFile } from '../../packages/core/src/index.js';
 import { fail } from './args.js';
+import { diffbattNodeArgs } from './cli.js';
 import { REPOSITORY_ROOT } from './results.js';
 
 /**
@@ -41,11 +42,11 @@ export interface SynthesisModel {
 
 /** `diffbatt <args>` from the repository root; its stdout, or the benchmark fails with its stderr. */
 export function runDiffBatt(args: string[]): string {
-  const child = spawnSync(
-    process.execPath,
-    ['--conditions=@diffbatt/source', '--import', 'tsx', 'apps/cli/src/bin.ts', ...args],
-    { cwd: REPOSITORY_ROOT, encoding: 'utf8', maxBuffer: 64 * 2 ** 20 },
-  );
+  const child = spawnSync(process.execPath, diffbattNodeArgs(args), {
+    cwd: REPOSITORY_ROOT,
+    encoding: 'utf8',
+    maxBuffer: 64 * 2 ** 20,
+  });
   if (child.status !== 0) {
     fail(`diffbatt ${args[0]} failed (exit ${child.status}): ${child.stderr.slice(-2000)}`);
   }
@@ -78,7 +79,8 @@ export function synthesisModel(id: SynthesisModelId): SynthesisModel {
     if (!existsSync(RELEASED_SOURCE)) {
       fail(`the released weights are not at ${RELEASED_SOURCE} (set DIFFBATT_SHARED, or --models bundled)`);
     }
-    runDiffBatt(['import', RELEASED_SOURCE, '--out', directory]);
+    // Relative to the repository: the import records its source in the provenance that results carry.
+    runDiffBatt(['import', relative(REPOSITORY_ROOT, RELEASED_SOURCE), '--out', directory]);
   }
   const info = JSON.parse(readFileSync(join(REPOSITORY_ROOT, directory, 'diffbatt.json'), 'utf8')) as {
     parameterCount: number;

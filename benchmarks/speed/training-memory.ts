@@ -14,9 +14,9 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { fail } from '../lib/args.js';
+import { diffbattNodeArgs } from '../lib/cli.js';
 import { benchmarkProvenance, REPOSITORY_ROOT, writeBenchmarkResult } from '../lib/results.js';
 
 const args = process.argv.slice(2);
@@ -63,27 +63,24 @@ try {
   const rssFile = join(directory, 'peak-rss');
   const child = spawn(
     process.execPath,
-    [
-      '--conditions=@diffbatt/source',
-      '--import',
-      'tsx',
-      '--import',
-      pathToFileURL(join(REPOSITORY_ROOT, 'benchmarks', 'io', 'peak-rss.ts')).href,
-      join(REPOSITORY_ROOT, 'apps', 'cli', 'src', 'bin.ts'),
-      'train',
-      '--preset',
-      values.preset,
-      '--data',
-      join(REPOSITORY_ROOT, 'data', 'matr1', 'train.dbds'),
-      '--out',
-      join(directory, 'run'),
-      '--steps',
-      String(steps),
-      '--checkpoint-every',
-      '500',
-      '--workers',
-      String(workers),
-    ],
+    diffbattNodeArgs(
+      [
+        'train',
+        '--preset',
+        values.preset,
+        '--data',
+        join(REPOSITORY_ROOT, 'data', 'matr1', 'train.dbds'),
+        '--out',
+        join(directory, 'run'),
+        '--steps',
+        String(steps),
+        '--checkpoint-every',
+        '500',
+        '--workers',
+        String(workers),
+      ],
+      { peakRss: true },
+    ),
     {
       cwd: REPOSITORY_ROOT,
       env: { ...process.env, DIFFBATT_PEAK_RSS_FILE: rssFile },

@@ -28,8 +28,8 @@ import {
 } from '../../packages/eval/src/index.js';
 import { calibrateLifeIntervals, generateCurves } from '../../packages/pipeline/src/index.js';
 import { loadDiffBattModel } from '../../packages/unet/src/index.js';
-import { fail } from '../lib/args.js';
-import { benchmarkProvenance, REPOSITORY_ROOT, writeBenchmarkResult } from '../lib/results.js';
+import { fail, isCount, numberList } from '../lib/args.js';
+import { benchmarkProvenance, meanAndSpread, REPOSITORY_ROOT, writeBenchmarkResult } from '../lib/results.js';
 
 const args = process.argv.slice(2);
 const { values } = parseArgs({
@@ -47,10 +47,9 @@ const models = (values.model ?? []).map((spec) => {
   return { label: spec.slice(0, at), directory: resolve(spec.slice(at + 1)) };
 });
 if (models.length === 0) fail('give at least one --model <label>=<model directory>');
-const seeds = values.seeds.split(',').map(Number);
+const seeds = numberList('seeds', values.seeds, isCount, 'integers >= 0');
 const samplesPerCell = Number(values.samples);
 const workers = values.workers === undefined ? undefined : Number(values.workers);
-if (seeds.some((s) => !Number.isInteger(s) || s < 0)) fail(`--seeds: integers >= 0, got ${values.seeds}`);
 if (!(Number.isInteger(samplesPerCell) && samplesPerCell >= 2)) fail('--samples: an integer >= 2');
 
 const shared = resolve(process.env.DIFFBATT_SHARED ?? join(REPOSITORY_ROOT, '..', 'shared'));
@@ -148,11 +147,7 @@ for (const { label, directory } of models) {
 }
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-const sd = (xs: number[]) => {
-  const m = mean(xs);
-  return xs.length < 2 ? 0 : Math.sqrt(xs.reduce((a, x) => a + (x - m) ** 2, 0) / (xs.length - 1));
-};
-const pct = (xs: number[]) => `${(100 * mean(xs)).toFixed(1)} ± ${(100 * sd(xs)).toFixed(1)}`;
+const pct = (xs: number[]) => meanAndSpread(xs.map((x) => 100 * x));
 const splitNames = [...testSplits.map((s) => s.name), 'pooled'];
 const rows: string[][] = [];
 const verdicts: string[] = [];
@@ -165,17 +160,17 @@ for (const { label } of models) {
       name,
       String(of[0]!.cells),
       ...levels.map((_, i) => `${pct(of.map((c) => c.before[i]!))} → ${pct(of.map((c) => c.after[i]!))}`),
-      `${mean(of.map((c) => c.crps)).toFixed(1)} ± ${sd(of.map((c) => c.crps)).toFixed(1)}`,
+      meanAndSpread(of.map((c) => c.crps)),
     ]);
   }
   const pooled = mine.map((r) => r.coverage.find((c) => c.split === 'pooled')!);
-  const misses = levels
+  const checked = levels
     .map((level, i) => ({ level, after: mean(pooled.map((c) => c.after[i]!)) }))
     .filter(({ level }) => level >= 0.8)
     .map(({ level, after }) => ({ level, after, off: Math.abs(after - level) }));
-  const met = misses.every(({ off }) => off <= 0.05);
+  const met = checked.every(({ off }) => off <= 0.05);
   verdicts.push(
-    `${label}: calibrated ${misses.map(({ level, after }) => `${level * 100} % intervals cover ${(100 * after).toFixed(1)} %`).join(', ')} of the pooled test cells: ${met ? 'within' : 'NOT within'} 5 points of nominal (target ${met ? 'met' : 'missed'}).`,
+    `${label}: calibrated ${checked.map(({ level, after }) => `${level * 100} % intervals cover ${(100 * after).toFixed(1)} %`).join(', ')} of the pooled test cells: ${met ? 'within' : 'NOT within'} 5 points of nominal (target ${met ? 'met' : 'missed'}).`,
   );
 }
 

@@ -1,3 +1,5 @@
+import { assertFiniteValues } from './finite-values.js';
+
 /**
  * Knee point of a fading curve by the maximum distance to its chord (the Kneedle rule of Satopaa et al.,
  * 2011, without its smoothing step): the index of the value that lies farthest above the straight line from
@@ -12,9 +14,7 @@
 export function kneePointIndex(values: ArrayLike<number>): number {
   const last = values.length - 1;
   if (last < 0) throw new RangeError('a knee point needs at least one value');
-  for (let i = 0; i <= last; i++) {
-    if (!Number.isFinite(values[i]!)) throw new RangeError(`value ${i} is ${values[i]}`);
-  }
+  assertFiniteValues(values);
   const first = values[0]!;
   const drop = last === 0 ? 0 : (values[last]! - first) / last;
   let knee = last;

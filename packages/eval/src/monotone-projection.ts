@@ -4,6 +4,7 @@
 // @diffbatt/pipeline (which applies it to generated curves: `generateCurves({ monotone: true })`), the CLI
 // and the benchmarks all depend on; @diffbatt/core knows the encoding but not the protocol's cut-off.
 import { observedPoints } from './engineer-features.js';
+import { assertFiniteValues } from './finite-values.js';
 import { sohPercent } from './life-summary.js';
 
 /**
@@ -19,9 +20,7 @@ import { sohPercent } from './life-summary.js';
  * its index.
  */
 export function monotoneProjection(sohCurve: ArrayLike<number>): Float32Array {
-  for (let i = 0; i < sohCurve.length; i++) {
-    if (!Number.isFinite(sohCurve[i]!)) throw new RangeError(`value ${i} is ${sohCurve[i]}`);
-  }
+  assertFiniteValues(sohCurve);
   const out = Float32Array.from(sohCurve);
   const observed = observedPoints(sohPercent(sohCurve));
   // Blocks of pooled points: each holds its sum and count; their means never increase along the stack.

@@ -416,8 +416,8 @@ function sameSettings(recorded: RunRecord, b: RunRecord, where: string): string 
   }
   if (a.settings.learningRateDecay === 'cosine' && a.settings.steps !== b.settings.steps)
     return `the cosine learning-rate decay is fixed to the budget of ${a.settings.steps} steps, now ${b.settings.steps}`;
-  if (JSON.stringify(a.unetConfig) !== JSON.stringify(parseUNetConfig(b.unetConfig)))
-    return 'the U-Net config differs';
+  // Both configs come from parseUNetConfig: the same keys in the same order.
+  if (JSON.stringify(a.unetConfig) !== JSON.stringify(b.unetConfig)) return 'the U-Net config differs';
   if (JSON.stringify(a.trainCellIds) !== JSON.stringify(b.trainCellIds)) return 'the training cells differ';
   return null;
 }

@@ -113,7 +113,7 @@ export function registerPredictCommand(program: Command, registry: DatasetRegist
           sampler: sampler.kind,
           steps: samplerSteps(sampler),
           clipSample: sampler.clipSample !== undefined,
-          monotone: options.monotone === true,
+          monotone: options.monotone,
           guidanceWeight: options.guidance,
           samplesPerCell: options.samples,
           seed: options.seed,

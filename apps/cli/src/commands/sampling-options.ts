@@ -55,6 +55,7 @@ export function addSamplingOptions(
     .option(
       '--monotone',
       'project every curve onto the nearest one that never rises (least squares; padding kept; default: as sampled, as the original)',
+      false,
     )
     .option('--seed <s>', 'sampling seed', '0')
     .option('--backend <name>', 'TensorFlow.js backend (default: fastest available)')
@@ -74,7 +75,7 @@ export const samplingOptionFields = {
   'eta?': numberText.pipe(type('0 <= number <= 1')),
   clip: type.enumerated(...CLIP_CHOICES),
   guidance: numberText.pipe(type(`0 <= number <= ${MAX_GUIDANCE_WEIGHT}`)),
-  'monotone?': 'boolean',
+  monotone: 'boolean',
   seed: integerText(0),
   'backend?': 'string',
   maxBatch: integerText(1),
@@ -87,7 +88,7 @@ interface SamplingValues {
   model: string;
   guidance: number;
   /** `--monotone`: project the curves onto never-rising ones (`generateCurves({ monotone })`). */
-  monotone?: boolean;
+  monotone: boolean;
   seed: number;
   maxBatch: number;
   workers?: number;
@@ -118,7 +119,7 @@ export async function loadForSampling(
  * setting of this run that differs from those it was fitted with.
  */
 export async function calibrationOption(
-  options: { calibration?: string; samples: number; guidance: number; monotone?: boolean; eol: number },
+  options: { calibration?: string; samples: number; guidance: number; monotone: boolean; eol: number },
   sampler: SamplerConfig,
 ) {
   if (options.calibration === undefined) return undefined;
@@ -126,7 +127,7 @@ export async function calibrationOption(
     sampler,
     samplesPerCell: options.samples,
     guidanceWeight: options.guidance,
-    monotone: options.monotone === true,
+    monotone: options.monotone,
     eolSoh: options.eol,
   };
   return readLifeCalibration(options.calibration, run, (message) => terminal.info(`warning: ${message}`));
@@ -170,7 +171,7 @@ async function withSampling<T>(
       sampler: run.sampler,
       guidanceWeight: options.guidance,
       seed: options.seed,
-      monotone: options.monotone === true,
+      monotone: options.monotone,
       maxBatch: options.maxBatch,
       ...(options.workers === undefined ? {} : { workers: options.workers }),
       onProgress: (done, total) => {

@@ -325,7 +325,7 @@ export function registerSynthReportCommand(program: Command, registry: DatasetRe
         sampler: sampler.kind,
         steps: samplerSteps(sampler),
         clipSample: sampler.clipSample !== undefined,
-        monotone: options.monotone === true,
+        monotone: options.monotone,
         seed: options.seed,
         samplesPerCell: options.n,
         guidanceWeights: options.guidance,

@@ -11,7 +11,8 @@ out=benchmarks/released-weights
 seeds=${*:-0 1 2}
 diffbatt() { node --conditions=@diffbatt/source --import tsx apps/cli/src/bin.ts "$@"; }
 
-model=$(mktemp -d)/matr_1_ema
+# the import goes to an ignored folder inside the repo, so the results name a relative path
+model=out/released-weights/matr_1_ema
 diffbatt import "$shared/data/diffbatt/trained_models/matr_1_ema_network" --out "$model"
 mkdir -p "$out/results"
 for seed in $seeds; do

@@ -1,7 +1,7 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { featuriseCell, inspectCell } from '@diffbatt/core';
+import { createDatasetRegistry, featuriseCell, inspectCell } from '@diffbatt/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadMatrCells, matrDatasetPlugin } from './plugin.js';
 
@@ -150,5 +150,41 @@ describe('MATR batch .mat (HDF5)', () => {
     expect(await matrDatasetPlugin.detect(good)).toBe(false);
     // Loading it (as --plugin matr, or a batchdata name does) says why instead of "not a MATR input".
     await expect(loadMatrCells(good)).rejects.toThrow(`${good}: no HDF5 signature in its first 520 bytes`);
+  });
+
+  it('reads a folder of batch files in name order, detected only by their MATR names', async () => {
+    await mkdir(join(await root, 'batches'));
+    const cell = (barcode: string) => ({
+      barcode,
+      policy: '4C(80%)-4C',
+      capacities: fade(130),
+      cycleLife: 120,
+    });
+    const second = await writeSyntheticBatch('batches/2017-06-30_batchdata_updated_struct_errorcorrect.mat', [
+      cell('EL0003'),
+    ]);
+    await writeSyntheticBatch('batches/2017-05-12_batchdata_updated_struct_errorcorrect.mat', [
+      cell('EL0001'),
+      cell('EL0002'),
+    ]);
+    const folder = join(await root, 'batches');
+    expect(await matrDatasetPlugin.detect(folder)).toBe(true);
+    expect((await loadMatrCells(folder)).map((c) => c.cellId)).toEqual(['EL0001', 'EL0002', 'EL0003']);
+
+    // Other v7.3 .mat files (RWTH keeps a metadata.mat in its folders) are not taken for MATR batches...
+    await mkdir(join(await root, 'other'));
+    const other = join(await root, 'other');
+    await writeSyntheticBatch('other/metadata.mat', [cell('X')]);
+    expect(await matrDatasetPlugin.detect(other)).toBe(false);
+    expect(await matrDatasetPlugin.claims?.(other)).toBe(false);
+    // ...but --plugin matr reads any HDF5 .mat of a folder.
+    expect((await loadMatrCells(other)).map((c) => c.cellId)).toEqual(['X']);
+
+    // A damaged batch file in the folder: auto-detection still routes it here, and loading names the file.
+    const bytes = await readFile(second);
+    await writeFile(second, bytes.subarray(0, bytes.length >> 1));
+    const registry = createDatasetRegistry([matrDatasetPlugin]);
+    expect((await registry.resolve(folder)).id).toBe(matrDatasetPlugin.id);
+    await expect(loadMatrCells(folder)).rejects.toThrow(`${second}: cannot read as HDF5`);
   });
 });

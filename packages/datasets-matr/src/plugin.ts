@@ -9,7 +9,7 @@ import { exists, isSeversonSplit, readSeversonSplit } from './severson.js';
 type Input =
   | { kind: 'severson'; directories: string[] }
   | { kind: 'arbin'; files: string[] }
-  | { kind: 'batch'; file: string }
+  | { kind: 'batch'; files: string[] }
   | { kind: 'unknown' };
 
 /**
@@ -25,7 +25,8 @@ async function classify(path: string, strict: boolean): Promise<Input> {
   }
   if (!isDirectory) {
     // Loading (not detecting) a .mat lets the HDF5 reader say what is wrong with it.
-    if (/\.mat$/i.test(path) && (!strict || (await isHdf5File(path)))) return { kind: 'batch', file: path };
+    if (/\.mat$/i.test(path) && (!strict || (await isHdf5File(path))))
+      return { kind: 'batch', files: [path] };
     if (await isArbinCsv(path)) return { kind: 'arbin', files: [path] };
     if (!strict && /^cell\d+\.csv$/i.test(basename(path))) {
       throw new DatasetError('a Severson Qdlin file: pass its split directory (e.g. data/test1) instead', {
@@ -45,6 +46,9 @@ async function classify(path: string, strict: boolean): Promise<Input> {
   if (splits.length > 0) return { kind: 'severson', directories: splits };
   const arbin = await arbinFilesIn(path);
   if (arbin.length > 0) return { kind: 'arbin', files: arbin };
+  // MATR's batch files downloaded into one folder (2017-05-12_batchdata_..., 2017-06-30_..., 2018-04-12_...).
+  const batches = await batchFilesIn(path, strict);
+  if (batches.length > 0) return { kind: 'batch', files: batches };
   // Loading a folder whose CSVs sit beside their _Metadata.csv reads them as Arbin exports, so that a
   // damaged one gets its precise error.
   if (!strict) {
@@ -57,6 +61,26 @@ async function classify(path: string, strict: boolean): Promise<Input> {
 /** An Arbin CSV named as MATR names its exports: beside its `<name>_Metadata.csv`. */
 const isMetadataPaired = async (file: string) =>
   /\.csv$/i.test(file) && !/_Metadata\.csv$/i.test(file) && (await exists(arbinMetadataPath(file)));
+
+/** A file named as MATR names its batch downloads (2017-05-12_batchdata_updated_struct_errorcorrect.mat). */
+const isBatchName = (file: string) => /batchdata.*\.mat$/i.test(basename(file));
+
+/**
+ * The batch .mat files of a folder, in name order. Detection wants MATR's batch names and HDF5 content (other
+ * datasets keep v7.3 .mat files in folders too, e.g. RWTH's metadata.mat); loading takes every batch name, so
+ * that a damaged one gets its precise error, and any HDF5 .mat.
+ */
+async function batchFilesIn(directory: string, strict: boolean): Promise<string[]> {
+  const files = (await readdir(directory)).sort().map((name) => join(directory, name));
+  const flags = await Promise.all(
+    files.map(async (file) => {
+      if (!/\.mat$/i.test(file) || !(await stat(file)).isFile()) return false;
+      if (isBatchName(file)) return !strict || (await isHdf5File(file));
+      return !strict && (await isHdf5File(file));
+    }),
+  );
+  return files.filter((_, i) => flags[i]);
+}
 
 /** The CSVs of a folder that sit beside their `_Metadata.csv`, in name order. */
 async function metadataPairsIn(directory: string): Promise<string[]> {
@@ -78,7 +102,7 @@ async function* cells(input: Input, path: string, options: LoadOptions): AsyncGe
       }
       return;
     case 'batch':
-      yield* readMatrBatch(input.file, options);
+      for (const file of input.files) yield* readMatrBatch(file, options);
       return;
     default:
       throw new DatasetError(`not a MATR input: expected ${matrDatasetPlugin.recognises}`, { file: path });
@@ -93,16 +117,19 @@ export const matrDatasetPlugin: DatasetPlugin = {
     'MATR/CLO A123 LFP cells (Severson 2019): Qdlin CSVs + cycle lives, raw Arbin CSVs, batch .mat files',
   recognises:
     'a Severson split directory (cellN.csv Qdlin files, ../cycle_lives/<split>_cycle_lives.csv) or its data/ folder, ' +
-    'a raw Arbin CSV export (with <name>_Metadata.csv) or a folder of them, or a MATR batch .mat (v7.3/HDF5)',
+    'a raw Arbin CSV export (with <name>_Metadata.csv) or a folder of them, or a MATR batch .mat (v7.3/HDF5) or a folder of them',
   async detect(path) {
     return (await classify(path, true)).kind !== 'unknown';
   },
   async claims(path) {
     // A MATR batch file (2017-05-12_batchdata_updated_struct_errorcorrect.mat), or an Arbin CSV beside
-    // its <name>_Metadata.csv: names only MATR downloads use.
-    if (/batchdata.*\.mat$/i.test(basename(path))) return true;
+    // its <name>_Metadata.csv (or a folder of either): names only MATR downloads use.
+    if (isBatchName(path)) return true;
     try {
-      if ((await stat(path)).isDirectory()) return (await metadataPairsIn(path)).length > 0;
+      if ((await stat(path)).isDirectory()) {
+        const names = await readdir(path);
+        return names.some(isBatchName) || (await metadataPairsIn(path)).length > 0;
+      }
     } catch {
       return false;
     }

@@ -72,6 +72,39 @@ describe('diffbatt datasets inspect / convert', () => {
     expect(stdout).toContain('b: synthetic sample');
   });
 
+  it('reads a folder that holds only dataset files as one dataset, in name order', async () => {
+    const folder = join(await root, 'parts');
+    await mkdir(folder);
+    const cell = (cellId: string) => ({
+      cellId,
+      source: 't',
+      sohCurve: new Float32Array(256).fill(-1).fill(0.9, 0, 50),
+      capacityMatrix: new Float32Array(2000),
+      capacityMatrixRows: 20 as const,
+      synthetic: false,
+    });
+    await writeDatasetFile(join(folder, '2.dbds'), [cell('c')]);
+    await writeDatasetFile(join(folder, '1.dbds'), [cell('a'), cell('b')]);
+    const inspected = await runCli(['datasets', 'inspect', folder, '--json']);
+    expect(inspected.code).toBe(0);
+    const json = JSON.parse(inspected.stdout) as { plugin: string; cells: { cellId: string }[] };
+    expect([json.plugin, json.cells.map((c) => c.cellId)]).toEqual(['dataset-file', ['a', 'b', 'c']]);
+    const merged = join(await root, 'merged.dbds');
+    expect((await runCli(['datasets', 'convert', folder, '--out', merged])).code).toBe(0);
+    expect((await runCli(['datasets', 'inspect', merged, '--json'])).stdout).toBe(inspected.stdout);
+
+    // One id in two files is one cell twice; a folder with other files is left to the plugins.
+    await writeDatasetFile(join(folder, '3.dbds'), [cell('a')]);
+    const twice = await runCli(['datasets', 'convert', folder, '--out', join(await root, 'twice.dbds')]);
+    expect([twice.code, twice.stderr]).toEqual([
+      1,
+      expect.stringContaining('cell id "a" appears twice (cells 1 and 4)'),
+    ]);
+    await writeFile(join(folder, 'notes.txt'), 'not a dataset file');
+    const mixed = await runCli(['datasets', 'inspect', folder]);
+    expect(mixed.stderr).toContain('no dataset plugin recognises this path');
+  });
+
   it('writes nothing when a cell cannot be converted, and says why in one line', async () => {
     const out = join(await root, 'never.dbds');
     const { code, stderr } = await runCli(['datasets', 'convert', arbinSample, '--out', out]);

@@ -17,7 +17,7 @@ import {
 } from '@diffbatt/report';
 import { type } from 'arktype';
 import type { Command } from 'commander';
-import { loadSamples } from '../flows/data.js';
+import { datasetFilesAt, loadSamples } from '../flows/data.js';
 import { parseOptions } from '../options.js';
 import { assertWritable } from '../output.js';
 import { describeOrigin } from '../plugin-origin.js';
@@ -78,10 +78,12 @@ export function registerDatasetsCommand(program: Command, runPlugins: RunPlugins
         cells.push(markSynthetic(inspectSample(sample), sample.synthetic, sample.provenance));
       };
       let source: string;
-      if (options.plugin === undefined && path.endsWith(DATASET_FILE_EXTENSION)) {
+      const datasetFiles = options.plugin === undefined ? await datasetFilesAt(path) : null;
+      if (datasetFiles !== null) {
         // Our own dataset files (written by `convert` or a model) need no plugin.
         source = DATASET_FILE_PLUGIN;
-        for (const sample of (await readDatasetFile(path)).samples) addSample(sample);
+        for (const file of datasetFiles)
+          for (const sample of (await readDatasetFile(file)).samples) addSample(sample);
       } else {
         const plugin = await runPlugins.registry.resolve(path, options.plugin);
         source = plugin.id;

@@ -1,3 +1,5 @@
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import {
   assertValidSample,
   type CapacityMatrixRows,
@@ -27,6 +29,22 @@ export interface LoadSamplesOptions {
 }
 
 /**
+ * The project's dataset files that `path` names: itself if it is one, every file of a folder that holds only
+ * dataset files (hidden files aside; name order), else null (a path for the dataset plugins).
+ */
+export async function datasetFilesAt(path: string): Promise<string[] | null> {
+  if (path.endsWith(DATASET_FILE_EXTENSION)) return [path];
+  const isFolder = await stat(path).then(
+    (stats) => stats.isDirectory(),
+    () => false,
+  );
+  if (!isFolder) return null;
+  const names = (await readdir(path)).filter((name) => !name.startsWith('.')).sort();
+  if (names.length === 0 || !names.every((name) => name.endsWith(DATASET_FILE_EXTENSION))) return null;
+  return names.map((name) => join(path, name));
+}
+
+/**
  * Model-ready samples from any input a user may give: the project's dataset file, or a path a dataset
  * plugin recognises (cells are featurised on the way). Every sample is validated, so NaN or a malformed
  * curve stops here with the cell named, not inside the network.
@@ -37,8 +55,10 @@ export async function loadSamples(
   options: LoadSamplesOptions = {},
 ): Promise<LoadedSamples> {
   let loaded: LoadedSamples;
-  if (path.endsWith(DATASET_FILE_EXTENSION) && options.pluginId === undefined) {
-    const { samples } = await readDatasetFile(path);
+  const datasetFiles = options.pluginId === undefined ? await datasetFilesAt(path) : null;
+  if (datasetFiles !== null) {
+    const samples: ModelSample[] = [];
+    for (const file of datasetFiles) samples.push(...(await readDatasetFile(file)).samples);
     loaded = { source: 'dbds', samples, featurisedCells: 0 };
   } else {
     const plugin = await registry.resolve(path, options.pluginId);

@@ -148,6 +148,12 @@ describe('capacityMatrix', () => {
     if ('problem' in result) throw new Error(result.problem);
     expect(result.rows).toBe(20);
     expect(result.paddedRows).toBe(6);
+    // Featurising and inspecting say it in the same words (one source for both).
+    const padded = '6 capacity-matrix row(s) repeat cycle 15 (fewer Q(V) cycles than rows)';
+    const featurised: string[] = [];
+    featuriseCell(short, { rows: 20, onWarning: (w) => featurised.push(w) });
+    expect(featurised).toContain(`${short.cellId}: ${padded}`);
+    expect(inspectCell(short, { rows: 20 }).warnings).toContain(padded);
     const outside = Array.from(result.voltagesInV, (v, column) => (v < 2.8 ? column : -1)).filter(
       (c) => c >= 0,
     );

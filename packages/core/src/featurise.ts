@@ -6,6 +6,7 @@ import {
   implausibleSamplesText,
 } from './featurise/capacity-matrix.js';
 import {
+  type CapacityFade,
   type CapacityFadeOptions,
   capacityFade,
   encodeSohCurve,
@@ -40,10 +41,38 @@ export interface FeaturiseOptions extends CapacityMatrixOptions, CapacityFadeOpt
   onWarning?: (message: string) => void;
 }
 
-/** Every plugin's NaN, infinite or negative capacities end up here, dropped alike and said so. */
-function invalidCyclesWarning(cycles: readonly number[]): string {
-  const more = cycles.length > 10 ? ', ...' : '';
-  return `dropped ${cycles.length} cycle(s) whose discharge capacity is NaN, infinite or negative: cycle(s) ${cycles.slice(0, 10).join(', ')}${more}`;
+/**
+ * What is wrong with a cell's capacity fade, said once for featurising and inspecting. Every plugin's NaN,
+ * infinite or negative capacities end up here, dropped alike and said so.
+ */
+function fadeWarnings(fade: CapacityFade): string[] {
+  const listed = (cycles: readonly number[]) =>
+    `${cycles.slice(0, 10).join(', ')}${cycles.length > 10 ? ', ...' : ''}`;
+  const warnings: string[] = [];
+  if (fade.invalidCycles.length > 0) {
+    warnings.push(
+      `dropped ${fade.invalidCycles.length} cycle(s) whose discharge capacity is NaN, infinite or negative: cycle(s) ${listed(fade.invalidCycles)}`,
+    );
+  }
+  if (fade.outlierCycles.length > 0) {
+    warnings.push(
+      `dropped ${fade.outlierCycles.length} outlier cycle(s) from the SOH curve: ${listed(fade.outlierCycles)}`,
+    );
+  }
+  return warnings;
+}
+
+/** What is wrong with a cell's capacity matrix (or why it has none), said once for featurising and inspecting. */
+function matrixWarnings(matrix: ReturnType<typeof capacityMatrix>): string[] {
+  if ('problem' in matrix) return [`no capacity matrix: ${matrix.problem}`];
+  const warnings: string[] = [];
+  if (matrix.implausibleSamples.samples > 0) warnings.push(implausibleSamplesText(matrix.implausibleSamples));
+  if (matrix.paddedRows > 0) {
+    warnings.push(
+      `${matrix.paddedRows} capacity-matrix row(s) repeat cycle ${matrix.cycleNumbers[matrix.cycleNumbers.length - 1]} (fewer Q(V) cycles than rows)`,
+    );
+  }
+  return warnings;
 }
 
 /**
@@ -59,12 +88,7 @@ export function featuriseCell(cell: Cell, options: FeaturiseOptions = {}): Model
       file: cell.cellId,
     });
   }
-  if (fade.invalidCycles.length > 0) warn(invalidCyclesWarning(fade.invalidCycles));
-  if (fade.outlierCycles.length > 0) {
-    warn(
-      `dropped ${fade.outlierCycles.length} outlier cycle(s) from the SOH curve: ${fade.outlierCycles.slice(0, 10).join(', ')}`,
-    );
-  }
+  for (const message of fadeWarnings(fade)) warn(message);
   const endOfLife = fadeEndOfLife(fade.points, cell.nominalCapacityInAh);
   const truncate = options.truncateAtEndOfLife ?? true;
   const points =
@@ -76,13 +100,7 @@ export function featuriseCell(cell: Cell, options: FeaturiseOptions = {}): Model
     );
   }
   const matrix = capacityMatrix(cell, options);
-  if ('problem' in matrix) warn(`no capacity matrix: ${matrix.problem}`);
-  else if (matrix.implausibleSamples.samples > 0) warn(implausibleSamplesText(matrix.implausibleSamples));
-  if (!('problem' in matrix) && matrix.paddedRows > 0) {
-    warn(
-      `${matrix.paddedRows} capacity-matrix row(s) repeat cycle ${matrix.cycleNumbers[matrix.cycleNumbers.length - 1]} (fewer Q(V) cycles than rows)`,
-    );
-  }
+  for (const message of matrixWarnings(matrix)) warn(message);
   const sample: ModelSample = {
     cellId: cell.cellId,
     source: cell.source,
@@ -113,12 +131,10 @@ export interface CellInspection {
  * else the published life, else null; a disagreement between data and published life is a warning.
  */
 export function inspectCell(cell: Cell, options: FeaturiseOptions = {}): CellInspection {
-  const warnings: string[] = [];
   const fade = capacityFade(cell, options);
+  const warnings = fadeWarnings(fade);
   const dataLife = fadeEndOfLife(fade.points, cell.nominalCapacityInAh);
   const published = cell.publishedCycleLife ?? null;
-  if (fade.invalidCycles.length > 0) warnings.push(invalidCyclesWarning(fade.invalidCycles));
-  if (fade.outlierCycles.length > 0) warnings.push(`${fade.outlierCycles.length} outlier cycle(s) ignored`);
   if (dataLife !== null && published !== null && dataLife !== published) {
     warnings.push(`life in the data (${dataLife}) differs from the published life (${published})`);
   }
@@ -128,11 +144,7 @@ export function inspectCell(cell: Cell, options: FeaturiseOptions = {}): CellIns
     );
   }
   const matrix = capacityMatrix(cell, options);
-  if ('problem' in matrix) warnings.push(`no capacity matrix: ${matrix.problem}`);
-  else if (matrix.implausibleSamples.samples > 0)
-    warnings.push(implausibleSamplesText(matrix.implausibleSamples));
-  if (!('problem' in matrix) && matrix.paddedRows > 0)
-    warnings.push(`${matrix.paddedRows} capacity-matrix row(s) repeat the last Q(V) cycle`);
+  warnings.push(...matrixWarnings(matrix));
   const cycleLife = dataLife ?? published;
   return {
     cellId: cell.cellId,

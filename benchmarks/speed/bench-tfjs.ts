@@ -10,6 +10,9 @@
  *   --samples-per-cell curves each (on --workers threads).
  * Prints one JSON object (the `SideMeasurement` shape of run.ts).
  *
+ * - the FLOPs of one single-thread training step (matrix products and convolutions, from `tf.profile`'s
+ *   kernel shapes, see flops.ts) and the backend's sgemm rate on one thread (1024 x 1024 x 1024 products).
+ *
  *   node --conditions=@diffbatt/source --import tsx benchmarks/speed/bench-tfjs.ts --backend wasm \
  *     [--workers 1] [--train-repeats 5] [--step-repeats 5] [--solver-repeats 2] [--warmup 2]
  *
@@ -39,6 +42,7 @@ import {
   dropCapacityCondition,
 } from '../../packages/unet/src/denoiser.js';
 import { buildDiffBattUNet } from '../../packages/unet/src/unet.js';
+import { countFlops, kernelFlops } from './flops.js';
 
 // The same tfjs instance the unet package uses (this folder has no node_modules of its own).
 const fromUnet = createRequire(new URL('../../packages/unet/package.json', import.meta.url));
@@ -153,8 +157,8 @@ async function parallelTrainingStepTimings(): Promise<Timings> {
   }
 }
 
-async function trainingStepTimings(): Promise<Timings> {
-  if (workers > 1) return parallelTrainingStepTimings();
+/** One single-thread training step at batch 41 (forward, MSE backward, Adam), and what it holds. */
+function singleThreadTrainingStep(): { step: () => void; dispose: () => void } {
   const curve = tf.randomNormal([TRAIN_BATCH, 256, 1], 0, 1, 'float32', 1);
   const timesteps = tf.randomUniform([TRAIN_BATCH], 0, 1000, 'int32', 2);
   const condition = capacityConditionOf(TRAIN_BATCH, 3);
@@ -174,11 +178,76 @@ async function trainingStepTimings(): Promise<Timings> {
     loss!.dataSync();
     loss!.dispose();
   };
+  const dispose = () => {
+    optimizer.dispose(); // Adam's moments
+    tf.dispose([curve, timesteps, condition.capacityMatrix, condition.mask, target]);
+  };
+  return { step, dispose };
+}
+
+async function trainingStepTimings(): Promise<Timings> {
+  if (workers > 1) return parallelTrainingStepTimings();
+  const { step, dispose } = singleThreadTrainingStep();
   try {
     return await timed(step, trainRepeats, warmup);
   } finally {
-    optimizer.dispose(); // Adam's moments
-    tf.dispose([curve, timesteps, condition.capacityMatrix, condition.mask, target]);
+    dispose();
+  }
+}
+
+/**
+ * FLOPs of one training step, counted from the kernels it runs. The count is first checked on kernels of
+ * known work (a matrix product and a 1-D convolution with its gradients), so a tfjs that records shapes
+ * differently fails here instead of printing a wrong rate.
+ */
+async function trainingStepFlops(): Promise<{ total: number; byKernel: Record<string, number> }> {
+  const check = await tf.profile(() => {
+    const x = tf.ones([2, 10, 3]) as import('@tensorflow/tfjs').Tensor3D;
+    const filter = tf.ones([3, 3, 4]) as import('@tensorflow/tfjs').Tensor3D;
+    const dy = tf.ones([2, 1, 10, 4]) as import('@tensorflow/tfjs').Tensor4D;
+    const filter2d = tf.ones([1, 3, 3, 4]) as import('@tensorflow/tfjs').Tensor4D;
+    tf.dispose([
+      tf.matMul(tf.ones([64, 32]), tf.ones([16, 32]), false, true),
+      tf.conv1d(x, filter, 1, 'same'),
+      tf.conv2dTranspose(dy, filter2d, [2, 1, 10, 3], 1, 'same'),
+      x,
+      filter,
+      dy,
+      filter2d,
+    ]);
+  });
+  // matMul 64x32 by 32x16; a conv1d 2x10x3 -> 2x10x4 with a width-3 filter, and its input gradient's kernel.
+  const expected: [string, number][] = [
+    ['BatchMatMul', 2 * 64 * 32 * 16],
+    ['Conv2D', 2 * 2 * 10 * 4 * 3 * 3],
+    ['Conv2DBackpropInput', 2 * 2 * 10 * 4 * 3 * 3],
+  ];
+  for (const [name, flops] of expected) {
+    const got = check.kernels.filter((k) => k.name === name).map(kernelFlops);
+    if (got[0] !== flops) throw new Error(`FLOP count of ${name}: ${got[0]}, expected ${flops}`);
+  }
+  const { step, dispose } = singleThreadTrainingStep();
+  try {
+    step(); // warm-up: the profile then records one ordinary step
+    return countFlops((await tf.profile(step)).kernels);
+  } finally {
+    dispose();
+  }
+}
+
+/** The backend's single-precision matrix-product rate on this thread: 1024 x 1024 x 1024, median of 5 runs. */
+async function sgemmGflops(): Promise<number> {
+  const n = 1024;
+  const a = tf.randomNormal([n, n], 0, 1, 'float32', 21);
+  const b = tf.randomNormal([n, n], 0, 1, 'float32', 22);
+  try {
+    // The pure-JS cpu backend takes seconds per product: one, unwarmed.
+    const slow = report.backend === 'cpu';
+    const { wall } = await timed(() => tf.matMul(a, b).dispose(), slow ? 1 : 5, slow ? 0 : 2);
+    const median = wall.sort((x, y) => x - y)[Math.floor(wall.length / 2)]!;
+    return (2 * n ** 3) / (median * 1e6);
+  } finally {
+    tf.dispose([a, b]);
   }
 }
 
@@ -254,6 +323,9 @@ const tensorsLeakedByTraining = tf.memory().numTensors - tensorsBeforeTraining;
 const tensorsBeforeSampling = tf.memory().numTensors;
 const ddpmStep = await ddpmStepTimings();
 const solver = await solverTimings();
+// The count does not depend on the backend; two more steps on the pure-JS cpu backend would take minutes.
+const trainFlops = report.backend === 'cpu' ? undefined : await trainingStepFlops();
+const sgemm = await sgemmGflops();
 
 console.log(
   JSON.stringify({
@@ -271,6 +343,10 @@ console.log(
     solverSamplesPerCell: samplesPerCell,
     solverMs: solver.wall,
     solverCpuMs: solver.cpu,
+    ...(trainFlops === undefined
+      ? {}
+      : { trainStepFlops: trainFlops.total, trainStepFlopsByKernel: trainFlops.byKernel }),
+    sgemmGflops: sgemm,
     tensorsLeakedByTraining,
     tensorsLeakedBySampling: tf.memory().numTensors - tensorsBeforeSampling,
   }),

@@ -90,6 +90,10 @@ interface SideMeasurement {
   solverSteps: number;
   solverMs: number[];
   solverCpuMs: number[];
+  /** This implementation's float32 matrix-product rate on one of its threads (1024^3), GFLOP/s. */
+  sgemmGflops: number;
+  /** Multiply-add FLOPs of one training step, counted from the kernels (tfjs sides only, flops.ts). */
+  trainStepFlops?: number;
   [key: string]: unknown;
 }
 interface Run {
@@ -360,6 +364,40 @@ function report(completed: number): string {
           'guided solver run; its DDPM step is the single-thread measurement.',
         ],
       };
+  // The network is the same everywhere, so one count (from a tfjs side's kernels) serves every row.
+  const stepFlops = runs.map((r) => r.result.trainStepFlops).find((f) => typeof f === 'number') ?? Number.NaN;
+  const flopsTable: BenchmarkTable = {
+    title: 'Achieved GFLOP/s of the training step beside the matrix-product (sgemm) rate',
+    columns: [
+      'implementation',
+      'train step (GFLOP)',
+      'train step, wall (ms)',
+      'achieved GFLOP/s',
+      'sgemm GFLOP/s, one thread',
+      'achieved / (sgemm x threads)',
+    ],
+    rows: sides.map(({ label }) => {
+      const achieved = stepFlops / (overRounds(label, 'trainStep', 'wall') * 1e6);
+      const sgemm = median(runs.filter((r) => r.label === label).map((r) => r.result.sgemmGflops));
+      const { threads } = runs.find((r) => r.label === label)!.result;
+      return [
+        implementationOf(label),
+        fixed(stepFlops / 1e9, 2),
+        fixed(overRounds(label, 'trainStep', 'wall'), 0),
+        fixed(achieved, 1),
+        fixed(sgemm, 1),
+        `${fixed((100 * achieved) / (sgemm * threads), 0)} %`,
+      ];
+    }),
+    notes: [
+      'FLOPs: the multiply-adds (2 FLOPs each) of the matrix products and convolutions of one training step at',
+      'batch 41, counted from the kernel shapes tf.profile records (benchmarks/speed/flops.ts, checked on kernels',
+      'of known work at every run); element-wise kernels and Adam are not counted, so the rates are lower bounds.',
+      'PyTorch runs the same network, so its rate uses the same count. sgemm: a 1024 x 1024 x 1024 float32 product,',
+      "median of 5, on one thread of each implementation (tfjs: the backend's matMul; PyTorch: torch.mm on its BLAS).",
+      'The last column compares with what that many threads of the same kernel could do.',
+    ],
+  };
   const backendTable: BenchmarkTable = {
     title: 'Backends',
     columns: ['implementation', 'status'],
@@ -414,7 +452,7 @@ function report(completed: number): string {
     id: 'speed',
     title: 'Speed: TensorFlow.js backends against PyTorch, training step and sampling',
     summary,
-    tables: ratios ? [timings, ratios, backendTable] : [timings, backendTable],
+    tables: ratios ? [timings, ratios, flopsTable, backendTable] : [timings, flopsTable, backendTable],
     raw: {
       rounds: completed,
       plannedRounds: rounds,

@@ -2,12 +2,13 @@
 // <folder>/HEADER.md (what was run and why), then one row per sampler setting (and model, for a folder
 // of <model>/results folders) with the mean and spread
 // over seeds. With a results id it also writes benchmarks/results/<id>.json, a section of BENCHMARKS.md.
-// Usage: node --import tsx benchmarks/summarize-tests.mjs <folder> [<results id>]
+// Usage: node --import tsx benchmarks/summarize-tests.mjs <folder> [<results id> [<test split name>]]
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const folder = process.argv[2];
 const resultId = process.argv[3];
+const splitName = process.argv[4] ?? 'MATR-1';
 if (!folder) throw new Error('usage: node benchmarks/summarize-tests.mjs <folder>');
 // <folder>/results/*.json, or one <folder>/<model>/results/ per model compared (rows then name the model).
 const resultFolders = existsSync(join(folder, 'results'))
@@ -78,13 +79,13 @@ if (resultId) {
   const [title, ...paragraphs] = header.split(/\n(?=- |\n)/);
   const file = writeBenchmarkResult({
     ...benchmarkProvenance(
-      `node --import tsx benchmarks/summarize-tests.mjs ${folder} ${resultId}`,
+      `node --import tsx benchmarks/summarize-tests.mjs ${[folder, ...process.argv.slice(3)].join(' ')}`,
       runs[0].backend,
     ),
     id: resultId,
     title: title.replace(/^# /, ''),
     summary: paragraphs.map((p) => p.trim()).filter((p) => p.length > 0),
-    tables: [{ title: 'MATR-1 test split, per sampler setting', columns, rows: cells }],
+    tables: [{ title: `${splitName} test split, per sampler setting`, columns, rows: cells }],
     raw: runs.map((r) => ({
       ...(r.modelLabel ? { model: r.modelLabel } : {}),
       name: r.sampler,

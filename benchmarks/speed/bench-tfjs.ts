@@ -201,21 +201,17 @@ async function trainingStepTimings(): Promise<Timings> {
  * differently fails here instead of printing a wrong rate.
  */
 async function trainingStepFlops(): Promise<{ total: number; byKernel: Record<string, number> }> {
-  const check = await tf.profile(() => {
-    const x = tf.ones([2, 10, 3]) as import('@tensorflow/tfjs').Tensor3D;
-    const filter = tf.ones([3, 3, 4]) as import('@tensorflow/tfjs').Tensor3D;
-    const dy = tf.ones([2, 1, 10, 4]) as import('@tensorflow/tfjs').Tensor4D;
-    const filter2d = tf.ones([1, 3, 3, 4]) as import('@tensorflow/tfjs').Tensor4D;
-    tf.dispose([
-      tf.matMul(tf.ones([64, 32]), tf.ones([16, 32]), false, true),
-      tf.conv1d(x, filter, 1, 'same'),
-      tf.conv2dTranspose(dy, filter2d, [2, 1, 10, 3], 1, 'same'),
-      x,
-      filter,
-      dy,
-      filter2d,
-    ]);
-  });
+  const check = await tf.profile(() =>
+    tf.tidy(() => {
+      const x = tf.ones([2, 10, 3]) as import('@tensorflow/tfjs').Tensor3D;
+      const filter = tf.ones([3, 3, 4]) as import('@tensorflow/tfjs').Tensor3D;
+      const dy = tf.ones([2, 1, 10, 4]) as import('@tensorflow/tfjs').Tensor4D;
+      const filter2d = tf.ones([1, 3, 3, 4]) as import('@tensorflow/tfjs').Tensor4D;
+      tf.matMul(tf.ones([64, 32]), tf.ones([16, 32]), false, true);
+      tf.conv1d(x, filter, 1, 'same');
+      tf.conv2dTranspose(dy, filter2d, [2, 1, 10, 3], 1, 'same');
+    }),
+  );
   // matMul 64x32 by 32x16; a conv1d 2x10x3 -> 2x10x4 with a width-3 filter, and its input gradient's kernel.
   const expected: [string, number][] = [
     ['BatchMatMul', 2 * 64 * 32 * 16],
@@ -323,9 +319,13 @@ const tensorsLeakedByTraining = tf.memory().numTensors - tensorsBeforeTraining;
 const tensorsBeforeSampling = tf.memory().numTensors;
 const ddpmStep = await ddpmStepTimings();
 const solver = await solverTimings();
+const tensorsLeakedBySampling = tf.memory().numTensors - tensorsBeforeSampling;
+const tensorsBeforeCounting = tf.memory().numTensors;
 // The count does not depend on the backend; two more steps on the pure-JS cpu backend would take minutes.
 const trainFlops = report.backend === 'cpu' ? undefined : await trainingStepFlops();
 const sgemm = await sgemmGflops();
+if (tf.memory().numTensors !== tensorsBeforeCounting)
+  throw new Error('the FLOP count or sgemm probe leaked tensors');
 
 console.log(
   JSON.stringify({
@@ -348,6 +348,6 @@ console.log(
       : { trainStepFlops: trainFlops.total, trainStepFlopsByKernel: trainFlops.byKernel }),
     sgemmGflops: sgemm,
     tensorsLeakedByTraining,
-    tensorsLeakedBySampling: tf.memory().numTensors - tensorsBeforeSampling,
+    tensorsLeakedBySampling,
   }),
 );

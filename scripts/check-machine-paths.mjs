@@ -3,23 +3,13 @@
 // (/tmp/..., /home/..., /work/...): results must name paths relative to the repository, so they mean the
 // same on a user's clone. Benchmark scripts write relative paths; this keeps a stray absolute one out.
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { repositoryFiles } from './repository-files.mjs';
 
 const root = join(import.meta.dirname, '..');
 const MACHINE_PATH = /(?<![\w.])\/(?:tmp|home|root|work|Users)\/[\w.-]/;
 const DOCUMENTS = /\.(json|md|csv|html|txt|ya?ml)$/;
-const SKIP = new Set(['node_modules', 'dist', '.turbo', '.git', 'out', 'runs', 'coverage']);
-
-function* documents(dir) {
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    if (SKIP.has(entry.name)) continue;
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) yield* documents(path);
-    else if (DOCUMENTS.test(entry.name)) yield path;
-  }
-}
-
 /** The committed documents (git's list in a checkout; else every document outside ignored-by-design folders). */
 function committedDocuments() {
   try {
@@ -29,7 +19,7 @@ function committedDocuments() {
       .filter((file) => DOCUMENTS.test(file))
       .map((file) => join(root, file));
   } catch {
-    return [...documents(root)];
+    return [...repositoryFiles(root, DOCUMENTS)];
   }
 }
 

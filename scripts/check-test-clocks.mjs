@@ -1,25 +1,16 @@
 #!/usr/bin/env node
 // Fails when a test file reads the wall clock: a time bound in a test fails on a loaded machine (CI has
 // 2 cores and runs packages in parallel). Speed is measured by the `pnpm bench:*` benchmarks instead.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { repositoryFiles } from './repository-files.mjs';
 
 const root = join(import.meta.dirname, '..');
 const CLOCK = /\b(performance\.now|Date\.now|process\.hrtime)\s*\(/;
-const SKIP = new Set(['node_modules', 'dist', '.turbo', '.git', 'out', 'runs']);
-
-function* testFiles(dir) {
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    if (SKIP.has(entry.name)) continue;
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) yield* testFiles(path);
-    else if (/\.test\.(ts|mts|js|mjs)$/.test(entry.name)) yield path;
-  }
-}
 
 const found = [];
 for (const dir of ['packages', 'apps']) {
-  for (const file of testFiles(join(root, dir))) {
+  for (const file of repositoryFiles(join(root, dir), /\.test\.(ts|mts|js|mjs)$/)) {
     readFileSync(file, 'utf8')
       .split('\n')
       .forEach((line, i) => {

@@ -377,13 +377,14 @@ function report(completed: number): string {
       'achieved / (sgemm x threads)',
     ],
     rows: sides.map(({ label }) => {
-      const achieved = stepFlops / (overRounds(label, 'trainStep', 'wall') * 1e6);
+      const stepMs = overRounds(label, 'trainStep', 'wall');
+      const achieved = stepFlops / (stepMs * 1e6);
       const sgemm = median(runs.filter((r) => r.label === label).map((r) => r.result.sgemmGflops));
       const { threads } = runs.find((r) => r.label === label)!.result;
       return [
         implementationOf(label),
         fixed(stepFlops / 1e9, 2),
-        fixed(overRounds(label, 'trainStep', 'wall'), 0),
+        fixed(stepMs, 0),
         fixed(achieved, 1),
         fixed(sgemm, 1),
         `${fixed((100 * achieved) / (sgemm * threads), 0)} %`,

@@ -16,19 +16,7 @@ folder=benchmarks/original-20k
 diffbatt() { node --conditions=@diffbatt/source --import tsx apps/cli/src/bin.ts "$@"; }
 
 if [ "${1:-}" = --select ]; then
-  # The CLO test cells in none of MATR-1 train/test and MATR-2 test (bench:calibration's calibration cells,
-  # by @diffbatt/datasets-diffbatt's leakage rules).
-  clo=clo_test/3,clo_test/4,clo_test/5,clo_test/6,clo_test/10,clo_test/14,clo_test/18,clo_test/27,clo_test/31,clo_test/32
-  clo=$clo,clo_test/33,clo_test/36,clo_test/37,clo_test/42,clo_test/43,clo_test/49,clo_test/50,clo_test/52,clo_test/54,clo_test/59
-  mkdir -p "$folder/results/selection"
-  for candidate in step-20000=out/original-20k/model fast-12k=packages/model-matr1/model; do
-    out="$folder/results/selection/${candidate%%=*}.json"
-    [ -f "${candidate#*=}/diffbatt.json" ] || { echo "${candidate%%=*}: no model at ${candidate#*=} yet"; continue; }
-    [ -f "$out" ] || diffbatt test --model "${candidate#*=}" --data "$shared/data/diffbatt/data/clo_test_ds" --cells "$clo" \
-      --sampler dpm-solver++ --steps 20 --samples 32 --guidance 0 --seed 0 --workers 2 --json "$out" > /dev/null
-    node -e 'const r = require(process.argv[1]); console.log(process.argv[2], r.cells, "CLO cells, life RMSE (median of samples)", r.medianOfSamples.rulRmse.toFixed(1))' "$PWD/$out" "${candidate%%=*}"
-  done
-  exit 0
+  exec benchmarks/bundled-model/select.sh "$folder/results/selection" step-20000=out/original-20k/model fast-12k=packages/model-matr1/model
 fi
 model=${1:-out/original-20k/model}
 label=${2:-step-20000}

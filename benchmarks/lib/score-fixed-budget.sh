@@ -7,12 +7,16 @@
 # benchmarks/summarize-tests.mjs. An EMA snapshot (label step-<n> other than the final one) is scored with
 # DPM-Solver++ seed 0 only, as a learning-curve point; another model for comparison (e.g.
 # `out/released-weights/matr_1_ema released`) with seeds 0-2 and no DDPM-1000.
+# <folder>/<split>/HEADER.md must exist (what was run and why; summarize-tests.mjs puts it above the table).
 # Usage: FOLDER=benchmarks/<run> ID=<id> FINAL=step-<budget> MODEL=<run dir>/model \
 #          benchmarks/lib/score-fixed-budget.sh [model dir (default $MODEL)] [label (default $FINAL)]
 #        SPLITS=matr_1 ... (one split only)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 : "${FOLDER:?}" "${ID:?}" "${FINAL:?}" "${MODEL:?}"
+for split in ${SPLITS:-matr_1 matr_2}; do
+  [ -f "$FOLDER/$split/HEADER.md" ] || { echo "$FOLDER/$split/HEADER.md is missing: write what was run and why first" >&2; exit 1; }
+done
 shared=${DIFFBATT_SHARED:-../shared}
 diffbatt() { node --conditions=@diffbatt/source --import tsx apps/cli/src/bin.ts "$@"; }
 model=${1:-$MODEL}

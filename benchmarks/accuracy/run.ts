@@ -194,8 +194,6 @@ const TRAIN_DATA: Record<string, string> = {
   cruh: 'cruh_train_ds',
   crush: 'crush_train_ds',
 };
-/** SNL and CRUSH carry 20-row capacity matrices. */
-const CAPACITY_ROWS: Record<string, number> = { snl: 20, crush: 20 };
 const SNAPSHOT_EVERY = 1000;
 
 /** How a model is tested: the `diffbatt test` options for ours and for the released weights. */
@@ -364,13 +362,6 @@ async function trained(trainingSet: string, seed: number): Promise<string | null
     ...(selecting ? ['--snapshot-every', String(SNAPSHOT_EVERY)] : []),
     ...(workers === undefined ? [] : ['--workers', String(workers)]),
   ];
-  const rows = CAPACITY_ROWS[trainingSet];
-  if (rows !== undefined) {
-    const config = join(runsDir, trainingSet, `unet-${rows}-rows.json`);
-    mkdirSync(join(config, '..'), { recursive: true });
-    writeFileSync(config, JSON.stringify({ capacityMatrixRows: rows }));
-    args.push('--config', config);
-  }
   if (existsSync(join(out, 'checkpoint.json'))) args.push('--resume');
   const recipe = protocol.kind === 'trained' ? `preset ${protocol.preset}, ` : '';
   console.log(

@@ -121,6 +121,37 @@ describe('data-parallel training over worker threads', () => {
   });
 });
 
+describe('the capacity-matrix size of a new network', () => {
+  const small = { widths: [8, 16], hasAttention: [false, true], numResBlocks: 1 };
+  const run = (name: string, cells: ReturnType<typeof syntheticSamples>, config: object) =>
+    trainDiffBatt({
+      samples: cells,
+      dataDescription: 'synthetic test cells',
+      outDir: join(scratch.path, name),
+      settings: { ...settings, steps: 1 },
+      unetConfig: config,
+      resume: false,
+      backend,
+      workers: 1,
+    });
+
+  it('follows the training data when the config does not fix it (20 rows as SNL and CRUSH)', async () => {
+    await run('rows-from-data', syntheticSamples(3, 8, 20), small);
+    const saved = JSON.parse(
+      await readFile(join(scratch.path, 'rows-from-data', 'model', 'diffbatt.json'), 'utf8'),
+    );
+    expect(saved.config.capacityMatrixRows).toBe(20);
+  });
+
+  it('refuses data of another size than the config fixes, and data that mixes sizes', async () => {
+    await expect(
+      run('rows-fixed', syntheticSamples(3, 8, 20), { ...small, capacityMatrixRows: 100 }),
+    ).rejects.toThrow('training data has 20-row capacity matrices; the model expects 100');
+    const mixed = [...syntheticSamples(2, 8, 20), ...syntheticSamples(2, 9, 100)];
+    await expect(run('rows-mixed', mixed, small)).rejects.toThrow(/mixes 20- and 100-row capacity matrices/);
+  });
+});
+
 describe('resuming a run recorded by an earlier version', () => {
   it('takes a setting or U-Net option missing from the record as its default, and still refuses a changed one', async () => {
     const outDir = join(scratch.path, 'older-record');

@@ -433,6 +433,13 @@ export async function trainDiffBatt(input: TrainInput): Promise<TrainResult> {
   const { settings, outDir } = input;
   const started = performance.now();
   const { train, validation } = splitValidation(input.samples, settings.validationFraction, settings.seed);
+  const rows = new Set(input.samples.map((s) => s.capacityMatrixRows));
+  if (rows.size !== 1) {
+    throw new DiffBattError(
+      `training data mixes ${[...rows].join('- and ')}-row capacity matrices; one network takes one size`,
+    );
+  }
+  const [dataRows] = rows;
   let model: tf.LayersModel;
   let config: DiffBattUNetConfig;
   if (input.fromModelDir) {
@@ -445,13 +452,13 @@ export async function trainDiffBatt(input: TrainInput): Promise<TrainResult> {
       settings.normaliseCapacityMatrix && requested.capacityMatrixScale === undefined
         ? { capacityMatrixScale: unitScaleOf(train) }
         : {};
-    config = parseUNetConfig({ ...requested, ...scale }, 'U-Net config');
+    // A new network takes the data's matrix size (20 rows for SNL and CRUSH) unless the config says otherwise.
+    config = parseUNetConfig({ capacityMatrixRows: dataRows, ...requested, ...scale }, 'U-Net config');
     model = buildDiffBattUNet(config, { seed: settings.seed });
   }
-  const rows = new Set(input.samples.map((s) => s.capacityMatrixRows));
-  if (!rows.has(config.capacityMatrixRows) || rows.size !== 1) {
+  if (config.capacityMatrixRows !== dataRows) {
     throw new DiffBattError(
-      `training data has ${[...rows].join('/')}-row capacity matrices; the model expects ${config.capacityMatrixRows}`,
+      `training data has ${dataRows}-row capacity matrices; the model expects ${config.capacityMatrixRows}`,
     );
   }
   const run: RunRecord = {

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Scores a fixed-budget training run of issue 14 with the protocol its HEADER.md fixes: DPM-Solver++ 20,
 # x0 clipped, w = 0, 32 samples per cell, seeds 0-2, and unguided DDPM-1000, one sample per cell, seed 0, on
-# the MATR-1 test split (bundled) and the MATR-2 test split (../shared). Results go to
+# the MATR-1 test split (bundled) and the other splits' test cells in ../shared (matr_2, snl, cruh, ...). Results go to
 # <folder>/<split>/<label>/results/, summarised into <folder>/<split>/RESULTS.md and
 # benchmarks/results/accuracy-<split>-<id>.json (BENCHMARKS.md after `pnpm bench:report`) by
 # benchmarks/summarize-tests.mjs. An EMA snapshot (label step-<n> other than the final one) is scored with
@@ -39,13 +39,12 @@ score() { # split data seed sampler-options... ; the result file is named after 
   echo "$split $label $name seed $seed done"
 }
 for split in ${SPLITS:-matr_1 matr_2}; do
-  data=data/matr1/test.dbds
-  [ "$split" = matr_2 ] && data=$shared/data/diffbatt/data/matr_2_test_ds
+  data=$shared/data/diffbatt/data/${split}_test_ds
+  [ "$split" = matr_1 ] && data=data/matr1/test.dbds
   for seed in $seeds; do
     score "$split" "$data" "$seed" dpm-solver++-20-x32-w0 --sampler dpm-solver++ --steps 20 --samples 32
   done
   [ "$ddpm" = yes ] && score "$split" "$data" 0 ddpm-1000-x1-w0 --sampler ddpm --samples 1
-  name=MATR-1
-  [ "$split" = matr_2 ] && name=MATR-2
+  name=$(echo "$split" | tr 'a-z_' 'A-Z-')
   node --import tsx benchmarks/summarize-tests.mjs "$FOLDER/$split" "accuracy-$split-$ID" "$name" > /dev/null
 done

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Scores the SNL and CRUH runs of `--preset fast` with cosine decay (6000 steps) with the protocol fixed in
+# HEADER.md (benchmarks/lib/score-fixed-budget.sh: DPM-Solver++ 20, x0 clipped, w = 0, 32 samples per cell,
+# seeds 0-2, and unguided DDPM-1000, one sample, seed 0, on the split's test cells).
+# Usage: benchmarks/fast-cosine-6k/run.sh <snl|cruh> [model dir (default out/fast-cosine-6k-<split>/model)] [label (default step-6000)]
+#        benchmarks/fast-cosine-6k/run.sh snl out/fast-cosine-6k-snl/snapshots/step-3000 step-3000
+#        benchmarks/fast-cosine-6k/run.sh snl out/released-weights/snl_ema released
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+split=${1:-}
+case "$split" in snl | cruh) shift ;; *) echo "usage: $0 <snl|cruh> [model dir] [label]" >&2; exit 1 ;; esac
+SPLITS=$split FOLDER=benchmarks/fast-cosine-6k ID=fast-cosine-6k FINAL=step-6000 MODEL=out/fast-cosine-6k-$split/model \
+  exec benchmarks/lib/score-fixed-budget.sh "$@"

@@ -1,11 +1,12 @@
 /**
  * Memory of a data-parallel training run (issue 15: peak RSS of a 2-worker run <= 1.5 GB and flat over
- * 2,000 steps). Runs `diffbatt train` from the sources as a child process (the main thread and its worker
- * threads are one process) on the bundled MATR-1 training split into a temporary run directory, reads
- * its resident set size from /proc every second beside the step it reports, and its peak from the
- * process itself at exit (benchmarks/io/peak-rss.ts). Linux only.
+ * 2,000 steps). Runs `diffbatt train` as a child process (the main thread and its worker threads are one
+ * process) on the bundled MATR-1 training split into a temporary run directory, reads its resident set
+ * size from /proc every second beside the step it reports, and its peak from the process itself at exit
+ * (benchmarks/io/peak-rss.mjs). Linux only. `--from built` (default; `pnpm build` first) runs the CLI a
+ * user installs; `--from sources` runs it through tsx, which every thread then also carries.
  *
- *   pnpm bench:training-memory [--steps 2000] [--workers 2] [--preset original]
+ *   pnpm bench:training-memory [--steps 2000] [--workers 2] [--preset original] [--from built|sources]
  *
  * Writes benchmarks/results/speed-training-memory.json (rendered by `pnpm bench:report`).
  */
@@ -16,7 +17,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fail } from '../lib/args.js';
-import { diffbattNodeArgs } from '../lib/cli.js';
+import { BUILT_CLI, diffbattNodeArgs } from '../lib/cli.js';
 import { benchmarkProvenance, REPOSITORY_ROOT, writeBenchmarkResult } from '../lib/results.js';
 
 const args = process.argv.slice(2);
@@ -26,8 +27,13 @@ const { values } = parseArgs({
     steps: { type: 'string', default: '2000' },
     workers: { type: 'string', default: '2' },
     preset: { type: 'string', default: 'original' },
+    from: { type: 'string', default: 'built' },
   },
 });
+const built = values.from === 'built';
+if (!built && values.from !== 'sources') fail('--from: built or sources');
+if (built && !existsSync(BUILT_CLI))
+  fail(`${BUILT_CLI} is missing: run \`pnpm build\` first (or --from sources)`);
 const steps = Number(values.steps);
 const workers = Number(values.workers);
 if (!(Number.isInteger(steps) && steps >= 10)) fail('--steps: an integer >= 10');
@@ -79,7 +85,7 @@ try {
         '--workers',
         String(workers),
       ],
-      { peakRss: true },
+      { peakRss: true, built },
     ),
     {
       cwd: REPOSITORY_ROOT,
@@ -137,7 +143,7 @@ writeBenchmarkResult({
   id: 'speed-training-memory',
   title: `Memory of a ${workers}-worker training run over ${steps} steps`,
   summary: [
-    `\`diffbatt train --preset ${values.preset} --workers ${workers}\` on the bundled MATR-1 training split (41 cells, full batch), ${steps} steps with a checkpoint every 500, run as one child process (the main thread and its ${workers} worker threads); its resident set size read from /proc every second, its peak (maxRSS) reported by the process at exit. ${minutes.toFixed(1)} minutes; 1-minute load average ${loadAverage.toFixed(1)} at the start.`,
+    `\`diffbatt train --preset ${values.preset} --workers ${workers}\` (${built ? 'the built CLI, apps/cli/dist, as a user installs it' : 'from the sources through tsx'}) on the bundled MATR-1 training split (41 cells, full batch), ${steps} steps with a checkpoint every 500, run as one child process (the main thread and its ${workers} worker threads); its resident set size read from /proc every second, its peak (maxRSS) reported by the process at exit. ${minutes.toFixed(1)} minutes; 1-minute load average ${loadAverage.toFixed(1)} at the start.`,
     `Peak RSS ${mb(peakBytes)}: ${peakMet ? 'within' : 'ABOVE'} issue 15's 1.5 GB (target ${peakMet ? 'met' : 'missed'}). Mean RSS over the last quarter of the steps ${mb(lastQuarter)} against ${mb(secondQuarter)} over the second quarter (${(growth * 100).toFixed(1)} %): ${flat ? 'flat' : 'NOT flat'} by the rule of at most ${FLAT_TOLERANCE * 100} %.`,
   ],
   tables: [
@@ -153,7 +159,16 @@ writeBenchmarkResult({
       ],
     },
   ],
-  raw: { steps, workers, preset: values.preset, peakBytes, secondQuarter, lastQuarter, trace },
+  raw: {
+    steps,
+    workers,
+    preset: values.preset,
+    from: values.from,
+    peakBytes,
+    secondQuarter,
+    lastQuarter,
+    trace,
+  },
   ...benchmarkProvenance(`pnpm bench:training-memory ${args.join(' ')}`, 'wasm'),
 });
 console.log(`peak ${mb(peakBytes)}; second quarter ${mb(secondQuarter)}, last quarter ${mb(lastQuarter)}`);

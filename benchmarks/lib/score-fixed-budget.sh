@@ -11,6 +11,7 @@
 # Usage: FOLDER=benchmarks/<run> ID=<id> FINAL=step-<budget> MODEL=<run dir>/model \
 #          benchmarks/lib/score-fixed-budget.sh [model dir (default $MODEL)] [label (default $FINAL)]
 #        SPLITS=matr_1 ... (one split only)
+#        ENSEMBLE=<dir,...> ... (pool further networks with the model: diffbatt test --ensemble; label it, e.g. `ensemble`)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 : "${FOLDER:?}" "${ID:?}" "${FINAL:?}" "${MODEL:?}"
@@ -35,7 +36,7 @@ score() { # split data seed sampler-options... ; the result file is named after 
   local out="$FOLDER/$split/$label/results/$name-seed$seed.json"
   [ -f "$out" ] && { echo "$split $label $name seed $seed: cached"; return; }
   mkdir -p "$(dirname "$out")"
-  diffbatt test --model "$model" --data "$data" --guidance 0 --seed "$seed" --workers 2 --json "$out" "$@" > /dev/null
+  diffbatt test --model "$model" ${ENSEMBLE:+--ensemble "$ENSEMBLE"} --data "$data" --guidance 0 --seed "$seed" --workers 2 --json "$out" "$@" > /dev/null
   echo "$split $label $name seed $seed done"
 }
 for split in ${SPLITS:-matr_1 matr_2}; do

@@ -127,4 +127,80 @@ describe('generateCurves', () => {
       model.dispose();
     }
   });
+
+  it("pools an ensemble: each network draws its block of every cell's curves, each curve from its own seed", async () => {
+    const first = buildDiffBattUNet(config, { seed: 3 });
+    const second = buildDiffBattUNet(config, { seed: 5 });
+    const job = {
+      config,
+      conditions,
+      samplesPerCell: 5,
+      sampler: { kind: 'ddim', steps: 3, eta: 1 },
+      guidanceWeight: 1,
+      seed: 2,
+      workers: 1,
+    } as const;
+    try {
+      const alone = await generateCurves({ ...job, model: first });
+      const other = await generateCurves({ ...job, model: second });
+      const progress: [number, number][] = [];
+      const pooled = await generateCurves({
+        ...job,
+        model: first,
+        ensemble: [{ model: second, config }],
+        workers: 2,
+        onProgress: (done, total) => progress.push([done, total]),
+      });
+      // 5 curves over 2 networks: the first draws curves 0-2 of every cell, the second 3-4.
+      const expected = alone.map((cell, c) => [...cell.slice(0, 3), ...other[c]!.slice(3)]);
+      let largest = 0;
+      for (const [c, cell] of pooled.entries()) {
+        expect(cell).toHaveLength(5);
+        for (const [j, curve] of cell.entries())
+          for (const [i, v] of curve.entries())
+            largest = Math.max(largest, Math.abs(v - expected[c]![j]![i]!));
+      }
+      expect(largest).toBeLessThan(1e-4);
+      expect(progress.at(-1)).toEqual([4 * 5 * 3, 4 * 5 * 3]);
+      expect(progress.map(([done]) => done)).toEqual(
+        [...progress.map(([done]) => done)].sort((a, b) => a - b),
+      );
+    } finally {
+      first.dispose();
+      second.dispose();
+    }
+  });
+
+  it('refuses an ensemble whose networks take other capacity matrices, or fewer curves than networks', async () => {
+    const first = buildDiffBattUNet(config, { seed: 3 });
+    const wideConfig = { ...config, capacityMatrixRows: 100 };
+    const wide = buildDiffBattUNet(wideConfig, { seed: 3 });
+    const job = {
+      model: first,
+      config,
+      conditions,
+      sampler: { kind: 'ddim', steps: 2 },
+      guidanceWeight: 0,
+      seed: 0,
+      workers: 1,
+    } as const;
+    try {
+      await expect(
+        generateCurves({ ...job, samplesPerCell: 2, ensemble: [{ model: wide, config: wideConfig }] }),
+      ).rejects.toThrow('ensemble network 1 takes 100-row capacity matrices, the model 20-row ones');
+      await expect(
+        generateCurves({
+          ...job,
+          samplesPerCell: 2,
+          ensemble: [
+            { model: first, config },
+            { model: first, config },
+          ],
+        }),
+      ).rejects.toThrow('2 curve(s) per cell cannot be shared between 3 networks');
+    } finally {
+      first.dispose();
+      wide.dispose();
+    }
+  });
 });

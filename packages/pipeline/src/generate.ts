@@ -45,6 +45,20 @@ export interface GenerateInput {
    * left as it is). Default false: the original DiffBatt returns its samples as drawn.
    */
   monotone?: boolean;
+  /**
+   * Further networks pooled with `model` (a seed ensemble): each cell's `samplesPerCell` curves are shared
+   * out in order between `model` and these, in contiguous blocks (the first networks draw one more when the
+   * count does not divide), and summarised together. Curve j of cell c keeps its seed `deriveSeed(seed, c,
+   * j)` whichever network draws it. The networks must take the same capacity-matrix size; each samples in
+   * its own prediction type.
+   */
+  ensemble?: readonly EnsembleMember[];
+}
+
+/** A network of an ensemble: its weights and configuration, as `model` and `config` of `GenerateInput`. */
+export interface EnsembleMember {
+  model: tf.LayersModel;
+  config: DiffBattUNetConfig;
 }
 
 export const DEFAULT_MAX_BATCH = 256;
@@ -134,58 +148,37 @@ export async function sampleCurveRows(
  * curve fails the whole call: downstream it would read as SOH 0 and a confident, wrong cycle life.
  */
 export async function generateCurves(input: GenerateInput): Promise<Float32Array[][]> {
-  const { config, samplesPerCell, conditions } = input;
-  const rows: CurveRow[] = conditions.flatMap((condition, cell) =>
-    Array.from({ length: samplesPerCell }, (_, j) => ({ condition, seed: deriveSeed(input.seed, cell, j) })),
-  );
+  const { samplesPerCell, conditions } = input;
+  const members: EnsembleMember[] = [{ model: input.model, config: input.config }, ...(input.ensemble ?? [])];
+  checkEnsemble(members, samplesPerCell);
   const maxBatch = input.maxBatch ?? DEFAULT_MAX_BATCH;
   const scheduler = createScheduler(createNoiseSchedule({ kind: 'linear' }), input.sampler);
   const stepsPerCurve = scheduler.timesteps.length;
   scheduler.dispose();
-  const total = rows.length * stepsPerCurve;
-  const workers = Math.max(
-    1,
-    input.workers === undefined
-      ? Math.min(defaultWorkers(tf.getBackend()), Math.floor(total / MIN_CURVE_STEPS_PER_WORKER), rows.length)
-      : Math.min(input.workers, rows.length),
-  );
+  const total = conditions.length * samplesPerCell * stepsPerCurve;
   const options = { sampler: input.sampler, guidanceWeight: input.guidanceWeight, maxBatch };
-  let packed: Float32Array;
-  if (workers === 1) {
-    packed = await sampleCurveRows(input.model, config, rows, options, (done) =>
-      input.onProgress?.(done, total),
+  // Row r of `packed` is curve j of cell c, r = c * samplesPerCell + j, whichever network drew it.
+  const packed = new Float32Array(conditions.length * samplesPerCell * SOH_CURVE_LENGTH);
+  let firstSample = 0;
+  let doneBefore = 0;
+  for (const [k, member] of members.entries()) {
+    const share = Math.floor(samplesPerCell / members.length) + (k < samplesPerCell % members.length ? 1 : 0);
+    const samples = Array.from({ length: share }, (_, i) => firstSample + i);
+    const rows: CurveRow[] = conditions.flatMap((condition, cell) =>
+      samples.map((j) => ({ condition, seed: deriveSeed(input.seed, cell, j) })),
     );
-  } else {
-    const pool = await startSamplingPool({
-      workers,
-      backend: tf.getBackend(),
-      config,
-      weights: await packValues(input.model.weights.map((w) => w.read())),
-    });
-    try {
-      const parts = shardRows(rows.length, workers);
-      const doneByWorker = parts.map(() => 0);
-      const results = await Promise.all(
-        parts.map((part, k) => {
-          const job: SamplingJob = {
-            kind: 'sample',
-            ...options,
-            rows: rows.slice(part.offset, part.offset + part.rows),
-          };
-          return pool.request<{ kind: 'curves'; curves: Float32Array }>(k, job, (done) => {
-            doneByWorker[k] = done;
-            input.onProgress?.(
-              doneByWorker.reduce((a, b) => a + b, 0),
-              total,
-            );
-          });
-        }),
+    const curves = await drawRows(member, rows, options, total, input.workers, (done) =>
+      input.onProgress?.(doneBefore + done, total),
+    );
+    for (let r = 0; r < rows.length; r++) {
+      const target = Math.floor(r / share) * samplesPerCell + samples[r % share]!;
+      packed.set(
+        curves.subarray(r * SOH_CURVE_LENGTH, (r + 1) * SOH_CURVE_LENGTH),
+        target * SOH_CURVE_LENGTH,
       );
-      packed = new Float32Array(rows.length * SOH_CURVE_LENGTH);
-      for (const [k, part] of parts.entries()) packed.set(results[k]!.curves, part.offset * SOH_CURVE_LENGTH);
-    } finally {
-      await pool.close();
     }
+    firstSample += share;
+    doneBefore += rows.length * stepsPerCurve;
   }
   const bad = packed.findIndex((value) => !Number.isFinite(value));
   if (bad >= 0) {
@@ -195,9 +188,83 @@ export async function generateCurves(input: GenerateInput): Promise<Float32Array
     );
   }
   const result: Float32Array[][] = conditions.map(() => []);
-  for (let r = 0; r < rows.length; r++) {
+  for (let r = 0; r < conditions.length * samplesPerCell; r++) {
     const curve = packed.subarray(r * SOH_CURVE_LENGTH, (r + 1) * SOH_CURVE_LENGTH);
     result[Math.floor(r / samplesPerCell)]!.push(input.monotone ? monotoneProjection(curve) : curve.slice());
   }
   return result;
+}
+
+/** Refuses an ensemble whose networks take different conditions, or with fewer curves than networks. */
+function checkEnsemble(members: readonly EnsembleMember[], samplesPerCell: number): void {
+  if (members.length === 1) return;
+  const rows = members[0]!.config.capacityMatrixRows;
+  const other = members.findIndex((m) => m.config.capacityMatrixRows !== rows);
+  if (other > 0) {
+    throw new DiffBattError(
+      `ensemble network ${other} takes ${members[other]!.config.capacityMatrixRows}-row capacity matrices, ` +
+        `the model ${rows}-row ones: an ensemble's networks must share the condition`,
+      { field: 'ensemble' },
+    );
+  }
+  if (samplesPerCell < members.length) {
+    throw new DiffBattError(
+      `${samplesPerCell} curve(s) per cell cannot be shared between ${members.length} networks: ` +
+        `draw at least one per network`,
+      { field: 'samplesPerCell' },
+    );
+  }
+}
+
+/**
+ * Draws `rows` with one network, on worker threads when the whole job (`totalCurveSteps`, over every
+ * network) is large enough to repay them; returns the curves packed `[rows, 256]`.
+ */
+async function drawRows(
+  member: EnsembleMember,
+  rows: readonly CurveRow[],
+  options: { sampler: SamplerConfig; guidanceWeight: number; maxBatch: number },
+  totalCurveSteps: number,
+  requestedWorkers: number | undefined,
+  onProgress: (curveStepsDone: number) => void,
+): Promise<Float32Array> {
+  const workers = Math.max(
+    1,
+    requestedWorkers === undefined
+      ? Math.min(
+          defaultWorkers(tf.getBackend()),
+          Math.floor(totalCurveSteps / MIN_CURVE_STEPS_PER_WORKER),
+          rows.length,
+        )
+      : Math.min(requestedWorkers, rows.length),
+  );
+  if (workers === 1) return sampleCurveRows(member.model, member.config, rows, options, onProgress);
+  const pool = await startSamplingPool({
+    workers,
+    backend: tf.getBackend(),
+    config: member.config,
+    weights: await packValues(member.model.weights.map((w) => w.read())),
+  });
+  try {
+    const parts = shardRows(rows.length, workers);
+    const doneByWorker = parts.map(() => 0);
+    const results = await Promise.all(
+      parts.map((part, k) => {
+        const job: SamplingJob = {
+          kind: 'sample',
+          ...options,
+          rows: rows.slice(part.offset, part.offset + part.rows),
+        };
+        return pool.request<{ kind: 'curves'; curves: Float32Array }>(k, job, (done) => {
+          doneByWorker[k] = done;
+          onProgress(doneByWorker.reduce((a, b) => a + b, 0));
+        });
+      }),
+    );
+    const packed = new Float32Array(rows.length * SOH_CURVE_LENGTH);
+    for (const [k, part] of parts.entries()) packed.set(results[k]!.curves, part.offset * SOH_CURVE_LENGTH);
+    return packed;
+  } finally {
+    await pool.close();
+  }
 }

@@ -8,6 +8,7 @@ export { type DataParallelStepInput, dataParallelStep, FlatTrainingState } from 
 export {
   type CurveRow,
   DEFAULT_MAX_BATCH,
+  type EnsembleMember,
   type GenerateInput,
   generateCurves,
   MIN_CURVE_STEPS_PER_WORKER,

@@ -8,16 +8,21 @@ import { parseOptions } from '../options.js';
 import { assertWritable, claimStandardOutput, writeOutput } from '../output.js';
 import { terminal } from '../terminal.js';
 import {
+  addEnsembleOption,
   addSamplingOptions,
   calibrationOption,
   curveCountText,
+  describeModels,
+  ensembleOptionField,
   loadForSampling,
+  modelJsonFields,
   predictLives,
   samplingOptionFields,
 } from './sampling-options.js';
 
 const predictOptions = type({
   ...samplingOptionFields,
+  ...ensembleOptionField,
   samples: curveCountText,
   'plugin?': 'string',
   'calibration?': 'string > 0',
@@ -29,12 +34,14 @@ const predictOptions = type({
 const LEVELS = [0.8, 0.95];
 
 export function registerPredictCommand(program: Command, registry: DatasetRegistry): void {
-  addSamplingOptions(
-    program
-      .command('predict')
-      .description('predict the SOH curve and cycle life (with intervals) of cells from their raw files')
-      .argument('<cells...>', 'cell files or directories, read through the dataset plugins'),
-    { sampler: 'dpm-solver++', samples: '8' },
+  addEnsembleOption(
+    addSamplingOptions(
+      program
+        .command('predict')
+        .description('predict the SOH curve and cycle life (with intervals) of cells from their raw files')
+        .argument('<cells...>', 'cell files or directories, read through the dataset plugins'),
+      { sampler: 'dpm-solver++', samples: '8' },
+    ),
   )
     .option('--plugin <id>', 'dataset plugin for the cell files (default: detected)')
     .option(
@@ -94,7 +101,7 @@ export function registerPredictCommand(program: Command, registry: DatasetRegist
         `95 % interval${calibratedMark}`,
       ];
       terminal.out(
-        `model ${options.model}; sampler ${describeSampler(sampler)}; guidance w=${options.guidance}; ` +
+        `model ${describeModels(options)}; sampler ${describeSampler(sampler)}; guidance w=${options.guidance}; ` +
           `${options.samples} sample(s) per cell; ${seconds.toFixed(1)} s on ${backend.backend}`,
       );
       if (lifeCalibration !== undefined) {
@@ -108,7 +115,7 @@ export function registerPredictCommand(program: Command, registry: DatasetRegist
 
       if (options.json) {
         const json = {
-          model: options.model,
+          ...modelJsonFields(options),
           backend: backend.backend,
           sampler: sampler.kind,
           steps: samplerSteps(sampler),
@@ -162,7 +169,7 @@ export function registerPredictCommand(program: Command, registry: DatasetRegist
         const html = renderReport({
           title: 'DiffBatt prediction',
           facts: [
-            ['model', options.model],
+            ['model', describeModels(options)],
             ['cells', paths.join(', ')],
             [
               'sampler',

@@ -67,6 +67,41 @@ export function addSamplingOptions(
     .option('--eol <soh>', 'end-of-life SOH %', '80');
 }
 
+/** `--ensemble` of test and predict: further networks pooled with `--model` (`GenerateInput.ensemble`). */
+export function addEnsembleOption(command: Command): Command {
+  return command.option(
+    '--ensemble <dirs>',
+    'further model directories (comma-separated), e.g. other training seeds: --samples per cell are shared out between --model and these, and summarised together',
+  );
+}
+
+/** arktype field of `addEnsembleOption`. */
+export const ensembleOptionField = { 'ensemble?': 'string > 0' } as const;
+
+/** The directories of `--ensemble`, in order (none without it). */
+export function ensembleDirs(options: { ensemble?: string }): string[] {
+  if (options.ensemble === undefined) return [];
+  const dirs = options.ensemble.split(',').map((dir) => dir.trim());
+  if (dirs.some((dir) => dir === '')) {
+    throw new OptionError(
+      `--ensemble ${options.ensemble}: an empty directory name; separate directories by single commas`,
+    );
+  }
+  return dirs;
+}
+
+/** The model(s) a run sampled from, for its JSON output: `model`, and `ensemble` when pooled. */
+export function modelJsonFields(options: { model: string; ensemble?: string }) {
+  const ensemble = ensembleDirs(options);
+  return { model: options.model, ...(ensemble.length === 0 ? {} : { ensemble }) };
+}
+
+/** The model(s) a run sampled from, for its terminal output. */
+export function describeModels(options: { model: string; ensemble?: string }): string {
+  const ensemble = ensembleDirs(options);
+  return ensemble.length === 0 ? options.model : `${options.model} + ensemble ${ensemble.join(', ')}`;
+}
+
 /** arktype fields of `addSamplingOptions`, to spread into a command's option schema. */
 export const samplingOptionFields = {
   model: 'string > 0',
@@ -86,6 +121,8 @@ export const samplingOptionFields = {
 /** Parsed values of the shared sampling options that drawing curves needs. */
 interface SamplingValues {
   model: string;
+  /** `--ensemble` (test and predict only). */
+  ensemble?: string;
   guidance: number;
   /** `--monotone`: project the curves onto never-rising ones (`generateCurves({ monotone })`). */
   monotone: boolean;
@@ -108,6 +145,7 @@ export async function loadForSampling(
   const loaded = await loadModelAndCells(registry, options.model, paths, {
     ...(options.plugin === undefined ? {} : { pluginId: options.plugin }),
     ...(options.backend === undefined ? {} : { backend: options.backend }),
+    ensembleDirs: ensembleDirs(options),
     onWarning: (message) => terminal.info(`warning: ${message}`),
   });
   terminal.info(`backend: ${loaded.backend.backend} (${loaded.backend.reason})`);
@@ -119,10 +157,23 @@ export async function loadForSampling(
  * setting of this run that differs from those it was fitted with.
  */
 export async function calibrationOption(
-  options: { calibration?: string; samples: number; guidance: number; monotone: boolean; eol: number },
+  options: {
+    calibration?: string;
+    ensemble?: string;
+    samples: number;
+    guidance: number;
+    monotone: boolean;
+    eol: number;
+  },
   sampler: SamplerConfig,
 ) {
   if (options.calibration === undefined) return undefined;
+  if (options.ensemble !== undefined) {
+    // diffbatt calibrate fits one model's spread; an ensemble's pooled curves spread differently.
+    throw new OptionError(
+      `--calibration ${options.calibration} was fitted on one model's curves and does not hold for an --ensemble; drop one of them`,
+    );
+  }
   const run = {
     sampler,
     samplesPerCell: options.samples,
@@ -167,6 +218,7 @@ async function withSampling<T>(
     const result = await generate({
       model: loaded.model,
       config: loaded.config,
+      ensemble: loaded.ensemble.map(({ model, config }) => ({ model, config })),
       samplesPerCell: run.samplesPerCell,
       sampler: run.sampler,
       guidanceWeight: options.guidance,
@@ -182,7 +234,10 @@ async function withSampling<T>(
     bar.finish();
     return { result, seconds: (performance.now() - started) / 1000 };
   } finally {
-    if (!run.keepModel) loaded.model.dispose();
+    if (!run.keepModel) {
+      loaded.model.dispose();
+      for (const member of loaded.ensemble) member.model.dispose();
+    }
   }
 }
 

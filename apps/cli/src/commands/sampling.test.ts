@@ -137,6 +137,50 @@ describe('diffbatt test', () => {
     expect(errorLines(noModel.stderr)).toHaveLength(1);
     expect(noModel.stderr).not.toMatch(/\s+at /);
   }, 120_000);
+
+  it('--ensemble pools the curves of several networks, names them in its JSON, and refuses what cannot pool', async () => {
+    const options = ['--sampler', 'ddim', '--steps', '2', '--samples', '3', '--workers', '1'];
+    const plain = await runTest([...options, '--json', join(dir, 'plain.json')]);
+    expect(plain.code).toBe(0);
+    // The same network twice: every curve keeps its seed, so the pooled scores are the plain ones.
+    const pooled = await runTest([...options, '--ensemble', model, '--json', join(dir, 'pooled.json')]);
+    expect(errorLines(pooled.stderr)).toEqual([]);
+    expect(pooled.stdout).toContain(`model ${model} + ensemble ${model};`);
+    const plainScores = JSON.parse(await readFile(join(dir, 'plain.json'), 'utf8'));
+    const pooledScores = JSON.parse(await readFile(join(dir, 'pooled.json'), 'utf8'));
+    expect(pooledScores.ensemble).toEqual([model]);
+    expect(plainScores.ensemble).toBeUndefined();
+    expect(pooledScores.rulPredicted).toEqual(plainScores.rulPredicted);
+    expect(pooledScores.sohRmse).toBeCloseTo(plainScores.sohRmse, 5);
+
+    const wide = await runTest([...options, '--ensemble', model100]);
+    expect(wide.code).toBe(1);
+    expect(errorLines(wide.stderr)).toEqual([
+      expect.stringMatching(/ensemble network 1 takes 100-row capacity matrices, the model 20-row ones/),
+    ]);
+    const tooFew = await runTest(['--sampler', 'ddim', '--steps', '2', '--ensemble', `${model},${model}`]);
+    expect(errorLines(tooFew.stderr)).toEqual([
+      expect.stringMatching(/1 curve\(s\) per cell cannot be shared between 3 networks/),
+    ]);
+    const empty = await runTest([...options, '--ensemble', `${model},`]);
+    expect(errorLines(empty.stderr)).toEqual([
+      expect.stringMatching(/--ensemble .*: an empty directory name/),
+    ]);
+    const missing = await runTest([...options, '--ensemble', join(dir, 'nowhere')]);
+    expect(missing.code).toBe(1);
+    expect(errorLines(missing.stderr)).toHaveLength(1);
+    expect(missing.stderr).not.toMatch(/\s+at /);
+    const calibrated = await runTest([
+      ...options,
+      '--ensemble',
+      model,
+      '--calibration',
+      join(dir, 'any.json'),
+    ]);
+    expect(errorLines(calibrated.stderr)).toEqual([
+      expect.stringMatching(/was fitted on one model's curves and does not hold for an --ensemble/),
+    ]);
+  }, 180_000);
 });
 
 describe('diffbatt predict', () => {
@@ -159,6 +203,16 @@ describe('diffbatt predict', () => {
     expect(cell.cycleLifeIntervals[0].upper).toBeGreaterThanOrEqual(cell.cycleLifeMedian);
     const lines = (await readFile(csv, 'utf8')).trim().split('\n');
     expect(lines).toHaveLength(1 + 5 * 256);
+  }, 120_000);
+
+  it('--ensemble predicts from the pooled curves of the networks it names', async () => {
+    const json = join(dir, 'out', 'predictions-ensemble.json');
+    const run = await runPredict(['--samples', '4', '--ensemble', model, '--json', json]);
+    expect(errorLines(run.stderr)).toEqual([]);
+    expect(run.code).toBe(0);
+    const predictions = JSON.parse(await readFile(json, 'utf8'));
+    expect(predictions).toMatchObject({ model, ensemble: [model], samplesPerCell: 4 });
+    expect(predictions.cells[0].cycleLifeSamples).toHaveLength(4);
   }, 120_000);
 
   it('--monotone predicts from projected curves and says so in its JSON', async () => {

@@ -10,16 +10,21 @@ import { parseOptions } from '../options.js';
 import { assertWritable, claimStandardOutput, writeOutput } from '../output.js';
 import { terminal } from '../terminal.js';
 import {
+  addEnsembleOption,
   addSamplingOptions,
   calibrationOption,
   curveCountText,
+  describeModels,
   drawCurves,
+  ensembleOptionField,
   loadForSampling,
+  modelJsonFields,
   samplingOptionFields,
 } from './sampling-options.js';
 
 const testOptions = type({
   ...samplingOptionFields,
+  ...ensembleOptionField,
   samples: curveCountText,
   data: 'string > 0',
   'plugin?': 'string',
@@ -33,13 +38,15 @@ const testOptions = type({
 const REPORT_LEVEL = 0.8;
 
 export function registerTestCommand(program: Command, registry: DatasetRegistry): void {
-  addSamplingOptions(
-    program
-      .command('test')
-      .description(
-        'generate SOH curves for a test split and score them (original protocol and a peeking-free rule)',
-      ),
-    { sampler: 'ddpm', samples: '1' },
+  addEnsembleOption(
+    addSamplingOptions(
+      program
+        .command('test')
+        .description(
+          'generate SOH curves for a test split and score them (original protocol and a peeking-free rule)',
+        ),
+      { sampler: 'ddpm', samples: '1' },
+    ),
   )
     .requiredOption('--data <path>', 'test split: a dataset file (.dbds) or a path a dataset plugin reads')
     .option('--plugin <id>', 'dataset plugin to read --data with (default: detected)')
@@ -75,14 +82,14 @@ export function registerTestCommand(program: Command, registry: DatasetRegistry)
         { eolSoh: options.eol, lifeCalibration },
       );
       terminal.out(
-        `model ${options.model}; data ${options.data} (${cells.length} cells); sampler ${describeSampler(sampler)}; ` +
+        `model ${describeModels(options)}; data ${options.data} (${cells.length} cells); sampler ${describeSampler(sampler)}; ` +
           `guidance w=${options.guidance}; seed ${options.seed}; ${seconds.toFixed(1)} s on ${backend.backend}`,
       );
       const synthetic = cells.map((c) => c.synthetic);
       terminal.out(formatMarkedScoreTable(results, synthetic));
       if (options.json) {
         const json = {
-          model: options.model,
+          ...modelJsonFields(options),
           data: options.data,
           backend: backend.backend,
           sampler: sampler.kind,
@@ -105,7 +112,7 @@ export function registerTestCommand(program: Command, registry: DatasetRegistry)
         const html = renderReport({
           title: `DiffBatt test: ${basename(options.data)}`,
           facts: [
-            ['model', options.model],
+            ['model', describeModels(options)],
             ['data', `${options.data} (${cells.length} cells)`],
             [
               'sampler',

@@ -8,20 +8,30 @@ export interface ModelAndCells extends LoadedDiffBattModel {
   backend: BackendReport;
   /** Cells that can condition the model, from every input path in order. */
   cells: ModelSample[];
+  /** Further networks whose curves are pooled with the model's (`--ensemble`); empty without one. */
+  ensemble: LoadedDiffBattModel[];
 }
 
 /**
- * The common start of test/predict/synthesize: pick the backend, load the model, read every input path
+ * The common start of test/predict/synthesize: pick the backend, load the model (and the networks of
+ * `ensembleDirs`, pooled with it by the library, which checks they take the same matrices), read every input path
  * through the dataset plugins of `registry` and keep the cells whose capacity matrix fits the model.
  */
 export async function loadModelAndCells(
   registry: DatasetRegistry,
   modelDir: string,
   paths: readonly string[],
-  options: { pluginId?: string; backend?: string; onWarning: (message: string) => void },
+  options: {
+    pluginId?: string;
+    backend?: string;
+    ensembleDirs?: readonly string[];
+    onWarning: (message: string) => void;
+  },
 ): Promise<ModelAndCells> {
   const backend = await selectCommandBackend(options.backend);
   const loaded = await loadDiffBattModel(modelDir);
+  const ensemble: LoadedDiffBattModel[] = [];
+  for (const dir of options.ensembleDirs ?? []) ensemble.push(await loadDiffBattModel(dir));
   const cells: ModelSample[] = [];
   for (const path of paths) {
     const samples = await loadSamples(registry, path, {
@@ -32,5 +42,5 @@ export async function loadModelAndCells(
       ...requireCapacityMatrices(samples, path, loaded.config.capacityMatrixRows, options.onWarning),
     );
   }
-  return { ...loaded, backend, cells };
+  return { ...loaded, backend, cells, ensemble };
 }

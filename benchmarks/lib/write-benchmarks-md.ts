@@ -16,6 +16,7 @@ const ORDER = [
   'accuracy-cruh',
   'accuracy-crush',
   'learning-curve',
+  'memorisation',
   'calibration',
   'synthesis-quality',
   'augmentation',

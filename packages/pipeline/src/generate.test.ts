@@ -173,7 +173,7 @@ describe('generateCurves', () => {
 
   it('refuses an ensemble whose networks take other capacity matrices, or fewer curves than networks', async () => {
     const first = buildDiffBattUNet(config, { seed: 3 });
-    const wideConfig = { ...config, capacityMatrixRows: 100 };
+    const wideConfig = { ...config, capacityMatrixRows: 100 as const };
     const wide = buildDiffBattUNet(wideConfig, { seed: 3 });
     const job = {
       model: first,

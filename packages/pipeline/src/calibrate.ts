@@ -86,6 +86,8 @@ export async function calibrateLifeIntervals(input: CalibrateInput): Promise<Lif
       guidanceWeight: input.guidanceWeight,
       seed: input.seed,
       monotone: input.monotone ?? false,
+      // An ensemble's pooled curves spread differently from one network's: the margins hold for this count.
+      networks: 1 + (input.ensemble?.length ?? 0),
       eolSoh,
       cellIds: cells.map((cell) => cell.cellId),
     },

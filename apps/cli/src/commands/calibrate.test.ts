@@ -102,6 +102,40 @@ describe('diffbatt calibrate', () => {
   }, 120_000);
 });
 
+describe('calibrate --ensemble', () => {
+  it("fits the pooled curves of the networks, refuses any network's training cells, and warns when a run pools another count", async () => {
+    const runDir = join(dir, 'ensemble-run');
+    const member = await saveSmallModel(join(runDir, 'model'));
+    const out = join(dir, 'ensemble.json');
+    const run = await calibrate(['--ensemble', member, '--levels', '0.8', '--out', out]);
+    expect(errorLines(run.stderr)).toEqual([]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(`model ${model} + ensemble ${member};`);
+    const json = JSON.parse(await readFile(out, 'utf8'));
+    expect(json.provenance).toMatchObject({ model, ensemble: [member], networks: 2 });
+    const pooled = await predictWith(['--ensemble', member, '--calibration', out]);
+    expect(pooled.code).toBe(1); // predict needs 80 and 95 % levels: the 0.8-only file is refused by name
+    expect(errorLines(pooled.stderr)).toEqual([expect.stringMatching(/has no 95 % level/)]);
+    // One network against a two-network calibration: a warning; pooled like the calibration: none.
+    const alone = await testWith(['--calibration', out]);
+    expect(alone.code).toBe(0);
+    expect(alone.stderr).toMatch(/warning: .*ensemble\.json was fitted with networks 2 \(this run: 1\)/);
+    const together = await testWith(['--ensemble', member, '--calibration', out]);
+    expect(together.code).toBe(0);
+    expect(together.stderr).not.toMatch(/warning/);
+    // A cell one ensemble network trained on is not held out.
+    await writeFile(
+      join(runDir, 'run.json'),
+      JSON.stringify({ format: 'diffbatt-train-run', trainCellIds: ['synthetic-3'] }),
+    );
+    const trained = await calibrate(['--ensemble', member, '--out', join(dir, 'ensemble-trained.json')]);
+    expect(trained.code).toBe(1);
+    expect(errorLines(trained.stderr)).toEqual([
+      expect.stringMatching(/1 of the 19 calibration cells are training cells of this model \(synthetic-3\)/),
+    ]);
+  }, 180_000);
+});
+
 describe('--calibration of predict and test', () => {
   it('predict reports calibrated intervals beside the sampled ones, and warns of other sampling', async () => {
     const json = join(dir, 'predict.json');

@@ -9,10 +9,15 @@ import { numberListText, parseOptions } from '../options.js';
 import { assertWritable, claimStandardOutput, writeOutput } from '../output.js';
 import { terminal } from '../terminal.js';
 import {
+  addEnsembleOption,
   addSamplingOptions,
   calibrateLives,
   curveCountText,
+  describeModels,
+  ensembleDirs,
+  ensembleOptionField,
   loadForSampling,
+  modelJsonFields,
   samplingOptionFields,
 } from './sampling-options.js';
 
@@ -25,6 +30,7 @@ const levelList = numberListText(
 
 const calibrateOptions = type({
   ...samplingOptionFields,
+  ...ensembleOptionField,
   samples: curveCountText,
   data: 'string > 0',
   'plugin?': 'string',
@@ -36,14 +42,16 @@ const calibrateOptions = type({
 const percent = (value: number) => `${(value * 100).toFixed(1)} %`;
 
 export function registerCalibrateCommand(program: Command, registry: DatasetRegistry): void {
-  addSamplingOptions(
-    program
-      .command('calibrate')
-      .description(
-        'fit a calibration of the cycle-life intervals on held-out cells (never training cells, never the ' +
-          'test split you will report on), for predict and test --calibration',
-      ),
-    { sampler: 'dpm-solver++', samples: '8' },
+  addEnsembleOption(
+    addSamplingOptions(
+      program
+        .command('calibrate')
+        .description(
+          'fit a calibration of the cycle-life intervals on held-out cells (never training cells, never the ' +
+            'test split you will report on), for predict and test --calibration',
+        ),
+      { sampler: 'dpm-solver++', samples: '8' },
+    ),
   )
     .requiredOption(
       '--data <path>',
@@ -72,12 +80,13 @@ export function registerCalibrateCommand(program: Command, registry: DatasetRegi
       const sampler = samplerConfig(options.sampler, options.steps, options.eta, options.clip);
       claimStandardOutput({ '--out': options.out });
       await assertWritable(options.out, '--out');
-      const training = await trainingCellsOfModel(options.model);
+      // Every network's training cells are refused: a cell one of them trained on is not held out.
+      const training = await trainingCellsOfModels([options.model, ...ensembleDirs(options)]);
       const loaded = await loadForSampling(registry, options, [options.data]);
       if (options.cells !== undefined) loaded.cells = pickCells(loaded.cells, options.cells, options.data);
       const { backend, cells } = loaded;
-      if (training !== null) {
-        terminal.info(`checked against the ${training.ids.length} training cells listed in ${training.file}`);
+      for (const { file, ids } of training.records) {
+        terminal.info(`checked against the ${ids.length} training cells listed in ${file}`);
       }
       const result = await calibrateLives(loaded, cells, {
         samplesPerCell: options.samples,
@@ -86,11 +95,11 @@ export function registerCalibrateCommand(program: Command, registry: DatasetRegi
         label: `sampling ${cells.length} held-out cells x ${options.samples}`,
         eolSoh: options.eol,
         levels: options.levels,
-        trainingCellIds: training?.ids,
+        trainingCellIds: training.ids,
       });
       const { calibration, coverage, seconds } = result;
       terminal.out(
-        `model ${options.model}; data ${options.data} (${cells.length} held-out cells); sampler ${describeSampler(sampler)}; ` +
+        `model ${describeModels(options)}; data ${options.data} (${cells.length} held-out cells); sampler ${describeSampler(sampler)}; ` +
           `guidance w=${options.guidance}; ${options.samples} sample(s) per cell; seed ${options.seed}; ` +
           `${seconds.toFixed(1)} s on ${backend.backend}`,
       );
@@ -118,11 +127,20 @@ export function registerCalibrateCommand(program: Command, registry: DatasetRegi
         ...calibration,
         provenance: {
           ...calibration.provenance,
-          model: options.model,
+          ...modelJsonFields(options),
           data: options.data,
           coverageOnCalibrationCells: coverage,
         },
       };
       await writeOutput(options.out, `${JSON.stringify(json, null, 2)}\n`, 'calibration');
     });
+}
+
+/** The training cells recorded for each of `modelDirs` (`trainingCellsOfModel`), and their union (undefined: none found). */
+async function trainingCellsOfModels(modelDirs: readonly string[]) {
+  const records = (await Promise.all(modelDirs.map(trainingCellsOfModel))).filter((r) => r !== null);
+  return {
+    records,
+    ids: records.length === 0 ? undefined : [...new Set(records.flatMap((r) => r.ids))],
+  };
 }

@@ -67,7 +67,7 @@ export function addSamplingOptions(
     .option('--eol <soh>', 'end-of-life SOH %', '80');
 }
 
-/** `--ensemble` of test and predict: further networks pooled with `--model` (`GenerateInput.ensemble`). */
+/** `--ensemble` of test, predict and calibrate: further networks pooled with `--model` (`GenerateInput.ensemble`). */
 export function addEnsembleOption(command: Command): Command {
   return command.option(
     '--ensemble <dirs>',
@@ -121,7 +121,7 @@ export const samplingOptionFields = {
 /** Parsed values of the shared sampling options that drawing curves needs. */
 interface SamplingValues {
   model: string;
-  /** `--ensemble` (test and predict only). */
+  /** `--ensemble` (test, predict and calibrate). */
   ensemble?: string;
   guidance: number;
   /** `--monotone`: project the curves onto never-rising ones (`generateCurves({ monotone })`). */
@@ -168,18 +168,13 @@ export async function calibrationOption(
   sampler: SamplerConfig,
 ) {
   if (options.calibration === undefined) return undefined;
-  if (options.ensemble !== undefined) {
-    // diffbatt calibrate fits one model's spread; an ensemble's pooled curves spread differently.
-    throw new OptionError(
-      `--calibration ${options.calibration} was fitted on one model's curves and does not hold for an --ensemble; drop one of them`,
-    );
-  }
   const run = {
     sampler,
     samplesPerCell: options.samples,
     guidanceWeight: options.guidance,
     monotone: options.monotone,
     eolSoh: options.eol,
+    networks: 1 + ensembleDirs(options).length,
   };
   return readLifeCalibration(options.calibration, run, (message) => terminal.info(`warning: ${message}`));
 }

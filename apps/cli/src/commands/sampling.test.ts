@@ -170,16 +170,6 @@ describe('diffbatt test', () => {
     expect(missing.code).toBe(1);
     expect(errorLines(missing.stderr)).toHaveLength(1);
     expect(missing.stderr).not.toMatch(/\s+at /);
-    const calibrated = await runTest([
-      ...options,
-      '--ensemble',
-      model,
-      '--calibration',
-      join(dir, 'any.json'),
-    ]);
-    expect(errorLines(calibrated.stderr)).toEqual([
-      expect.stringMatching(/was fitted on one model's curves and does not hold for an --ensemble/),
-    ]);
   }, 180_000);
 });
 

@@ -29,6 +29,8 @@ export interface CalibratedSampling {
   /** Curves projected onto never-rising ones (`--monotone`); absent from calibrations fitted before it. */
   monotone: boolean;
   eolSoh: number;
+  /** Networks whose curves were pooled (`--ensemble`: 1 + its count); calibrations before it had one. */
+  networks: number;
 }
 
 /**
@@ -39,7 +41,7 @@ export function calibrationMismatches(
   calibration: LifeIntervalCalibration,
   run: CalibratedSampling,
 ): string[] {
-  const fitted = calibration.provenance ?? {};
+  const fitted: Record<string, unknown> = { networks: 1, ...calibration.provenance };
   return Object.entries(run).flatMap(([key, value]) => {
     if (!(key in fitted)) return [];
     const [was, now] = [JSON.stringify(fitted[key]), JSON.stringify(value)];

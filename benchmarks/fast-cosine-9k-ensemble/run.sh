@@ -2,12 +2,12 @@
 # Scores the second training seed of fast-cosine-9k and the two-network seed ensemble with the protocol fixed
 # in HEADER.md (benchmarks/lib/score-fixed-budget.sh: DPM-Solver++ 20, x0 clipped, w = 0, 32 samples per cell,
 # seeds 0-2, and for the seed-1 network alone unguided DDPM-1000, one sample, seed 0; MATR-1 and MATR-2).
-# Usage: benchmarks/fast-cosine-9k-ensemble/run.sh [seed-1 run dir (default benchmarks/fast-cosine-9k-ensemble/seed-1-run)]
+# Usage: benchmarks/fast-cosine-9k-ensemble/run.sh [seed-1 model dir (default benchmarks/fast-cosine-9k-ensemble/seed-1-model)]
 #        SPLITS=matr_1 benchmarks/fast-cosine-9k-ensemble/run.sh   (one split only)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 folder=benchmarks/fast-cosine-9k-ensemble
-run=${1:-$folder/seed-1-run}
-score() { FOLDER=$folder ID=fast-cosine-9k-ensemble FINAL=seed-1 MODEL=$run/model benchmarks/lib/score-fixed-budget.sh "$@"; }
-score "$run/model" seed-1
-ENSEMBLE=$run/model score benchmarks/fast-cosine-9k/model ensemble
+model=${1:-$folder/seed-1-model}
+score() { FOLDER=$folder ID=fast-cosine-9k-ensemble FINAL=seed-1 MODEL=$model benchmarks/lib/score-fixed-budget.sh "$@"; }
+score "$model" seed-1
+ENSEMBLE=$model score benchmarks/fast-cosine-9k/model ensemble

@@ -163,15 +163,17 @@ export async function generateCurves(input: GenerateInput): Promise<Float32Array
   let doneBefore = 0;
   for (const [k, member] of members.entries()) {
     const share = Math.floor(samplesPerCell / members.length) + (k < samplesPerCell % members.length ? 1 : 0);
-    const samples = Array.from({ length: share }, (_, i) => firstSample + i);
     const rows: CurveRow[] = conditions.flatMap((condition, cell) =>
-      samples.map((j) => ({ condition, seed: deriveSeed(input.seed, cell, j) })),
+      Array.from({ length: share }, (_, i) => ({
+        condition,
+        seed: deriveSeed(input.seed, cell, firstSample + i),
+      })),
     );
     const curves = await drawRows(member, rows, options, total, input.workers, (done) =>
       input.onProgress?.(doneBefore + done, total),
     );
     for (let r = 0; r < rows.length; r++) {
-      const target = Math.floor(r / share) * samplesPerCell + samples[r % share]!;
+      const target = Math.floor(r / share) * samplesPerCell + firstSample + (r % share);
       packed.set(
         curves.subarray(r * SOH_CURVE_LENGTH, (r + 1) * SOH_CURVE_LENGTH),
         target * SOH_CURVE_LENGTH,

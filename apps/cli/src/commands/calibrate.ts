@@ -3,7 +3,7 @@ import { DEFAULT_INTERVAL_LEVELS, formatTextTable } from '@diffbatt/eval';
 import { type } from 'arktype';
 import type { Command } from 'commander';
 import { pickCells } from '../flows/data.js';
-import { trainingCellsOfModel } from '../flows/life-calibration.js';
+import { trainingCellsOfModels } from '../flows/life-calibration.js';
 import { describeSampler, samplerConfig } from '../flows/sampler-options.js';
 import { numberListText, parseOptions } from '../options.js';
 import { assertWritable, claimStandardOutput, writeOutput } from '../output.js';
@@ -14,7 +14,6 @@ import {
   calibrateLives,
   curveCountText,
   describeModels,
-  ensembleDirs,
   ensembleOptionField,
   loadForSampling,
   modelJsonFields,
@@ -81,7 +80,7 @@ export function registerCalibrateCommand(program: Command, registry: DatasetRegi
       claimStandardOutput({ '--out': options.out });
       await assertWritable(options.out, '--out');
       // Every network's training cells are refused: a cell one of them trained on is not held out.
-      const training = await trainingCellsOfModels([options.model, ...ensembleDirs(options)]);
+      const training = await trainingCellsOfModels([options.model, ...(options.ensemble ?? [])]);
       const loaded = await loadForSampling(registry, options, [options.data]);
       if (options.cells !== undefined) loaded.cells = pickCells(loaded.cells, options.cells, options.data);
       const { backend, cells } = loaded;
@@ -134,13 +133,4 @@ export function registerCalibrateCommand(program: Command, registry: DatasetRegi
       };
       await writeOutput(options.out, `${JSON.stringify(json, null, 2)}\n`, 'calibration');
     });
-}
-
-/** The training cells recorded for each of `modelDirs` (`trainingCellsOfModel`), and their union (undefined: none found). */
-async function trainingCellsOfModels(modelDirs: readonly string[]) {
-  const records = (await Promise.all(modelDirs.map(trainingCellsOfModel))).filter((r) => r !== null);
-  return {
-    records,
-    ids: records.length === 0 ? undefined : [...new Set(records.flatMap((r) => r.ids))],
-  };
 }

@@ -75,31 +75,29 @@ export function addEnsembleOption(command: Command): Command {
   );
 }
 
-/** arktype field of `addEnsembleOption`. */
-export const ensembleOptionField = { 'ensemble?': 'string > 0' } as const;
-
-/** The directories of `--ensemble`, in order (none without it). */
-export function ensembleDirs(options: { ensemble?: string }): string[] {
-  if (options.ensemble === undefined) return [];
-  const dirs = options.ensemble.split(',').map((dir) => dir.trim());
-  if (dirs.some((dir) => dir === '')) {
-    throw new OptionError(
-      `--ensemble ${options.ensemble}: an empty directory name; separate directories by single commas`,
-    );
-  }
-  return dirs;
-}
+/**
+ * arktype field of `addEnsembleOption`: the directories, in order, split once here so that every use
+ * sees the same list.
+ */
+export const ensembleOptionField = {
+  'ensemble?': type('string > 0').pipe((text, ctx) => {
+    const dirs = text.split(',').map((dir) => dir.trim());
+    return dirs.some((dir) => dir === '')
+      ? ctx.error('a comma-separated list of directories without an empty name')
+      : dirs;
+  }),
+} as const;
 
 /** The model(s) a run sampled from, for its JSON output: `model`, and `ensemble` when pooled. */
-export function modelJsonFields(options: { model: string; ensemble?: string }) {
-  const ensemble = ensembleDirs(options);
-  return { model: options.model, ...(ensemble.length === 0 ? {} : { ensemble }) };
+export function modelJsonFields(options: { model: string; ensemble?: readonly string[] }) {
+  return { model: options.model, ...(options.ensemble === undefined ? {} : { ensemble: options.ensemble }) };
 }
 
 /** The model(s) a run sampled from, for its terminal output. */
-export function describeModels(options: { model: string; ensemble?: string }): string {
-  const ensemble = ensembleDirs(options);
-  return ensemble.length === 0 ? options.model : `${options.model} + ensemble ${ensemble.join(', ')}`;
+export function describeModels(options: { model: string; ensemble?: readonly string[] }): string {
+  return options.ensemble === undefined
+    ? options.model
+    : `${options.model} + ensemble ${options.ensemble.join(', ')}`;
 }
 
 /** arktype fields of `addSamplingOptions`, to spread into a command's option schema. */
@@ -121,8 +119,8 @@ export const samplingOptionFields = {
 /** Parsed values of the shared sampling options that drawing curves needs. */
 interface SamplingValues {
   model: string;
-  /** `--ensemble` (test, predict and calibrate). */
-  ensemble?: string;
+  /** `--ensemble` directories (test, predict and calibrate). */
+  ensemble?: readonly string[];
   guidance: number;
   /** `--monotone`: project the curves onto never-rising ones (`generateCurves({ monotone })`). */
   monotone: boolean;
@@ -145,7 +143,7 @@ export async function loadForSampling(
   const loaded = await loadModelAndCells(registry, options.model, paths, {
     ...(options.plugin === undefined ? {} : { pluginId: options.plugin }),
     ...(options.backend === undefined ? {} : { backend: options.backend }),
-    ensembleDirs: ensembleDirs(options),
+    ensembleDirs: options.ensemble ?? [],
     onWarning: (message) => terminal.info(`warning: ${message}`),
   });
   terminal.info(`backend: ${loaded.backend.backend} (${loaded.backend.reason})`);
@@ -159,7 +157,7 @@ export async function loadForSampling(
 export async function calibrationOption(
   options: {
     calibration?: string;
-    ensemble?: string;
+    ensemble?: readonly string[];
     samples: number;
     guidance: number;
     monotone: boolean;
@@ -174,7 +172,7 @@ export async function calibrationOption(
     guidanceWeight: options.guidance,
     monotone: options.monotone,
     eolSoh: options.eol,
-    networks: 1 + ensembleDirs(options).length,
+    networks: 1 + (options.ensemble?.length ?? 0),
   };
   return readLifeCalibration(options.calibration, run, (message) => terminal.info(`warning: ${message}`));
 }

@@ -164,7 +164,9 @@ describe('diffbatt test', () => {
     ]);
     const empty = await runTest([...options, '--ensemble', `${model},`]);
     expect(errorLines(empty.stderr)).toEqual([
-      expect.stringMatching(/--ensemble .*: an empty directory name/),
+      expect.stringMatching(
+        /option --ensemble must be a comma-separated list of directories without an empty name/,
+      ),
     ]);
     const missing = await runTest([...options, '--ensemble', join(dir, 'nowhere')]);
     expect(missing.code).toBe(1);

@@ -54,9 +54,7 @@ export function calibrationMismatches(
  * bundled models), in the run folder above it (`<run>/model`) or above its snapshots folder. Null when
  * none is found; a fine-tuned model's record holds only its fine-tuning cells.
  */
-export async function trainingCellsOfModel(
-  modelDir: string,
-): Promise<{ file: string; ids: string[] } | null> {
+async function trainingCellsOfModel(modelDir: string): Promise<{ file: string; ids: string[] } | null> {
   const candidates = [join(modelDir, 'run.json'), join(modelDir, '..', 'run.json')];
   if (basename(dirname(resolve(modelDir))) === 'snapshots')
     candidates.push(join(modelDir, '..', '..', 'run.json'));
@@ -67,4 +65,13 @@ export async function trainingCellsOfModel(
     if (Array.isArray(ids) && ids.every((id) => typeof id === 'string')) return { file, ids };
   }
   return null;
+}
+
+/** The training cells recorded for each of `modelDirs` (`trainingCellsOfModel`), and their union (undefined: none found). */
+export async function trainingCellsOfModels(modelDirs: readonly string[]) {
+  const records = (await Promise.all(modelDirs.map(trainingCellsOfModel))).filter((r) => r !== null);
+  return {
+    records,
+    ids: records.length === 0 ? undefined : [...new Set(records.flatMap((r) => r.ids))],
+  };
 }

@@ -60,6 +60,18 @@ const CASES: Case[] = [
       training: 'matr_1' as const,
       file: seed0(`benchmarks/fast-cosine-9k-ensemble/${split}/ensemble`),
     },
+    {
+      split,
+      model: '`fast` + cosine, 9k steps, seed 2',
+      training: 'matr_1' as const,
+      file: seed0(`benchmarks/fast-cosine-9k-ensemble/${split}/seed-2`),
+    },
+    {
+      split,
+      model: 'seeds 0 + 1 + 2 pooled (ensemble-3)',
+      training: 'matr_1' as const,
+      file: seed0(`benchmarks/fast-cosine-9k-ensemble/${split}/ensemble-3`),
+    },
   ]),
   {
     split: 'matr_1',
@@ -105,6 +117,18 @@ const CASES: Case[] = [
       file: seed0(`benchmarks/fast-cosine-6k/${split}/step-6000`),
     },
   ]),
+  {
+    split: 'snl',
+    model: '`fast` + cosine, 6k steps, seed 1',
+    training: 'snl',
+    file: seed0('benchmarks/fast-cosine-6k/snl/seed-1'),
+  },
+  {
+    split: 'snl',
+    model: 'seeds 0 + 1 pooled (ensemble)',
+    training: 'snl',
+    file: seed0('benchmarks/fast-cosine-6k/snl/ensemble'),
+  },
 ];
 
 const shared = process.env.DIFFBATT_SHARED ?? join(REPOSITORY_ROOT, '..', 'shared');

@@ -7,14 +7,15 @@
 #          seed-2: seed-2-model alone (copy the run's model/, run.json and training.json there first), and seeds
 #          0 + 1 + 2 pooled (row `ensemble-3`, 11 / 11 / 10 of the 32 samples)
 #        SPLITS=matr_1 benchmarks/fast-cosine-9k-ensemble/run.sh ...   (one split only)
-#        benchmarks/fast-cosine-9k-ensemble/run.sh --select   (seed-1 and the ensemble on the 20 leakage-free CLO
-#        cells of the bundling rule, results/selection/<label>.json; added after the protocol, decides nothing)
+#        benchmarks/fast-cosine-9k-ensemble/run.sh --select   (every network and ensemble here on the 20 leakage-free
+#        CLO cells of the bundling rule, results/selection/<label>.json; added after the protocol, decides nothing)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 folder=benchmarks/fast-cosine-9k-ensemble
 if [ "${1:-}" = --select ]; then # informative, decides nothing: the 20 leakage-free CLO cells of the bundling rule
   exec benchmarks/bundled-model/select.sh "$folder/results/selection" seed-1=$folder/seed-1-model \
-    ensemble=benchmarks/fast-cosine-9k/model+$folder/seed-1-model
+    ensemble=benchmarks/fast-cosine-9k/model+$folder/seed-1-model seed-2=$folder/seed-2-model \
+    ensemble-3=benchmarks/fast-cosine-9k/model+$folder/seed-1-model+$folder/seed-2-model
 fi
 network=${1:-seed-1}
 case "$network" in

@@ -97,9 +97,14 @@ const CASES: Case[] = [
     training: 'matr_1',
     file: 'benchmarks/fast-cosine-9k/results/selection/step-9000.json',
   },
-  ...['seed-1', 'ensemble'].map((label) => ({
+  ...Object.entries({
+    'seed-1': '`fast` + cosine, 9k steps, seed 1',
+    ensemble: 'seeds 0 + 1 pooled (ensemble)',
+    'seed-2': '`fast` + cosine, 9k steps, seed 2',
+    'ensemble-3': 'seeds 0 + 1 + 2 pooled (ensemble-3)',
+  }).map(([label, model]) => ({
     split: 'clo (20 leakage-free cells)',
-    model: label === 'ensemble' ? 'seeds 0 + 1 pooled (ensemble)' : '`fast` + cosine, 9k steps, seed 1',
+    model,
     training: 'matr_1' as const,
     file: `benchmarks/fast-cosine-9k-ensemble/results/selection/${label}.json`,
   })),

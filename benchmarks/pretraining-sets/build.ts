@@ -21,6 +21,7 @@ import {
   DEFAULT_NEAR_DUPLICATE_TOLERANCE,
   DIFFBATT_SPLIT_ROWS,
   DIFFBATT_SPLITS,
+  type DiffBattSplit,
   foundationPlan,
   type HashedSample,
   hashSample,
@@ -30,6 +31,7 @@ import {
   readDiffBattSplit,
   reconstructedCloTrainingPlan,
   splitDataAbsence,
+  trainingFractionPlan,
 } from '../../packages/datasets-diffbatt/src/index.js';
 import { fail } from '../lib/args.js';
 import { REPOSITORY_ROOT } from '../lib/results.js';
@@ -148,6 +150,21 @@ plans.push(
   foundationPlan(20, servable(20)),
   reconstructedCloTrainingPlan(),
 );
+// The low-resource comparison (issue 19): fine-tune on 25 % of a split's training cells a foundation that
+// never saw that split's training cells, against training from scratch on the same 25 %. MATR-1 and
+// MATR-2 share their training cells (and CLO's reconstructed ones are MATR cells), so they share one.
+const heldOutGroups: DiffBattSplit[][] = [['matr_1', 'matr_2'], ['hust'], ['cruh'], ['snl'], ['crush']];
+for (const group of heldOutGroups) {
+  const rows = DIFFBATT_SPLIT_ROWS[group[0]!];
+  if (group.every((s) => servable(rows).includes(s) && !partSurvey[`${s}_train`]!.absent)) {
+    plans.push(foundationPlan(rows, servable(rows), { withoutTrainingOf: group }));
+  }
+}
+for (const target of DIFFBATT_SPLITS) {
+  if (!partSurvey[`${target}_test`]!.absent && !partSurvey[`${target}_train`]!.absent && target !== 'matr_2') {
+    plans.push(trainingFractionPlan(target, 0.25));
+  }
+}
 
 const summary: string[][] = [];
 const keptIds = new Map<string, string>();

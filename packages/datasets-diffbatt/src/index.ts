@@ -26,11 +26,13 @@ export {
   isDiffBattSplit,
   type LeakageFreePlan,
   type LeakageFreeSet,
+  lifeStratifiedSubsample,
   loadCellListSamples,
   type PartReport,
   parseCellList,
   pretrainingPlan,
   readCellList,
   reconstructedCloTrainingPlan,
+  trainingFractionPlan,
 } from './pretraining.js';
 export { readDiffBattSplit, splitDataAbsence } from './snapshot.js';

@@ -1,6 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type CapacityMatrixRows, DatasetError, DiffBattError, type ModelSample } from '@diffbatt/core';
+import {
+  type CapacityMatrixRows,
+  DatasetError,
+  DiffBattError,
+  type ModelSample,
+  SeededRandom,
+  sohCurveSummary,
+} from '@diffbatt/core';
 import {
   type DroppedSample,
   type LeakageFreeSelection,
@@ -45,6 +52,12 @@ export interface LeakageFreePlan {
   excluded: string[];
   /** True when the set stands in for a published split that is missing. */
   reconstructed: boolean;
+  /**
+   * Keep only this share of the leakage-free cells (low-resource experiments): the cells are ranked by
+   * cycle life, cut into `round(fraction * n)` strata of (near) equal size, and one cell per stratum is
+   * drawn with `seed`, so the share spans the lives of the whole split.
+   */
+  subsample?: { fraction: number; seed: number };
 }
 
 const partsOf = (splits: readonly DiffBattSplit[], halves: readonly string[]) =>
@@ -85,22 +98,52 @@ export function pretrainingPlan(
  * One pretraining set for every target of a matrix size: the training halves of `splits` (default: all
  * of that size), minus every curve of any of their test halves (DiffBatt's CLO test split holds MATR
  * training cells, for one). Leave out splits whose test half is absent (MIX): building fails on them.
+ * `withoutTrainingOf` also keeps every curve of those splits' training halves out, for fine-tuning on a
+ * fraction of them (a foundation that saw the rest of a split is no low-resource test).
  */
 export function foundationPlan(
   rows: CapacityMatrixRows,
   splits: readonly DiffBattSplit[] = family(rows),
+  options: { withoutTrainingOf?: readonly DiffBattSplit[] } = {},
 ): LeakageFreePlan {
   const other = splits.find((s) => DIFFBATT_SPLIT_ROWS[s] !== rows);
   if (other) throw new DiffBattError(`${other} has ${DIFFBATT_SPLIT_ROWS[other]}-row matrices, not ${rows}`);
+  const heldOut = options.withoutTrainingOf ?? [];
+  const unknown = heldOut.find((s) => !splits.includes(s));
+  if (unknown) throw new DiffBattError(`${unknown} is not one of the foundation's splits (${splits.join(', ')})`);
+  const without = heldOut.length > 0 ? ` and none of ${partsOf(heldOut, ['train']).join(' or ')}` : '';
   return {
-    name: `foundation-${rows}x100`,
+    name: `foundation-${rows}x100${heldOut.length > 0 ? `-without-${heldOut.join('-')}` : ''}`,
     description:
       `Pretraining cells for one ${rows}x100 foundation model fine-tuned on any of ${splits.join(', ')}: ` +
-      'their training halves, deduplicated, without any curve of any of their test halves.',
+      `their training halves, deduplicated, without any curve of any of their test halves${without}.`,
     rows,
-    candidates: partsOf(splits, ['train']),
-    excluded: partsOf(splits, ['test']),
+    candidates: partsOf(
+      splits.filter((s) => !heldOut.includes(s)),
+      ['train'],
+    ),
+    excluded: [...partsOf(splits, ['test']), ...partsOf(heldOut, ['train'])],
     reconstructed: false,
+  };
+}
+
+/**
+ * A life-stratified share of `target`'s training cells (deduplicated, none a copy of a test curve), for
+ * measuring fine-tuning against training from scratch when a split is small.
+ */
+export function trainingFractionPlan(target: DiffBattSplit, fraction: number, seed = 0): LeakageFreePlan {
+  if (!(fraction > 0 && fraction < 1)) throw new DiffBattError(`fraction must be in (0, 1), got ${fraction}`);
+  const percent = Math.round(fraction * 100);
+  return {
+    name: `${target}-train-${percent}pct${seed === 0 ? '' : `-seed${seed}`}`,
+    description:
+      `${percent} % of ${target}'s training cells, one per life stratum (seed ${seed}), without any curve ` +
+      `of ${target}_test.`,
+    rows: DIFFBATT_SPLIT_ROWS[target],
+    candidates: [`${target}_train`],
+    excluded: [`${target}_test`],
+    reconstructed: false,
+    subsample: { fraction, seed },
   };
 }
 
@@ -193,11 +236,44 @@ export async function buildLeakageFreeSet(
     }
   }
   const selection = selectLeakageFree(candidates, excluded, tolerance);
+  if (plan.subsample) {
+    const { fraction, seed } = plan.subsample;
+    selection.kept = lifeStratifiedSubsample(selection.kept, (k) => cycleLifeOf(k.sample), fraction, seed);
+  }
   const excludedCells = excluded.map((sample) => ({
     cellId: sample.cellId,
     hash: sampleContentHash(sample),
   }));
   return { plan, tolerance, parts, excludedCells, ...selection };
+}
+
+/** The cycle where SOH first drops below 80 %, or the last measured cycle when it never does. */
+const cycleLifeOf = (sample: ModelSample) => {
+  const { endOfLifeCycle, lastMeasuredCycle } = sohCurveSummary(sample.sohCurve);
+  return endOfLifeCycle ?? lastMeasuredCycle;
+};
+
+/**
+ * `round(fraction * n)` of `items` (at least one), one drawn with `seed` from each stratum of the items
+ * ranked by `lifeOf`, returned in their original order: a small share that still spans short and long lives.
+ */
+export function lifeStratifiedSubsample<T>(
+  items: readonly T[],
+  lifeOf: (item: T) => number,
+  fraction: number,
+  seed: number,
+): T[] {
+  const count = Math.min(items.length, Math.max(1, Math.round(fraction * items.length)));
+  const ranked = items.map((item, index) => ({ index, life: lifeOf(item) }));
+  ranked.sort((a, b) => a.life - b.life || a.index - b.index);
+  const random = new SeededRandom(seed);
+  const chosen: number[] = [];
+  for (let stratum = 0; stratum < count; stratum++) {
+    const start = Math.floor((stratum * items.length) / count);
+    const end = Math.floor(((stratum + 1) * items.length) / count);
+    chosen.push(ranked[start + random.integer(end - start)]!.index);
+  }
+  return chosen.sort((a, b) => a - b).map((index) => items[index]!);
 }
 
 /** A committed cell list entry: a cell id (`<part>/<index>`) and its content hash, no values. */
@@ -218,6 +294,8 @@ export interface CellList {
     sha256: string;
     nearDuplicate: NearDuplicateTolerance;
     order: string;
+    /** Present when only a life-stratified share of the leakage-free cells is listed. */
+    subsample?: { fraction: number; seed: number; rule: string };
   };
   parts: PartReport[];
   cells: CellListEntry[];
@@ -241,6 +319,12 @@ export function cellListOf(set: LeakageFreeSet): CellList {
         'float32 little-endian bytes of the SOH curve, one byte of matrix rows, then the capacity matrix',
       nearDuplicate: set.tolerance,
       order: 'candidate parts in the order listed; of several copies of a curve the first is kept',
+      ...(set.plan.subsample && {
+        subsample: {
+          ...set.plan.subsample,
+          rule: 'cells ranked by cycle life (SOH < 80 %, else last measured cycle), cut into round(fraction * n) strata, one drawn per stratum with seed',
+        },
+      }),
     },
     parts: set.parts,
     cells: set.kept.map(({ sample, hash }) => ({ id: sample.cellId, sha256: hash })),

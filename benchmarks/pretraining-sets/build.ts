@@ -5,8 +5,9 @@
  *
  * Writes data/pretraining/<set>.json (cell ids and content hashes, never curve values) for: the
  * pretraining set of every target split whose test split exists (and, where it differs, the same set
- * without the target's training cells), one foundation set per matrix size, and the reconstructed CLO
- * training set; and data/pretraining/survey.json: what the split directories
+ * without the target's training cells), one foundation set per matrix size (and, for the low-resource
+ * comparison, one without each split's training cells), 25 % of each training split, and the
+ * reconstructed CLO training set; and data/pretraining/survey.json: what the split directories
  * hold and which curves they share. `--dbds <dir>` also writes each set as a .dbds file there (for
  * `diffbatt train`; keep it out of the repository). The rules are in data/pretraining/README.md;
  * packages/datasets-diffbatt/src/pretraining.integration.test.ts checks the committed lists.
@@ -161,7 +162,11 @@ for (const group of heldOutGroups) {
   }
 }
 for (const target of DIFFBATT_SPLITS) {
-  if (!partSurvey[`${target}_test`]!.absent && !partSurvey[`${target}_train`]!.absent && target !== 'matr_2') {
+  if (
+    !partSurvey[`${target}_test`]!.absent &&
+    !partSurvey[`${target}_train`]!.absent &&
+    target !== 'matr_2'
+  ) {
     plans.push(trainingFractionPlan(target, 0.25));
   }
 }

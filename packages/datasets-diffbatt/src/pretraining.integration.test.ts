@@ -7,12 +7,14 @@ import { DEFAULT_NEAR_DUPLICATE_TOLERANCE } from './leakage.js';
 import {
   buildLeakageFreeSet,
   cellListOf,
+  type DiffBattSplit,
   foundationPlan,
   type LeakageFreePlan,
   loadCellListSamples,
   pretrainingPlan,
   readCellList,
   reconstructedCloTrainingPlan,
+  trainingFractionPlan,
 } from './pretraining.js';
 import { readDiffBattSplit } from './snapshot.js';
 
@@ -31,6 +33,13 @@ const plans: LeakageFreePlan[] = [
   foundationPlan(100, ['matr_1', 'matr_2', 'hust', 'clo', 'cruh']),
   foundationPlan(20),
   reconstructedCloTrainingPlan(),
+  ...[['matr_1', 'matr_2'], ['hust'], ['cruh']].map((held) =>
+    foundationPlan(100, ['matr_1', 'matr_2', 'hust', 'clo', 'cruh'], {
+      withoutTrainingOf: held as DiffBattSplit[],
+    }),
+  ),
+  ...(['snl', 'crush'] as const).map((held) => foundationPlan(20, undefined, { withoutTrainingOf: [held] })),
+  ...(['matr_1', 'hust', 'cruh', 'snl', 'crush'] as const).map((t) => trainingFractionPlan(t, 0.25)),
 ];
 
 const testCells = new Map<string, ModelSample[]>();
@@ -107,6 +116,16 @@ describe('pretraining sets from the DiffBatt splits in ../shared', () => {
     expect([crush[0]!.capacityMatrixRows, (await readTestPart('cruh_train'))[0]!.capacityMatrixRows]).toEqual(
       [20, 100],
     );
+  });
+
+  it('draws 25 % of a training split, one cell per life stratum, from that split only', async () => {
+    for (const split of ['matr_1', 'hust', 'cruh', 'snl', 'crush'] as const) {
+      const list = await readCellList(join(committed, `${split}-train-25pct.json`));
+      const training = await readTestPart(`${split}_train`);
+      expect(list.cells.length, split).toBe(Math.round(training.length / 4));
+      expect(list.cells.every((c) => c.id.startsWith(`${split}_train/`))).toBe(true);
+      expect(list.rules.subsample).toMatchObject({ fraction: 0.25, seed: 0 });
+    }
   });
 
   it('reconstructs CLO training from MATR cells only, and refuses a list whose hash does not match', async () => {

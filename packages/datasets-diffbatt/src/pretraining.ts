@@ -110,7 +110,8 @@ export function foundationPlan(
   if (other) throw new DiffBattError(`${other} has ${DIFFBATT_SPLIT_ROWS[other]}-row matrices, not ${rows}`);
   const heldOut = options.withoutTrainingOf ?? [];
   const unknown = heldOut.find((s) => !splits.includes(s));
-  if (unknown) throw new DiffBattError(`${unknown} is not one of the foundation's splits (${splits.join(', ')})`);
+  if (unknown)
+    throw new DiffBattError(`${unknown} is not one of the foundation's splits (${splits.join(', ')})`);
   const without = heldOut.length > 0 ? ` and none of ${partsOf(heldOut, ['train']).join(' or ')}` : '';
   return {
     name: `foundation-${rows}x100${heldOut.length > 0 ? `-without-${heldOut.join('-')}` : ''}`,

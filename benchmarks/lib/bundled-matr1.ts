@@ -17,8 +17,16 @@ import { REPOSITORY_ROOT } from './results.js';
 export const MODEL = 'packages/model-matr1/model';
 export const TRAIN = 'data/matr1/train.dbds';
 export const TEST = 'data/matr1/test.dbds';
+/** A `diffbatt synthesize` sampler setting (`steps` and `eta` only where the sampler takes them). */
+export interface SamplerSetting {
+  sampler: 'ddpm' | 'ddim' | 'dpm-solver++';
+  steps?: number;
+  eta?: number;
+  clip: 'auto' | 'on' | 'off';
+}
+
 /** The synthesize defaults, spelled out so the results file says what ran. */
-export const SAMPLER = { sampler: 'dpm-solver++', steps: 20, clip: 'auto' } as const;
+export const SAMPLER = { sampler: 'dpm-solver++', steps: 20, clip: 'auto' } as const satisfies SamplerSetting;
 
 /** The released matr_1 EMA weights and where `diffbatt import` puts them (ignored out/ folder). */
 const SHARED = resolve(process.env['DIFFBATT_SHARED'] ?? join(REPOSITORY_ROOT, '..', 'shared'));
@@ -112,17 +120,21 @@ export interface Synthesis {
 }
 
 /**
- * `diffbatt synthesize` with SAMPLER, read back as samples (each marked synthetic, with its source cell).
- * A run is cached under out/synthesis-cache by the hash of the model's files and every input, so the two
- * synthesis benchmarks draw identical requests once; the curves do not depend on the worker count.
+ * `diffbatt synthesize` with `sampler` (default SAMPLER), read back as samples (each marked synthetic, with
+ * its source cell). A run is cached under out/synthesis-cache by the hash of the model's files and every
+ * input, so the synthesis benchmarks draw identical requests once; the curves do not depend on the worker count.
  */
-export async function synthesize(model: SynthesisModel, request: SynthesisRequest): Promise<Synthesis> {
+export async function synthesize(
+  model: SynthesisModel,
+  request: SynthesisRequest,
+  sampler: SamplerSetting = SAMPLER,
+): Promise<Synthesis> {
   const hash = createHash('sha256');
   for (const file of ['model.json', 'weights.bin']) {
     hash.update(readFileSync(join(REPOSITORY_ROOT, model.directory, file)));
   }
   if (request.condition !== null) hash.update(readFileSync(join(REPOSITORY_ROOT, request.condition)));
-  hash.update(JSON.stringify({ ...request, ...SAMPLER }));
+  hash.update(JSON.stringify({ ...request, ...sampler }));
   const key = hash.digest('hex').slice(0, 24);
   const file = join(REPOSITORY_ROOT, CACHE, `${key}.dbds`);
   const record = `${file}.json`;
@@ -146,11 +158,11 @@ export async function synthesize(model: SynthesisModel, request: SynthesisReques
       '--seed',
       String(request.seed),
       '--sampler',
-      SAMPLER.sampler,
-      '--steps',
-      String(SAMPLER.steps),
+      sampler.sampler,
+      ...(sampler.steps === undefined ? [] : ['--steps', String(sampler.steps)]),
+      ...(sampler.eta === undefined ? [] : ['--eta', String(sampler.eta)]),
       '--clip',
-      SAMPLER.clip,
+      sampler.clip,
       '--out',
       staging,
     ]);
@@ -159,7 +171,7 @@ export async function synthesize(model: SynthesisModel, request: SynthesisReques
     seconds = Number(done?.[1] ?? Number.NaN);
     backend = done?.[2] ?? 'unknown';
     renameSync(staging, file);
-    writeRecord(record, { seconds, backend, model: model.directory, request, sampler: SAMPLER });
+    writeRecord(record, { seconds, backend, model: model.directory, request, sampler });
   }
   const { meta, samples } = await readDatasetFile(file);
   if (meta['synthetic'] !== true || samples.some((s) => !s.synthetic)) {

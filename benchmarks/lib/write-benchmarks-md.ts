@@ -19,6 +19,7 @@ const ORDER = [
   'memorisation',
   'calibration',
   'synthesis-quality',
+  'synthesis-roughness',
   'augmentation',
   'speed',
   'io',

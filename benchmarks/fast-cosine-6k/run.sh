@@ -2,7 +2,7 @@
 # Scores the SNL and CRUH runs of `--preset fast` with cosine decay (6000 steps) with the protocol fixed in
 # HEADER.md (benchmarks/lib/score-fixed-budget.sh: DPM-Solver++ 20, x0 clipped, w = 0, 32 samples per cell,
 # seeds 0-2, and unguided DDPM-1000, one sample, seed 0, on the split's test cells).
-# Usage: benchmarks/fast-cosine-6k/run.sh <snl|cruh> [model dir (default out/fast-cosine-6k-<split>/model)] [label (default step-6000)]
+# Usage: benchmarks/fast-cosine-6k/run.sh <snl|cruh|hust|crush|clo> [model dir (default benchmarks/fast-cosine-6k/<split>-model)] [label (default step-6000)]
 #        benchmarks/fast-cosine-6k/run.sh snl out/fast-cosine-6k-snl/snapshots/step-3000 step-3000
 #        benchmarks/fast-cosine-6k/run.sh snl out/released-weights/snl_ema released
 #        benchmarks/fast-cosine-6k/run.sh snl seed-1   (the addendum: snl-seed-1-model alone, and pooled with
@@ -11,12 +11,12 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 folder=benchmarks/fast-cosine-6k
 split=${1:-}
-case "$split" in snl | cruh) shift ;; *) echo "usage: $0 <snl|cruh> [model dir|seed-1] [label]" >&2; exit 1 ;; esac
+case "$split" in snl | cruh | hust | crush | clo) shift ;; *) echo "usage: $0 <snl|cruh|hust|crush|clo> [model dir|seed-1] [label]" >&2; exit 1 ;; esac
 if [ "$split" = snl ] && [ "${1:-}" = seed-1 ]; then
   member=$folder/snl-seed-1-model
   SPLITS=snl FOLDER=$folder ID=fast-cosine-6k FINAL=seed-1 MODEL=$member benchmarks/lib/score-fixed-budget.sh
   SPLITS=snl FOLDER=$folder ID=fast-cosine-6k FINAL=step-6000 MODEL=$folder/snl-model ENSEMBLE=$member \
     exec benchmarks/lib/score-fixed-budget.sh "$folder/snl-model" ensemble
 fi
-SPLITS=$split FOLDER=$folder ID=fast-cosine-6k FINAL=step-6000 MODEL=out/fast-cosine-6k-$split/model \
+SPLITS=$split FOLDER=$folder ID=fast-cosine-6k FINAL=step-6000 MODEL=$folder/$split-model \
   exec benchmarks/lib/score-fixed-budget.sh "$@"

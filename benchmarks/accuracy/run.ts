@@ -49,6 +49,7 @@ import {
 } from '../../packages/pipeline/src/index.js';
 import { fail, isCount, numberList } from '../lib/args.js';
 import { diffbattNodeArgs } from '../lib/cli.js';
+import { PUBLISHED } from '../lib/published.js';
 import {
   benchmarkProvenance,
   meanAndSpread,
@@ -158,15 +159,6 @@ const selecting =
 /** Where runs and scores of this protocol are cached. */
 const runsDir = protocol.kind === 'trained' ? join(runsRoot, protocol.label) : runsRoot;
 
-/** Published RUL RMSE (DIFFBATT.md section 5): DiffBatt's mean ± sd over ten seeds and the best BatteryML model. */
-const PUBLISHED: Record<string, { paper: string; baseline: string; baselineValue: number }> = {
-  matr_1: { paper: '88 ± 4', baseline: 'PCR', baselineValue: 90 },
-  matr_2: { paper: '235 ± 16', baseline: '"Discharge" model', baselineValue: 149 },
-  hust: { paper: '368 ± 23', baseline: 'Random forest', baselineValue: 368 },
-  snl: { paper: '125 ± 11', baseline: 'PCR', baselineValue: 200 },
-  cruh: { paper: '119 ± 6', baseline: 'PLSR', baselineValue: 60 },
-  crush: { paper: '294 ± 18', baseline: 'Random forest', baselineValue: 416 },
-};
 /** What a miss on the MATR splits already rules in or out (the bundled model is the earlier attempt). */
 const MATR_ATTEMPTS =
   'Tried before these runs: the model bundled at the time (`models/matr1`, since replaced by `packages/model-matr1`: 5000 steps, seed 0, the EMA at the lowest validation loss, step 2900) ' +
@@ -258,7 +250,7 @@ const samplesWith = (id: SamplerId, seed: number) => !SAMPLERS[id].firstSeedOnly
 
 const splits = values.splits.split(',');
 for (const split of splits) {
-  if (!PUBLISHED[split]) fail(`unknown split "${split}"; known: ${Object.keys(PUBLISHED).join(', ')}`);
+  if (!TRAINING_SET[split]) fail(`unknown split "${split}"; known: ${Object.keys(TRAINING_SET).join(', ')}`);
 }
 
 // ---- running the CLI, a few at a time ----
@@ -676,9 +668,10 @@ function fixedBudgetSummary(split: string): string[] {
 
 function writeSplitResult(split: string, ours: SeedResult[], released: ReleasedScores | null): void {
   const published = PUBLISHED[split]!;
+  const paper = `${published.paper} ± ${published.paperSd}`;
   const fixedBudget = protocol.kind !== 'selected';
   const rows: string[][] = [
-    ['DiffBatt, paper', 'DDPM 1000 (w and reps unpublished)', published.paper, '—', '—', '10'],
+    ['DiffBatt, paper', 'DDPM 1000 (w and reps unpublished)', paper, '—', '—', '10'],
     [
       `best BatteryML baseline (${published.baseline}), paper`,
       '—',
@@ -706,7 +699,7 @@ function writeSplitResult(split: string, ours: SeedResult[], released: ReleasedS
   } else {
     rows.push([oursModel, '—', 'not trained yet', '—', '—', '0']);
   }
-  const target = Number(published.paper.split(' ')[0]);
+  const target = published.paper;
   const trainingSet = TRAINING_SET[split]!;
   const anyScores = ours[0]?.tests[samplers[0]!] ?? released?.[samplers[0]!]?.[0];
   const summary = fixedBudget

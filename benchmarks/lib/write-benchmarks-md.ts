@@ -7,8 +7,9 @@ import { readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type BenchmarkResult, REPOSITORY_ROOT, RESULTS_DIR } from './results.js';
 
-/** Sections in reading order: accuracy per split as the paper lists them, then synthesis, then speed. */
+/** Sections in reading order: the table of every split, accuracy per split as the paper lists them, then synthesis, then speed. */
 const ORDER = [
+  'accuracy-overview',
   'accuracy-matr_1',
   'accuracy-matr_2',
   'accuracy-hust',

@@ -32,6 +32,7 @@ import {
   readDiffBattSplit,
   reconstructedCloTrainingPlan,
   splitDataAbsence,
+  subsampledPlan,
   trainingFractionPlan,
 } from '../../packages/datasets-diffbatt/src/index.js';
 import { fail } from '../lib/args.js';
@@ -170,6 +171,16 @@ for (const target of DIFFBATT_SPLITS) {
     plans.push(trainingFractionPlan(target, 0.25));
   }
 }
+// CLO's quarter comes from its reconstructed training set; its held-out foundation is MATR-1/MATR-2's.
+plans.push(
+  subsampledPlan(
+    {
+      ...reconstructedCloTrainingPlan(),
+      description: 'the RECONSTRUCTED CLO training set (MATR cells; the published clo_train is missing)',
+    },
+    0.25,
+  ),
+);
 
 const summary: string[][] = [];
 const keptIds = new Map<string, string>();

@@ -33,6 +33,7 @@ export {
   pretrainingPlan,
   readCellList,
   reconstructedCloTrainingPlan,
+  subsampledPlan,
   trainingFractionPlan,
 } from './pretraining.js';
 export { readDiffBattSplit, splitDataAbsence } from './snapshot.js';

@@ -14,6 +14,7 @@ import {
   pretrainingPlan,
   readCellList,
   reconstructedCloTrainingPlan,
+  subsampledPlan,
   trainingFractionPlan,
 } from './pretraining.js';
 import { readDiffBattSplit } from './snapshot.js';
@@ -40,6 +41,13 @@ const plans: LeakageFreePlan[] = [
   ),
   ...(['snl', 'crush'] as const).map((held) => foundationPlan(20, undefined, { withoutTrainingOf: [held] })),
   ...(['matr_1', 'hust', 'cruh', 'snl', 'crush'] as const).map((t) => trainingFractionPlan(t, 0.25)),
+  subsampledPlan(
+    {
+      ...reconstructedCloTrainingPlan(),
+      description: 'the RECONSTRUCTED CLO training set (MATR cells; the published clo_train is missing)',
+    },
+    0.25,
+  ),
 ];
 
 const testCells = new Map<string, ModelSample[]>();
@@ -126,6 +134,15 @@ describe('pretraining sets from the DiffBatt splits in ../shared', () => {
       expect(list.cells.every((c) => c.id.startsWith(`${split}_train/`))).toBe(true);
       expect(list.rules.subsample).toMatchObject({ fraction: 0.25, seed: 0 });
     }
+  });
+
+  it("draws CLO's quarter from its reconstructed training set, one cell per life stratum", async () => {
+    const whole = await readCellList(join(committed, 'clo-train-reconstructed.json'));
+    const quarter = await readCellList(join(committed, 'clo-train-reconstructed-25pct.json'));
+    expect(quarter.cells.length).toBe(Math.round(whole.cells.length / 4));
+    const wholeIds = new Set(whole.cells.map((c) => c.id));
+    expect(quarter.cells.every((c) => wholeIds.has(c.id))).toBe(true);
+    expect(quarter.reconstructed).toBe(true);
   });
 
   it('reconstructs CLO training from MATR cells only, and refuses a list whose hash does not match', async () => {

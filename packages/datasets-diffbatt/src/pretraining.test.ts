@@ -1,6 +1,12 @@
 import { SeededRandom } from '@diffbatt/core';
 import { describe, expect, it } from 'vitest';
-import { foundationPlan, lifeStratifiedSubsample, trainingFractionPlan } from './pretraining.js';
+import {
+  foundationPlan,
+  lifeStratifiedSubsample,
+  reconstructedCloTrainingPlan,
+  subsampledPlan,
+  trainingFractionPlan,
+} from './pretraining.js';
 
 describe('lifeStratifiedSubsample', () => {
   // Synthetic lives: 41 cells (MATR-1's training count) with distinct lives in shuffled order.
@@ -72,5 +78,19 @@ describe('foundation and training-fraction plans', () => {
     });
     expect(trainingFractionPlan('snl', 0.5, 2).name).toBe('snl-train-50pct-seed2');
     expect(() => trainingFractionPlan('snl', 1)).toThrow('fraction must be in (0, 1), got 1');
+  });
+
+  it('cuts any set to a share, keeping what it draws from and excludes', () => {
+    const plan = subsampledPlan(reconstructedCloTrainingPlan(), 0.25, 1);
+    expect(plan).toMatchObject({
+      name: 'clo-train-reconstructed-25pct-seed1',
+      candidates: reconstructedCloTrainingPlan().candidates,
+      excluded: ['clo_test'],
+      reconstructed: true,
+      subsample: { fraction: 0.25, seed: 1 },
+    });
+    expect(() => subsampledPlan(reconstructedCloTrainingPlan(), 0)).toThrow(
+      'fraction must be in (0, 1), got 0',
+    );
   });
 });

@@ -133,17 +133,33 @@ export function foundationPlan(
  * measuring fine-tuning against training from scratch when a split is small.
  */
 export function trainingFractionPlan(target: DiffBattSplit, fraction: number, seed = 0): LeakageFreePlan {
+  return subsampledPlan(
+    {
+      name: `${target}-train`,
+      description: `${target}'s training cells`,
+      rows: DIFFBATT_SPLIT_ROWS[target],
+      candidates: [`${target}_train`],
+      excluded: [`${target}_test`],
+      reconstructed: false,
+    },
+    fraction,
+    seed,
+  );
+}
+
+/**
+ * The same set cut to a life-stratified `fraction` of its cells (one per life stratum, drawn with `seed`),
+ * named `<name>-<percent>pct[-seed<seed>]`: e.g. a quarter of the reconstructed CLO training set.
+ */
+export function subsampledPlan(plan: LeakageFreePlan, fraction: number, seed = 0): LeakageFreePlan {
   if (!(fraction > 0 && fraction < 1)) throw new DiffBattError(`fraction must be in (0, 1), got ${fraction}`);
   const percent = Math.round(fraction * 100);
   return {
-    name: `${target}-train-${percent}pct${seed === 0 ? '' : `-seed${seed}`}`,
+    ...plan,
+    name: `${plan.name}-${percent}pct${seed === 0 ? '' : `-seed${seed}`}`,
     description:
-      `${percent} % of ${target}'s training cells, one per life stratum (seed ${seed}), without any curve ` +
-      `of ${target}_test.`,
-    rows: DIFFBATT_SPLIT_ROWS[target],
-    candidates: [`${target}_train`],
-    excluded: [`${target}_test`],
-    reconstructed: false,
+      `${percent} % of ${plan.description.replace(/\.$/, '')}, one per life stratum (seed ${seed}), without any curve ` +
+      `of ${plan.excluded.join(', ')}.`,
     subsample: { fraction, seed },
   };
 }

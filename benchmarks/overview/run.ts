@@ -26,6 +26,8 @@ interface SplitRuns {
   finetuned25: string[];
   /** Why a split has no row of ours, where none can exist. */
   absent?: string;
+  /** Why a split has no 25 % comparison, where none can exist. */
+  lowResourceAbsent?: string;
 }
 
 const SPLITS: SplitRuns[] = [
@@ -47,8 +49,17 @@ const SPLITS: SplitRuns[] = [
     released: split === 'hust' ? [] : [`fast-cosine-6k/${split}/released`],
     scratch: [`fast-cosine-6k/${split}/step-6000`, ...(split === 'snl' ? ['fast-cosine-6k/snl/seed-1'] : [])],
     finetuned: [`foundation/${split}/finetune`],
-    scratch25: [],
-    finetuned25: [],
+    ...(split === 'crush'
+      ? {
+          scratch25: [],
+          finetuned25: [],
+          lowResourceAbsent:
+            'impossible: no 20x100 cell is left to pretrain on without the CRUSH training cells',
+        }
+      : {
+          scratch25: [`foundation-low-resource/${split}/scratch-25`],
+          finetuned25: [`foundation-low-resource/${split}/finetune-25`],
+        }),
   })),
   {
     split: 'mix',
@@ -155,8 +166,8 @@ for (const runs of SPLITS) {
   const finetuned25 = columnScore(runs.finetuned25);
   lowResourceRows.push([
     published.name,
-    runs.absent ?? (runs.scratch25.length === 0 ? 'not run' : cellText(scratch25, runs.scratch25)),
-    runs.absent ?? (runs.finetuned25.length === 0 ? 'not run' : cellText(finetuned25, runs.finetuned25)),
+    runs.absent ?? runs.lowResourceAbsent ?? cellText(scratch25, runs.scratch25),
+    runs.absent ?? runs.lowResourceAbsent ?? cellText(finetuned25, runs.finetuned25),
     scratch25.value !== undefined && finetuned25.value !== undefined
       ? finetuned25.value < scratch25.value
         ? `yes, by ${(scratch25.value - finetuned25.value).toFixed(1)}`
@@ -215,7 +226,9 @@ writeBenchmarkResult({
         "Low-resource: 25 % of the split's training cells, from scratch against fine-tuned from a foundation that never saw the split's training cells",
       columns: ['split', 'from scratch, 25 %', 'fine-tuned, 25 %', 'fine-tuned lower?'],
       rows: lowResourceRows,
-      notes: ['MATR-1 and MATR-2: `benchmarks/foundation-low-resource` (one training seed per arm).'],
+      notes: [
+        "`benchmarks/foundation-low-resource` (one training seed per arm): from scratch, 6000 steps on the quarter; fine-tuned, 2000 steps on it from a foundation that never saw the split's training cells (MATR-1/2 and CLO: HUST + CRUH cells; HUST, CRUH: the other 100x100 training cells; SNL: CRUSH cells).",
+      ],
     },
   ],
   raw,

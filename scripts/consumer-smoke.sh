@@ -83,4 +83,8 @@ cd my-cells
 test -s synthetic-a.dbds
 ../node_modules/.bin/diffbatt predict --model ../node_modules/@diffbatt/model-matr1/model synthetic-a.synthetic.csv --samples 2 --json - > prediction.json
 node -e 'const p = JSON.parse(require("node:fs").readFileSync("prediction.json", "utf8")); if (!(p.cells[0].cycleLifeMedian > 0)) process.exit(1)'
+# The foundation model's README command: a fine-tune from the installed package (2 steps here).
+../node_modules/.bin/diffbatt finetune --from ../node_modules/@diffbatt/model-foundation/model-100x100 \
+  --preset fast --data synthetic-a.dbds --out finetune-run --steps 2 --learning-rate 5e-4 --lr-warmup 100 --lr-decay cosine --workers 1
+test -s finetune-run/model/weights.bin
 echo "consumer smoke test passed"

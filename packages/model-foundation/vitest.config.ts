@@ -1,0 +1,3 @@
+import { diffbattVitestConfig } from '../../vitest.shared.js';
+
+export default diffbattVitestConfig();

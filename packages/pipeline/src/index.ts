@@ -1,6 +1,9 @@
 export {
   type CalibrateInput,
+  type CalibrationFold,
+  type CrossValidatedCalibrateInput,
   calibrateLifeIntervals,
+  crossValidatedLifeCalibration,
   type HeldOutCell,
   type LifeCalibrationResult,
 } from './calibrate.js';

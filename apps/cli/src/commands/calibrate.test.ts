@@ -136,6 +136,80 @@ describe('calibrate --ensemble', () => {
   }, 180_000);
 });
 
+describe('calibrate --fold-models', () => {
+  const ids = (first: number, last: number) =>
+    Array.from({ length: last - first + 1 }, (_, i) => `synthetic-${first + i}`);
+  /** A network in its own run folder, whose run record lists `trained` as its training cells. */
+  const networkTrainedOn = async (name: string, trained: readonly string[]) => {
+    const runDir = join(dir, name);
+    const network = await saveSmallModel(join(runDir, 'model'));
+    const record = { format: 'diffbatt-train-run', trainCellIds: trained };
+    await writeFile(join(runDir, 'run.json'), JSON.stringify(record));
+    return network;
+  };
+  const calibrateFolds = (network: string, folds: string[], extra: string[]) =>
+    runCli([
+      'calibrate',
+      '--model',
+      network,
+      '--data',
+      heldOut,
+      ...SAMPLING,
+      '--fold-models',
+      folds.join(','),
+      ...extra,
+    ]);
+
+  it('scores each fold network on the cells it never trained on, for a model trained on all of them', async () => {
+    const all = await networkTrainedOn('all-cells', ids(1, 19));
+    const first = await networkTrainedOn('fold-1', ids(1, 10));
+    const second = await networkTrainedOn('fold-2', ids(11, 19));
+    const out = join(dir, 'folds.json');
+    const run = await calibrateFolds(all, [first, second], ['--out', out]);
+    expect(errorLines(run.stderr)).toEqual([]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('(19 held-out cells, in 2 folds)');
+    const json = JSON.parse(await readFile(out, 'utf8'));
+    expect(parseLifeIntervalCalibration(json, out)).toMatchObject({ calibrationCells: 19 });
+    expect(json.provenance).toMatchObject({
+      model: all,
+      foldModels: [first, second],
+      networks: 1,
+      folds: [ids(11, 19), ids(1, 10)],
+    });
+    // A cell every fold network trained on is left out, and said so.
+    const both = await networkTrainedOn('fold-2-and-19', ids(10, 19));
+    const fewer = await calibrateFolds(all, [first, both], ['--levels', '0.8', '--out', join(dir, 'f.json')]);
+    expect(fewer.code).toBe(0);
+    expect(fewer.stderr).toContain(
+      '1 cells of --data were trained on by every fold network and are left out',
+    );
+    expect(fewer.stdout).toContain('(18 held-out cells, in 2 folds)');
+  }, 180_000);
+
+  it('refuses overlapping folds, a fold network without a run record and --ensemble, writing nothing', async () => {
+    const out = join(dir, 'refused-folds.json');
+    const few = await networkTrainedOn('fold-few', ids(1, 5));
+    const others = await networkTrainedOn('fold-others', ids(6, 10));
+    const overlapping = await calibrateFolds(model, [few, others], ['--out', out]);
+    expect(overlapping.code).toBe(1);
+    expect(errorLines(overlapping.stderr)).toEqual([
+      expect.stringMatching(
+        new RegExp(`cell synthetic-11 is held out by both ${few}.* and ${others}.*: fold networks must`),
+      ),
+    ]);
+    const unrecorded = await calibrateFolds(model, [few, model], ['--out', out]);
+    expect(unrecorded.code).toBe(1);
+    expect(errorLines(unrecorded.stderr)).toEqual([
+      expect.stringMatching(/fold network .* has no run\.json listing its training cells/),
+    ]);
+    const pooled = await calibrateFolds(model, [few, others], ['--ensemble', few, '--out', out]);
+    expect(pooled.code).toBe(1);
+    expect(errorLines(pooled.stderr)).toEqual([expect.stringMatching(/cannot be combined with --ensemble/)]);
+    expect(existsSync(out)).toBe(false);
+  }, 180_000);
+});
+
 describe('--calibration of predict and test', () => {
   it('predict reports calibrated intervals beside the sampled ones, and warns of other sampling', async () => {
     const json = join(dir, 'predict.json');

@@ -3,15 +3,21 @@ import { DEFAULT_INTERVAL_LEVELS, formatTextTable } from '@diffbatt/eval';
 import { type } from 'arktype';
 import type { Command } from 'commander';
 import { pickCells } from '../flows/data.js';
-import { trainingCellsOfModels } from '../flows/life-calibration.js';
+import {
+  type FoldNetwork,
+  foldsOfCells,
+  trainingCellsOfModel,
+  trainingCellsOfModels,
+} from '../flows/life-calibration.js';
 import { describeSampler, samplerConfig } from '../flows/sampler-options.js';
-import { numberListText, parseOptions } from '../options.js';
+import { numberListText, OptionError, parseOptions } from '../options.js';
 import { assertWritable, claimStandardOutput, writeOutput } from '../output.js';
 import { terminal } from '../terminal.js';
 import {
   addEnsembleOption,
   addSamplingOptions,
   calibrateLives,
+  calibrateLivesByFolds,
   curveCountText,
   describeModels,
   ensembleOptionField,
@@ -27,9 +33,13 @@ const levelList = numberListText(
   'levels',
 );
 
+/** `--fold-models` is a directory list like `--ensemble`'s. */
+const foldModelsField = { 'foldModels?': ensembleOptionField['ensemble?'] } as const;
+
 const calibrateOptions = type({
   ...samplingOptionFields,
   ...ensembleOptionField,
+  ...foldModelsField,
   samples: curveCountText,
   data: 'string > 0',
   'plugin?': 'string',
@@ -57,6 +67,12 @@ export function registerCalibrateCommand(program: Command, registry: DatasetRegi
       'held-out cells with measured curves that the model never trained on (e.g. the validation cells of ' +
         'its training run, or another split); never the test split you will report on',
     )
+    .option(
+      '--fold-models <dirs>',
+      'cross-validated calibration of a --model trained on ALL cells of --data: fold networks (comma-separated), ' +
+        'each trained by the same recipe without one fold of those cells; each samples the cells its run.json ' +
+        'does not list as training cells, and the margins are fitted on all folds together',
+    )
     .option('--plugin <id>', 'dataset plugin to read --data with (default: detected)')
     .option(
       '--cells <ids>',
@@ -72,35 +88,22 @@ export function registerCalibrateCommand(program: Command, registry: DatasetRegi
       'after',
       '\nUse the same --sampler, --steps, --samples, --guidance and --eol with predict and test: the margins ' +
         'hold for that sampling only.\nCells listed as training cells in the run.json beside the model (or in ' +
-        'its run folder) are refused.',
+        'its run folder) are refused; with --fold-models, each fold network scores only cells its run.json does not list.',
     )
     .action(async (raw: Record<string, unknown>) => {
       const options = parseOptions(calibrateOptions, raw);
       const sampler = samplerConfig(options.sampler, options.steps, options.eta, options.clip);
       claimStandardOutput({ '--out': options.out });
       await assertWritable(options.out, '--out');
-      // Every network's training cells are refused: a cell one of them trained on is not held out.
-      const training = await trainingCellsOfModels([options.model, ...(options.ensemble ?? [])]);
-      const loaded = await loadForSampling(registry, options, [options.data]);
-      if (options.cells !== undefined) loaded.cells = pickCells(loaded.cells, options.cells, options.data);
-      const { backend, cells } = loaded;
-      for (const { file, ids } of training.records) {
-        terminal.info(`checked against the ${ids.length} training cells listed in ${file}`);
-      }
-      const result = await calibrateLives(loaded, cells, {
-        samplesPerCell: options.samples,
-        sampler,
-        options,
-        label: `sampling ${cells.length} held-out cells x ${options.samples}`,
-        eolSoh: options.eol,
-        levels: options.levels,
-        trainingCellIds: training.ids,
-      });
+      const result =
+        options.foldModels === undefined
+          ? await calibrateOnHeldOutCells(registry, options, sampler)
+          : await calibrateOnFolds(registry, { ...options, foldModels: options.foldModels }, sampler);
       const { calibration, coverage, seconds } = result;
       terminal.out(
-        `model ${describeModels(options)}; data ${options.data} (${cells.length} held-out cells); sampler ${describeSampler(sampler)}; ` +
-          `guidance w=${options.guidance}; ${options.samples} sample(s) per cell; seed ${options.seed}; ` +
-          `${seconds.toFixed(1)} s on ${backend.backend}`,
+        `model ${describeModels(options)}; data ${options.data} (${calibration.calibrationCells} held-out cells${foldsText(options)}); ` +
+          `sampler ${describeSampler(sampler)}; guidance w=${options.guidance}; ${options.samples} sample(s) per cell; ` +
+          `seed ${options.seed}; ${seconds.toFixed(1)} s on ${result.backend}`,
       );
       const rows = coverage.map(({ level, before, after }) => {
         const margin = calibration.margins.find((m) => m.level === level)!.logMargin;
@@ -127,10 +130,100 @@ export function registerCalibrateCommand(program: Command, registry: DatasetRegi
         provenance: {
           ...calibration.provenance,
           ...modelJsonFields(options),
+          ...(options.foldModels === undefined ? {} : { foldModels: options.foldModels }),
           data: options.data,
           coverageOnCalibrationCells: coverage,
         },
       };
       await writeOutput(options.out, `${JSON.stringify(json, null, 2)}\n`, 'calibration');
     });
+}
+
+type CalibrateOptions = typeof calibrateOptions.infer;
+type Sampler = ReturnType<typeof samplerConfig>;
+
+const foldsText = (options: CalibrateOptions) =>
+  options.foldModels === undefined ? '' : `, in ${options.foldModels.length} folds`;
+
+/** The cells of --data (or --cells) that the model(s) never trained on: split-conformal. */
+async function calibrateOnHeldOutCells(
+  registry: DatasetRegistry,
+  options: CalibrateOptions,
+  sampler: Sampler,
+) {
+  // Every network's training cells are refused: a cell one of them trained on is not held out.
+  const training = await trainingCellsOfModels([options.model, ...(options.ensemble ?? [])]);
+  const loaded = await loadForSampling(registry, options, [options.data]);
+  if (options.cells !== undefined) loaded.cells = pickCells(loaded.cells, options.cells, options.data);
+  const { backend, cells } = loaded;
+  for (const { file, ids } of training.records) {
+    terminal.info(`checked against the ${ids.length} training cells listed in ${file}`);
+  }
+  const result = await calibrateLives(loaded, cells, {
+    samplesPerCell: options.samples,
+    sampler,
+    options,
+    label: `sampling ${cells.length} held-out cells x ${options.samples}`,
+    eolSoh: options.eol,
+    levels: options.levels,
+    trainingCellIds: training.ids,
+  });
+  return { ...result, backend: backend.backend };
+}
+
+/**
+ * --fold-models: each fold network samples the cells of --data it never trained on; --model (trained on
+ * all of them) samples nothing, but must take the fold networks' matrices for the margins to apply to it.
+ */
+async function calibrateOnFolds(
+  registry: DatasetRegistry,
+  options: CalibrateOptions & { foldModels: string[] },
+  sampler: Sampler,
+) {
+  if (options.ensemble !== undefined) {
+    throw new OptionError(
+      '--fold-models calibrates one network, --model: it cannot be combined with --ensemble',
+    );
+  }
+  const networks: FoldNetwork[] = [];
+  for (const dir of options.foldModels) {
+    const record = await trainingCellsOfModel(dir);
+    if (record === null) {
+      throw new OptionError(
+        `fold network ${dir} has no run.json listing its training cells (beside it or in its run folder): its fold is unknown`,
+      );
+    }
+    terminal.info(`fold network ${dir}: ${record.ids.length} training cells listed in ${record.file}`);
+    networks.push({ dir, trainingCellIds: record.ids });
+  }
+  const loaded = await loadForSampling(registry, { ...options, ensemble: options.foldModels }, [
+    options.data,
+  ]);
+  if (options.cells !== undefined) loaded.cells = pickCells(loaded.cells, options.cells, options.data);
+  const rows = loaded.config.capacityMatrixRows;
+  for (const [index, member] of loaded.ensemble.entries()) {
+    if (member.config.capacityMatrixRows !== rows) {
+      throw new OptionError(
+        `fold network ${options.foldModels[index]} takes ${member.config.capacityMatrixRows}-row capacity matrices, ` +
+          `--model ${options.model} ${rows}-row ones: folds must be trained by the model's recipe`,
+      );
+    }
+  }
+  const { folds, unused } = foldsOfCells(loaded.cells, networks);
+  if (unused.length > 0) {
+    terminal.info(`${unused.length} cells of --data were trained on by every fold network and are left out`);
+  }
+  const result = await calibrateLivesByFolds(
+    loaded,
+    folds.map((cells, index) => ({ cells, trainingCellIds: networks[index]!.trainingCellIds })),
+    {
+      samplesPerCell: options.samples,
+      sampler,
+      options,
+      label: `sampling ${folds.flat().length} cells in ${folds.length} folds x ${options.samples}`,
+      eolSoh: options.eol,
+      levels: options.levels,
+    },
+  );
+  return { ...result, backend: loaded.backend.backend };
 }

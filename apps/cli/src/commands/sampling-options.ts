@@ -2,7 +2,9 @@ import type { DatasetRegistry } from '@diffbatt/core';
 import type { SamplerConfig } from '@diffbatt/diffusion';
 import {
   type CalibrateInput,
+  type CalibrationFold,
   calibrateLifeIntervals,
+  crossValidatedLifeCalibration,
   type GenerateInput,
   generateCurves,
   type PredictInput,
@@ -279,6 +281,34 @@ export async function calibrateLives(
       levels: run.levels,
       trainingCellIds: run.trainingCellIds,
     }),
+  );
+  return { ...result, seconds };
+}
+
+/**
+ * Fits a cross-validated calibration (`crossValidatedLifeCalibration`): the loaded `--fold-models`
+ * networks (`loaded.ensemble`, in order) each sample the cells of their fold in `folds`.
+ */
+export async function calibrateLivesByFolds(
+  loaded: ModelAndCells,
+  folds: readonly Omit<CalibrationFold, 'model' | 'config'>[],
+  run: Omit<SamplingRun, 'cells'> & Pick<CalibrateInput, 'eolSoh' | 'levels'>,
+) {
+  const cells = folds.reduce((sum, fold) => sum + fold.cells.length, 0);
+  // The fold networks sample one at a time, never pooled: the job's ensemble is not passed on.
+  const { result, seconds } = await withSampling(
+    loaded,
+    { ...run, cells },
+    ({ ensemble: _notPooled, ...job }) =>
+      crossValidatedLifeCalibration({
+        ...job,
+        folds: folds.map((fold, index) => {
+          const { model, config } = loaded.ensemble[index]!;
+          return { ...fold, model, config };
+        }),
+        eolSoh: run.eolSoh,
+        levels: run.levels,
+      }),
   );
   return { ...result, seconds };
 }

@@ -4,6 +4,7 @@ import type { SamplerConfig } from '@diffbatt/diffusion';
 import { type LifeIntervalCalibration, parseLifeIntervalCalibration } from '@diffbatt/eval';
 import { isRunRecord } from '@diffbatt/pipeline';
 import { readJsonFile } from '../json-file.js';
+import { OptionError } from '../options.js';
 
 /**
  * A calibration written by `diffbatt calibrate` (a bad file is one line naming it and the field), with a
@@ -54,7 +55,9 @@ export function calibrationMismatches(
  * bundled models), in the run folder above it (`<run>/model`) or above its snapshots folder. Null when
  * none is found; a fine-tuned model's record holds only its fine-tuning cells.
  */
-async function trainingCellsOfModel(modelDir: string): Promise<{ file: string; ids: string[] } | null> {
+export async function trainingCellsOfModel(
+  modelDir: string,
+): Promise<{ file: string; ids: string[] } | null> {
   const candidates = [join(modelDir, 'run.json'), join(modelDir, '..', 'run.json')];
   if (basename(dirname(resolve(modelDir))) === 'snapshots')
     candidates.push(join(modelDir, '..', '..', 'run.json'));
@@ -74,4 +77,44 @@ export async function trainingCellsOfModels(modelDirs: readonly string[]) {
     records,
     ids: records.length === 0 ? undefined : [...new Set(records.flatMap((r) => r.ids))],
   };
+}
+
+/** A fold network of a cross-validated calibration and the training cells its run record lists. */
+export interface FoldNetwork {
+  dir: string;
+  trainingCellIds: readonly string[];
+}
+
+/**
+ * Shares `cells` out between fold networks: each network's fold is the cells it never trained on. Refuses
+ * a cell held out by two networks (the folds of one split never overlap) and a network that holds out
+ * none; `unused` are the cells every network trained on, which no fold can score.
+ */
+export function foldsOfCells<Cell extends { cellId: string }>(
+  cells: readonly Cell[],
+  networks: readonly FoldNetwork[],
+): { folds: Cell[][]; unused: string[] } {
+  const training = networks.map((network) => new Set(network.trainingCellIds));
+  const folds: Cell[][] = networks.map(() => []);
+  const unused: string[] = [];
+  for (const cell of cells) {
+    const holders = networks.flatMap((_, index) => (training[index]!.has(cell.cellId) ? [] : [index]));
+    if (holders.length > 1) {
+      const [first, second] = holders.map((index) => networks[index]!.dir);
+      throw new OptionError(
+        `cell ${cell.cellId} is held out by both ${first} and ${second} (neither run record lists it as a ` +
+          'training cell): fold networks must each be trained without one fold of a split into disjoint folds',
+      );
+    }
+    if (holders.length === 0) unused.push(cell.cellId);
+    else folds[holders[0]!]!.push(cell);
+  }
+  for (const [index, fold] of folds.entries()) {
+    if (fold.length === 0) {
+      throw new OptionError(
+        `fold network ${networks[index]!.dir} trained on every cell of the calibration data: it holds out no fold`,
+      );
+    }
+  }
+  return { folds, unused };
 }

@@ -1,15 +1,17 @@
 /**
- * Calibrated life intervals on cells like the test cells (the calibration addendum of HEADER.md): the
+ * Calibrated life intervals on cells like the test cells (the calibration addenda of HEADER.md): the
  * networks trained on 25 % of MATR-1's training cells never saw the other 31, so split-conformal margins
  * fitted on those (`diffbatt calibrate`) are applied to the intervals of the scored MATR-1 and MATR-2 test
- * runs (seeds 0-2, pooled), and coverage is reported before and after.
+ * runs (seeds 0-2, pooled), and coverage is reported before and after. `finetune-100`, trained on all 41,
+ * is calibrated by cross-validation instead (`diffbatt calibrate --fold-models`, the cv-fold-<k> networks
+ * of cv-folds.json).
  *
- *   node --import tsx benchmarks/foundation-low-resource/calibrate.ts [--rows scratch-25,finetune-25]
+ *   node --import tsx benchmarks/foundation-low-resource/calibrate.ts [--rows scratch-25,finetune-25,finetune-100]
  *
  * Needs ../shared (the 25 % cell list is checked against data/matr1/train.dbds by id) and the rows' test
  * results (run.sh). Writes <row>/calibration.json per row and benchmarks/results/calibration-foundation-low-resource.json.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { readDatasetFile } from '../../packages/core/src/index.js';
@@ -43,6 +45,17 @@ const { samples: train } = await readDatasetFile(join(REPOSITORY_ROOT, TRAIN));
 const missing = [...trained].filter((id) => !train.some((s) => s.cellId === id));
 if (missing.length > 0) fail(`${TRAIN} lacks ${missing.join(', ')} of matr_1-train-25pct`);
 const calibrationCells = train.filter((s) => !trained.has(s.cellId)).map((s) => s.cellId);
+/** The row trained on all 41 cells, calibrated by its CV fold networks (train.sh cv-fold-<k>). */
+const CROSS_VALIDATED = 'finetune-100';
+const FOLD_MODELS = [1, 2, 3, 4].map((k) => join(FOLDER, `cv-fold-${k}-model`));
+/** How a row's margins are fitted: on the 31 cells it never saw, or by cross-validation over all 41. */
+const calibrationOf = (row: string) =>
+  row === CROSS_VALIDATED
+    ? { args: ['--fold-models', FOLD_MODELS.join(',')], cells: '4 CV folds of all 41' }
+    : {
+        args: ['--cells', calibrationCells.join(',')],
+        cells: `the ${calibrationCells.length} never trained on`,
+      };
 
 interface TestRun {
   cellIds: string[];
@@ -80,14 +93,14 @@ const results: RowResult[] = [];
 for (const row of rows) {
   const model = join(FOLDER, `${row}-model`);
   const out = join(FOLDER, row, 'calibration.json');
+  mkdirSync(join(REPOSITORY_ROOT, FOLDER, row), { recursive: true });
   runDiffBatt([
     'calibrate',
     '--model',
     model,
     '--data',
     TRAIN,
-    '--cells',
-    calibrationCells.join(','),
+    ...calibrationOf(row).args,
     '--samples',
     '32',
     '--sampler',
@@ -129,6 +142,7 @@ const percent = (values: number[]) =>
   );
 const table = results.map(({ row, calibration, seeds }) => [
   row,
+  calibrationOf(row).cells,
   String(seeds[0]!.cells),
   ...LEVELS.map(
     (_, l) => `${percent(seeds.map((s) => s.before[l]!))} → ${percent(seeds.map((s) => s.after[l]!))}`,
@@ -144,12 +158,13 @@ const verdicts = results.map(({ row, seeds }) => {
 const file = writeBenchmarkResult({
   id: 'calibration-foundation-low-resource',
   title:
-    'Calibrated life intervals of the 25 % MATR networks, calibrated on the MATR-1 training cells they never saw',
+    'Calibrated life intervals of the fine-tuned and 25 % MATR networks, calibrated on MATR-1 training cells without test data',
   ...benchmarkProvenance(`node --import tsx ${FOLDER}/calibrate.ts --rows ${rows.join(',')}`, 'wasm'),
   summary: [
     `Protocol: \`${FOLDER}/HEADER.md\` (calibration addendum). Calibration cells: the ${calibrationCells.length} ` +
-      'MATR-1 training cells outside `data/pretraining/matr_1-train-25pct.json`, which no network of these rows ' +
-      `trained on; margins by \`diffbatt calibrate\` (DPM-Solver++ 20, x0 clipped, w = 0, 32 samples per cell, seed ` +
+      'MATR-1 training cells outside `data/pretraining/matr_1-train-25pct.json`, which no 25 % network ' +
+      `trained on (\`${CROSS_VALIDATED}\`, trained on all 41: cross-validated, each cell scored by the fold network ` +
+      `of cv-folds.json that never trained on it, \`--fold-models\`); margins by \`diffbatt calibrate\` (DPM-Solver++ 20, x0 clipped, w = 0, 32 samples per cell, seed ` +
       `${CALIBRATION_SEED}), applied to the intervals of the scored test runs (DPM-Solver++ seeds 0-2, MATR-1 and ` +
       'MATR-2 test cells pooled). Unlike `bench:calibration` (CLO calibration cells: other protocols), these cells ' +
       'come from the same batches as the MATR-1 test cells; MATR-2 is a later batch.',
@@ -160,6 +175,7 @@ const file = writeBenchmarkResult({
       title: 'Coverage of the central life intervals, as sampled → calibrated (%, mean ± sd over seeds)',
       columns: [
         'network',
+        'calibration cells (MATR-1 training)',
         'test cells',
         '50 % interval',
         '80 % interval',

@@ -3,7 +3,8 @@
 # resuming its run folder benchmarks/foundation-low-resource/<row>-run, and copies the network to
 # <row>-model for run.sh. (The MATR rows were trained before this script, with the same commands.)
 # Usage: benchmarks/foundation-low-resource/train.sh <row>
-#   foundation-without-<hust|cruh|snl>, <hust|cruh|clo|snl>-scratch-25, <hust|cruh|clo|snl>-finetune-25
+#   foundation-without-<hust|cruh|snl>, <hust|cruh|clo|snl>-scratch-25, <hust|cruh|clo|snl>-finetune-25,
+#   cv-fold-<1-4> (finetune-100's fine-tuning without one CV fold: run cv-folds.ts --dbds out/cv first)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 folder=benchmarks/foundation-low-resource
@@ -18,5 +19,9 @@ case "$row" in
   hust-finetune-25 | cruh-finetune-25 | clo-finetune-25 | snl-finetune-25)
     split=${row%-finetune-25}
     train finetune "$(quarter "$split")" "$(held_out "$split")" ;;
+  cv-fold-1 | cv-fold-2 | cv-fold-3 | cv-fold-4)
+    data=out/cv/without-${row#cv-}.dbds
+    [ -f "$data" ] || { echo "no $data: run node --import tsx $folder/cv-folds.ts --dbds out/cv" >&2; exit 1; }
+    train finetune "$data" "$folder/foundation-model" ;;
   *) echo "unknown row $row (see $0)" >&2; exit 1 ;;
 esac

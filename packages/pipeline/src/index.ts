@@ -8,6 +8,7 @@ export {
   type LifeCalibrationResult,
 } from './calibrate.js';
 export { type DataParallelStepInput, dataParallelStep, FlatTrainingState } from './flat-state.js';
+export { type LifeFold, lifeStratifiedFolds } from './folds.js';
 export {
   type CurveRow,
   DEFAULT_MAX_BATCH,

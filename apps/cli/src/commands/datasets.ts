@@ -36,7 +36,9 @@ const convertOptions = type({
 });
 
 export function registerDatasetsCommand(program: Command, runPlugins: RunPlugins): Command {
-  const datasets = program.command('datasets').description('list, inspect and convert battery datasets');
+  const datasets = program
+    .command('datasets')
+    .description('list, inspect, convert and fold battery datasets');
   datasets
     .command('list')
     .description('list the dataset plugins: built in, from diffbatt.config.json or from --plugin-module')

@@ -3,6 +3,7 @@ import type { RunPlugins } from '../plugins.js';
 import { registerBackendCommand } from './backend.js';
 import { registerCalibrateCommand } from './calibrate.js';
 import { registerDatasetsCommand } from './datasets.js';
+import { registerFoldsCommand } from './folds.js';
 import { registerImportCommand } from './import.js';
 import { registerPredictCommand } from './predict.js';
 import { registerScoreCommand } from './score.js';
@@ -14,7 +15,7 @@ import { registerTrainCommands } from './train.js';
 /** One line per command; each command lives in its own module. Those reading datasets get the run's plugins. */
 export function registerCommands(program: Command, plugins: RunPlugins): void {
   registerBackendCommand(program);
-  registerDatasetsCommand(program, plugins);
+  registerFoldsCommand(registerDatasetsCommand(program, plugins), plugins.registry);
   registerImportCommand(program);
   registerScoreCommand(program);
   registerTrainCommands(program, plugins.registry);

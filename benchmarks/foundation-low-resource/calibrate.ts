@@ -12,7 +12,8 @@
  * cells) and `<clo|snl>-<scratch-25|finetune-25>` (the split's own test cells). Needs ../shared (or
  * DIFFBATT_SHARED) for SNL, out/pretraining (`npx pnpm bench:pretraining-sets --dbds out/pretraining`) for
  * CLO, and the rows' test results (run.sh). Writes each row's calibration.json beside its test results and
- * benchmarks/results/calibration-foundation-low-resource.json (every row given, so pass them all).
+ * benchmarks/results/calibration-foundation-low-resource.json (every row given, so pass them all). A row
+ * whose calibration.json already holds this calibration (same network, cells, seed, sampler) is not re-sampled.
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -170,36 +171,64 @@ interface RowResult {
   /** Per seed, pooled over the family's test splits: coverage per level before and after, and the sampled lives' CRPS. */
   seeds: { seed: number; before: number[]; after: number[]; crps: number; cells: number }[];
 }
+/**
+ * Whether a committed calibration is the one this script would compute (the networks are committed and
+ * sampling is seeded, so it would come out the same): same network, data, cells or fold networks, seed and
+ * sampler. Delete the file to recompute it anyway.
+ */
+const isCalibrationOf = (calibration: LifeIntervalCalibration, row: Row, model: string): boolean => {
+  const p = calibration.provenance ?? {};
+  const sampler = p['sampler'] as { kind?: string; steps?: number } | undefined;
+  const [option, list] = row.calibrationArgs;
+  const named = list!.split(',');
+  const recorded = (option === '--fold-models' ? p['foldModels'] : p['cellIds']) as string[] | undefined;
+  return (
+    p['model'] === model &&
+    p['data'] === row.family.train &&
+    p['seed'] === CALIBRATION_SEED &&
+    p['samplesPerCell'] === 32 &&
+    p['guidanceWeight'] === 0 &&
+    sampler?.kind === 'dpm-solver++' &&
+    sampler.steps === 20 &&
+    calibration.margins.map((m) => m.level).join() === LEVELS.join() &&
+    recorded?.length === named.length &&
+    recorded.every((id) => named.includes(id))
+  );
+};
+const readCalibration = (file: string) =>
+  parseLifeIntervalCalibration(JSON.parse(readFileSync(join(REPOSITORY_ROOT, file), 'utf8')), file);
+
 const results: RowResult[] = [];
 for (const row of rows) {
   const out = row.calibrationFile;
+  const model = join(FOLDER, `${row.row}-model`);
+  const cached = existsSync(join(REPOSITORY_ROOT, out)) && isCalibrationOf(readCalibration(out), row, model);
   mkdirSync(dirname(join(REPOSITORY_ROOT, out)), { recursive: true });
-  runDiffBatt([
-    'calibrate',
-    '--model',
-    join(FOLDER, `${row.row}-model`),
-    '--data',
-    row.family.train,
-    ...row.calibrationArgs,
-    '--samples',
-    '32',
-    '--sampler',
-    'dpm-solver++',
-    '--steps',
-    '20',
-    '--guidance',
-    '0',
-    '--seed',
-    String(CALIBRATION_SEED),
-    '--levels',
-    LEVELS.join(','),
-    '--out',
-    out,
-  ]);
-  const calibration = parseLifeIntervalCalibration(
-    JSON.parse(readFileSync(join(REPOSITORY_ROOT, out), 'utf8')),
-    out,
-  );
+  if (!cached)
+    runDiffBatt([
+      'calibrate',
+      '--model',
+      model,
+      '--data',
+      row.family.train,
+      ...row.calibrationArgs,
+      '--samples',
+      '32',
+      '--sampler',
+      'dpm-solver++',
+      '--steps',
+      '20',
+      '--guidance',
+      '0',
+      '--seed',
+      String(CALIBRATION_SEED),
+      '--levels',
+      LEVELS.join(','),
+      '--out',
+      out,
+    ]);
+  process.stdout.write(`${row.row}: ${cached ? 'committed calibration reused' : 'calibrated'}, ${out}\n`);
+  const calibration = readCalibration(out);
   const seeds = SEEDS.map((seed) => {
     const runs = row.family.splits.map((split) => readRun(row, split, seed));
     const summaries = runs.flatMap(summariesOf);

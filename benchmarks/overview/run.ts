@@ -10,7 +10,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PUBLISHED } from '../lib/published.js';
-import { benchmarkProvenance, REPOSITORY_ROOT, writeBenchmarkResult } from '../lib/results.js';
+import { benchmarkProvenance, meanAndSpread, REPOSITORY_ROOT, writeBenchmarkResult } from '../lib/results.js';
 
 const SAMPLING_SEEDS = [0, 1, 2];
 const resultFile = (folder: string, seed: number) =>
@@ -99,6 +99,54 @@ function networkScore(folder: string): NetworkScore | undefined {
 
 const mean = (values: readonly number[]) => values.reduce((a, b) => a + b, 0) / values.length;
 
+/** The levels of the sampled life intervals every scored run records. */
+const INTERVAL_LEVELS = [0.5, 0.8, 0.95];
+/** Per sampling seed, whether each cell's measured life lies in its sampled interval of each level, and its CRPS. */
+interface IntervalRecord {
+  covered: boolean[][][];
+  crps: number[][];
+}
+function intervalRecord(folder: string): IntervalRecord | undefined {
+  const files = SAMPLING_SEEDS.map((seed) => resultFile(folder, seed));
+  if (!files.every(existsSync)) return undefined;
+  const runs = files.map(
+    (file) =>
+      JSON.parse(readFileSync(file, 'utf8')) as {
+        rulReference: number[];
+        rulSamples: {
+          intervals: { level: number; lower: number[]; upper: number[] }[];
+          crpsPerCell: number[];
+        };
+      },
+  );
+  return {
+    covered: runs.map((run) =>
+      INTERVAL_LEVELS.map((level) => {
+        const interval = run.rulSamples.intervals.find((i) => i.level === level);
+        if (!interval) throw new Error(`${folder}: a scored run has no ${level * 100} % interval`);
+        return run.rulReference.map(
+          (life, cell) => life >= interval.lower[cell]! && life <= interval.upper[cell]!,
+        );
+      }),
+    ),
+    crps: runs.map((run) => run.rulSamples.crpsPerCell),
+  };
+}
+/** Coverage per level and mean CRPS over the cells of several networks' runs, as mean ± sd over sampling seeds. */
+function intervalCells(records: readonly IntervalRecord[]): string[] {
+  const perSeed = SAMPLING_SEEDS.map((_, seed) => ({
+    coverage: INTERVAL_LEVELS.map((_, level) => {
+      const cells = records.flatMap((r) => r.covered[seed]![level]!);
+      return (100 * cells.filter(Boolean).length) / cells.length;
+    }),
+    crps: mean(records.flatMap((r) => r.crps[seed]!)),
+  }));
+  return [
+    ...INTERVAL_LEVELS.map((_, level) => meanAndSpread(perSeed.map((s) => s.coverage[level]!))),
+    meanAndSpread(perSeed.map((s) => s.crps)),
+  ];
+}
+
 interface ColumnScore {
   /** Mean over the trained networks of their mean over sampling seeds; undefined when none was scored. */
   value: number | undefined;
@@ -127,8 +175,33 @@ function cellText(score: ColumnScore, listed: readonly string[]): string {
     : value;
 }
 
+/**
+ * The calibrations of `benchmarks/foundation-low-resource/calibrate.ts` (no test data): per split, which
+ * network was calibrated and its calibrated 80 % and 95 % coverage, mean over sampling seeds.
+ */
+function calibratedText(split: string): string {
+  const file = join(REPOSITORY_ROOT, 'benchmarks', 'results', 'calibration-foundation-low-resource.json');
+  if (!existsSync(file)) return 'none';
+  const { raw } = JSON.parse(readFileSync(file, 'utf8')) as {
+    raw: { results: { row: string; seeds: { after: number[] }[] }[] };
+  };
+  const matr = split === 'matr_1' || split === 'matr_2';
+  // A row is named as run.sh names it: `<split>-<arm>`, or the bare arm for the MATR rows.
+  const splitOf = (row: string) => /^(hust|snl|clo|cruh)-/.exec(row)?.[1] ?? 'matr';
+  const texts = raw.results
+    .filter(({ row }) => splitOf(row) === (matr ? 'matr' : split))
+    .map(({ row, seeds }) => {
+      const at = (level: number) => mean(seeds.map((s) => 100 * s.after[level]!)).toFixed(1);
+      return `${row} ${at(1)} / ${at(2)}`;
+    });
+  if (texts.length === 0) return 'none';
+  return `${texts.join('; ')}${matr ? ' (MATR-1 + MATR-2 pooled)' : ''}`;
+}
+
 const rows: string[][] = [];
 const lowResourceRows: string[][] = [];
+const intervalRows: string[][] = [];
+const pooledIntervals: IntervalRecord[] = [];
 const raw: unknown[] = [];
 const means = {
   released: [] as number[],
@@ -192,6 +265,16 @@ for (const runs of SPLITS) {
       : '',
   ]);
   raw.push({ ...runs, released, scratch, finetuned, foundation, scratch25, finetuned25 });
+  if (!runs.absent) {
+    const records = runs.finetuned.map(intervalRecord);
+    const complete = records.every((r) => r !== undefined) ? (records as IntervalRecord[]) : [];
+    pooledIntervals.push(...complete);
+    intervalRows.push([
+      published.name,
+      ...(complete.length > 0 ? intervalCells(complete) : ['not run', '', '', '']),
+      calibratedText(runs.split),
+    ]);
+  }
 }
 
 const splitCount = SPLITS.length;
@@ -247,6 +330,22 @@ writeBenchmarkResult({
       rows: lowResourceRows,
       notes: [
         "`benchmarks/foundation-low-resource` (one training seed per arm): from scratch, 6000 steps on the quarter; fine-tuned, 2000 steps on it from a foundation that never saw the split's training cells (MATR-1/2 and CLO: HUST + CRUH cells; HUST, CRUH: the other 100x100 training cells; SNL: CRUSH cells).",
+      ],
+    },
+    {
+      title:
+        'Life intervals: coverage of the sampled 50 / 80 / 95 % intervals of the fine-tuned networks (%, uncalibrated) and CRPS, beside the calibrations made without test data',
+      columns: [
+        'split',
+        '50 % interval',
+        '80 % interval',
+        '95 % interval',
+        'CRPS (cycles)',
+        'calibrated without test data: network, 80 % / 95 % coverage',
+      ],
+      rows: [...intervalRows, ['all scored splits, pooled', ...intervalCells(pooledIntervals), '']],
+      notes: [
+        'Coverage: the share of test cells whose measured life lies in the interval the samples span (mean ± sd over sampling seeds 0-2), for the fine-tuned networks of the first table. The calibrated networks are those of `benchmarks/foundation-low-resource` (section "Calibrated life intervals of the fine-tuned and 25 % networks"): the 25 % networks calibrated on their split\'s training cells they never saw, and `finetune-100` (all 41 MATR-1 cells, fine-tuned from the HUST + CRUH foundation) by cross-validation; the fine-tuned networks of the first table, trained on every training cell of their split, have no calibration yet.',
       ],
     },
   ],

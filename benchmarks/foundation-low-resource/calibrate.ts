@@ -24,13 +24,11 @@ import {
   CALIBRATION_SETTINGS,
   type CalibrationRow,
   calibrateRow,
-  calibrationRaw,
-  calibrationTable,
-  calibrationVerdicts,
   SHARED_DATA,
   trainingCellIds,
+  writeCalibrationResult,
 } from '../lib/calibrated-rows.js';
-import { benchmarkProvenance, REPOSITORY_ROOT, writeBenchmarkResult } from '../lib/results.js';
+import { REPOSITORY_ROOT } from '../lib/results.js';
 
 const FOLDER = 'benchmarks/foundation-low-resource';
 
@@ -115,16 +113,14 @@ const rowOf = async (row: string): Promise<CalibrationRow> => {
 const rows = await Promise.all(values.rows.split(',').map(rowOf));
 
 const results = rows.map((row) => calibrateRow(row, (line) => process.stdout.write(`${line}\n`)));
-const file = writeBenchmarkResult({
-  id: 'calibration-foundation-low-resource',
-  title:
-    'Calibrated life intervals of the fine-tuned and 25 % networks of the low-resource study, calibrated on training cells without test data',
-  ...benchmarkProvenance(
-    `node --import tsx ${FOLDER}/calibrate.ts --rows ${rows.map((r) => r.row).join(',')}`,
-    'wasm',
-  ),
-  summary: [
-    `Protocol: \`${FOLDER}/HEADER.md\` (calibration addenda). Calibration cells: a 25 % network's are the ` +
+const file = writeCalibrationResult(
+  {
+    id: 'calibration-foundation-low-resource',
+    title:
+      'Calibrated life intervals of the fine-tuned and 25 % networks of the low-resource study, calibrated on training cells without test data',
+    command: `node --import tsx ${FOLDER}/calibrate.ts --rows ${rows.map((r) => r.row).join(',')}`,
+    protocol:
+      `Protocol: \`${FOLDER}/HEADER.md\` (calibration addenda). Calibration cells: a 25 % network's are the ` +
       'training cells of its split outside its 25 % list (`data/pretraining/<split>-train-25pct.json`), which it ' +
       `never trained on; \`${CROSS_VALIDATED}\`, trained on all 41 MATR-1 cells, is cross-validated: each cell is ` +
       `sampled by the fold network of cv-folds.json that never trained on it (\`--fold-models\`). Margins by ` +
@@ -132,9 +128,7 @@ const file = writeBenchmarkResult({
       'applied to the intervals of the scored test runs (DPM-Solver++ seeds 0-2; the MATR rows pool the MATR-1 ' +
       'and MATR-2 test cells). Unlike `bench:calibration` (CLO calibration cells for MATR networks: other ' +
       "protocols), a row's calibration cells come from its own split's training set.",
-    calibrationVerdicts(results),
-  ],
-  tables: [calibrationTable(results)],
-  raw: calibrationRaw(results),
-});
+  },
+  results,
+);
 process.stdout.write(`wrote ${file}\n`);

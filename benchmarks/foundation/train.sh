@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Trains a row of the foundation study as HEADER.md fixed it (benchmarks/lib/train-row.sh), resuming its
 # run folder benchmarks/foundation/<row>-run, and copies the network to <row>-model for run.sh.
-# Usage: benchmarks/foundation/train.sh <foundation-100x100|foundation-20x100|finetune-<split>>
+# Usage: benchmarks/foundation/train.sh <foundation-100x100|foundation-20x100|finetune-<split>|cv-<split>-fold-<1-4>>
 #   split: matr_1, hust, cruh, clo (from foundation-100x100-model), snl, crush (from foundation-20x100-model)
+#   cv-<split>-fold-<k>: finetune-<split> without fold k of cv-folds-<split>.json (run cv-folds.ts --split <split> first)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 folder=benchmarks/foundation
@@ -15,5 +16,11 @@ case "$row" in
   finetune-hust | finetune-cruh) train finetune "$shared/data/diffbatt/data/${row#finetune-}_train_ds" "$folder/foundation-100x100-model" ;;
   finetune-clo) train finetune out/pretraining/clo-train-reconstructed.dbds "$folder/foundation-100x100-model" ;;
   finetune-snl | finetune-crush) train finetune "$shared/data/diffbatt/data/${row#finetune-}_train_ds" "$folder/foundation-20x100-model" ;;
+  cv-matr_1-fold-[1-4] | cv-hust-fold-[1-4] | cv-cruh-fold-[1-4] | cv-clo-fold-[1-4] | cv-snl-fold-[1-4] | cv-crush-fold-[1-4])
+    split=${row#cv-} split=${split%-fold-*}
+    data=out/cv-foundation/$split/without-fold-${row##*-}.dbds
+    [ -f "$data" ] || { echo "no $data: run node --import tsx $folder/cv-folds.ts --split $split" >&2; exit 1; }
+    case "$split" in snl | crush) from=foundation-20x100 ;; *) from=foundation-100x100 ;; esac
+    train finetune "$data" "$folder/$from-model" ;;
   *) echo "unknown row $row (see $0)" >&2; exit 1 ;;
 esac

@@ -11,7 +11,13 @@ import {
 } from '../../packages/eval/src/index.js';
 import { fail } from './args.js';
 import { runDiffBatt } from './bundled-matr1.js';
-import { type BenchmarkTable, meanAndSpread, REPOSITORY_ROOT } from './results.js';
+import {
+  type BenchmarkTable,
+  benchmarkProvenance,
+  meanAndSpread,
+  REPOSITORY_ROOT,
+  writeBenchmarkResult,
+} from './results.js';
 
 /**
  * What the studies' calibrations without test data share: `diffbatt calibrate` on cells a network never
@@ -175,7 +181,7 @@ const percent = (values: number[]) =>
   );
 
 /** Per row, whether its calibrated 80 % and 95 % coverage (mean over seeds) is within 5 points of nominal. */
-export function calibrationVerdicts(results: readonly CalibratedRow[]): string {
+function calibrationVerdicts(results: readonly CalibratedRow[]): string {
   const verdicts = results.map(({ row, seeds }) => {
     const mean = (l: number) => (100 * seeds.reduce((a, s) => a + s.after[l]!, 0)) / seeds.length;
     const [c80, c95] = [mean(1), mean(2)];
@@ -186,7 +192,7 @@ export function calibrationVerdicts(results: readonly CalibratedRow[]): string {
 }
 
 /** The coverage table, one line per row. */
-export function calibrationTable(results: readonly CalibratedRow[]): BenchmarkTable {
+function calibrationTable(results: readonly CalibratedRow[]): BenchmarkTable {
   return {
     title: 'Coverage of the central life intervals, as sampled → calibrated (%, mean ± sd over seeds)',
     columns: [
@@ -220,7 +226,17 @@ export function calibrationTable(results: readonly CalibratedRow[]): BenchmarkTa
   };
 }
 
-/** The raw part of a calibration result file. */
-export const calibrationRaw = (results: readonly CalibratedRow[]) => ({
-  results: results.map(({ row, calibration, seeds }) => ({ row: row.row, calibration, seeds })),
-});
+/** Writes a study's calibration result file: its protocol, the verdicts, the coverage table, every number. */
+export function writeCalibrationResult(
+  result: { id: string; title: string; command: string; protocol: string },
+  results: readonly CalibratedRow[],
+): string {
+  return writeBenchmarkResult({
+    id: result.id,
+    title: result.title,
+    ...benchmarkProvenance(result.command, 'wasm'),
+    summary: [result.protocol, calibrationVerdicts(results)],
+    tables: [calibrationTable(results)],
+    raw: { results: results.map(({ row, calibration, seeds }) => ({ row: row.row, calibration, seeds })) },
+  });
+}

@@ -175,25 +175,35 @@ function cellText(score: ColumnScore, listed: readonly string[]): string {
     : value;
 }
 
+interface CalibrationResults {
+  raw: { results: { row: string; seeds: { after: number[] }[] }[] };
+}
+const calibrationResults = (id: string): CalibrationResults['raw']['results'] => {
+  const file = join(REPOSITORY_ROOT, 'benchmarks', 'results', `${id}.json`);
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as CalibrationResults).raw.results : [];
+};
 /**
- * The calibrations of `benchmarks/foundation-low-resource/calibrate.ts` (no test data): per split, which
- * network was calibrated and its calibrated 80 % and 95 % coverage, mean over sampling seeds.
+ * The calibrations made without test data, per split: the fine-tuned network of the first table calibrated by
+ * cross-validation (`benchmarks/foundation/calibrate.ts`), and the networks of
+ * `benchmarks/foundation-low-resource/calibrate.ts`; each with its calibrated 80 % and 95 % coverage, mean
+ * over sampling seeds.
  */
 function calibratedText(split: string): string {
-  const file = join(REPOSITORY_ROOT, 'benchmarks', 'results', 'calibration-foundation-low-resource.json');
-  if (!existsSync(file)) return 'none';
-  const { raw } = JSON.parse(readFileSync(file, 'utf8')) as {
-    raw: { results: { row: string; seeds: { after: number[] }[] }[] };
-  };
   const matr = split === 'matr_1' || split === 'matr_2';
-  // A row is named as run.sh names it: `<split>-<arm>`, or the bare arm for the MATR rows.
-  const splitOf = (row: string) => /^(hust|snl|clo|cruh)-/.exec(row)?.[1] ?? 'matr';
-  const texts = raw.results
-    .filter(({ row }) => splitOf(row) === (matr ? 'matr' : split))
-    .map(({ row, seeds }) => {
-      const at = (level: number) => mean(seeds.map((s) => 100 * s.after[level]!)).toFixed(1);
-      return `${row} ${at(1)} / ${at(2)}`;
-    });
+  // A low-resource row is named as its run.sh names it: `<split>-<arm>`, or the bare arm for the MATR rows.
+  const lowResourceSplit = (row: string) => /^(hust|snl|clo|cruh)-/.exec(row)?.[1] ?? 'matr';
+  const coverage = ({ row, seeds }: { row: string; seeds: { after: number[] }[] }, name = row) => {
+    const at = (level: number) => mean(seeds.map((s) => 100 * s.after[level]!)).toFixed(1);
+    return `${name} ${at(1)} / ${at(2)}`;
+  };
+  const texts = [
+    ...calibrationResults('calibration-foundation')
+      .filter(({ row }) => row === `finetune-${matr ? 'matr_1' : split}`)
+      .map((result) => coverage(result, 'this network (CV)')),
+    ...calibrationResults('calibration-foundation-low-resource')
+      .filter(({ row }) => lowResourceSplit(row) === (matr ? 'matr' : split))
+      .map((result) => coverage(result)),
+  ];
   if (texts.length === 0) return 'none';
   return `${texts.join('; ')}${matr ? ' (MATR-1 + MATR-2 pooled)' : ''}`;
 }
@@ -345,7 +355,7 @@ writeBenchmarkResult({
       ],
       rows: [...intervalRows, ['all scored splits, pooled', ...intervalCells(pooledIntervals), '']],
       notes: [
-        'Coverage: the share of test cells whose measured life lies in the interval the samples span (mean ± sd over sampling seeds 0-2), for the fine-tuned networks of the first table. The calibrated networks are those of `benchmarks/foundation-low-resource` (section "Calibrated life intervals of the fine-tuned and 25 % networks"): the 25 % networks calibrated on their split\'s training cells they never saw, and `finetune-100` (all 41 MATR-1 cells, fine-tuned from the HUST + CRUH foundation) by cross-validation; the fine-tuned networks of the first table, trained on every training cell of their split, have no calibration yet.',
+        'Coverage: the share of test cells whose measured life lies in the interval the samples span (mean ± sd over sampling seeds 0-2), for the fine-tuned networks of the first table. Calibrated: "this network (CV)" is the fine-tuned network of the row, calibrated by four fold networks that each repeat its fine-tuning without a quarter of its cells (`benchmarks/foundation/calibrate.ts`); the others are networks of `benchmarks/foundation-low-resource` (section "Calibrated life intervals of the fine-tuned and 25 % networks"): the 25 % networks, calibrated on the training cells of their split they never saw, and `finetune-100` (all 41 MATR-1 cells, fine-tuned from the HUST + CRUH foundation), by cross-validation. "none": no network calibrated for that split yet.',
       ],
     },
   ],

@@ -121,7 +121,7 @@ describe('data-parallel training over worker threads', () => {
   });
 });
 
-describe('the capacity-matrix size of a new network', () => {
+describe('the capacity-matrix size of the network', () => {
   const small = { widths: [8, 16], hasAttention: [false, true], numResBlocks: 1 };
   const run = (name: string, cells: ReturnType<typeof syntheticSamples>, config: object) =>
     trainDiffBatt({
@@ -149,6 +149,34 @@ describe('the capacity-matrix size of a new network', () => {
     ).rejects.toThrow('training data has 20-row capacity matrices; the model expects 100');
     const mixed = [...syntheticSamples(2, 8, 20), ...syntheticSamples(2, 9, 100)];
     await expect(run('rows-mixed', mixed, small)).rejects.toThrow(/mixes 20- and 100-row capacity matrices/);
+  });
+
+  it('fine-tunes a network pretrained on 100-row matrices on 20-row cells, from its weights', async () => {
+    await run('rows-pretrained', syntheticSamples(3, 8, 100), small);
+    const from = join(scratch.path, 'rows-pretrained', 'model');
+    let reported: number | undefined;
+    const outDir = join(scratch.path, 'rows-finetuned');
+    await trainDiffBatt({
+      samples: syntheticSamples(3, 9, 20),
+      dataDescription: 'synthetic test cells',
+      outDir,
+      // EMA decay 1 keeps the saved (EMA) network at its start: the pretrained one, weight for weight.
+      settings: { ...settings, steps: 1, emaDecay: 1, emaWarmup: false },
+      fromModelDir: from,
+      resume: false,
+      backend,
+      workers: 1,
+      onStart: (info) => {
+        reported = info.pretrainedCapacityMatrixRows;
+      },
+    });
+    const saved = JSON.parse(await readFile(join(outDir, 'model', 'diffbatt.json'), 'utf8'));
+    const pretrained = JSON.parse(await readFile(join(from, 'diffbatt.json'), 'utf8'));
+    expect(saved.config).toEqual({ ...pretrained.config, capacityMatrixRows: 20 });
+    expect(saved.provenance).toMatchObject({ finetunedFrom: from, pretrainedCapacityMatrixRows: 100 });
+    expect(reported).toBe(100);
+    const weights = await readFile(join(outDir, 'model', 'weights.bin'));
+    expect(weights.equals(await readFile(join(from, 'weights.bin')))).toBe(true);
   });
 });
 

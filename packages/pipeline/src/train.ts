@@ -32,6 +32,7 @@ import {
   loadDiffBattModel,
   parseUNetConfig,
   saveDiffBattModel,
+  withCapacityMatrixRows,
 } from '@diffbatt/unet';
 import * as tf from '@tensorflow/tfjs';
 import { type } from 'arktype';
@@ -140,7 +141,10 @@ export interface TrainInput {
   outDir: string;
   settings: TrainSettings;
   unetConfig?: Partial<DiffBattUNetConfig>;
-  /** Fine-tune: start from this saved model's weights (config taken from it). */
+  /**
+   * Fine-tune: start from this saved model's weights (config taken from it, but for the capacity matrix's
+   * row count, which follows the data: a 100-row foundation fine-tunes on 20-row SNL or CRUSH cells).
+   */
   fromModelDir?: string;
   resume: boolean;
   backend: string;
@@ -161,6 +165,8 @@ export interface TrainInput {
     startStep: number;
     parameters: number;
     workers: number;
+    /** Set when fine-tuning carried a network pretrained on this many matrix rows over to the data's. */
+    pretrainedCapacityMatrixRows?: number;
   }) => void;
   onStep?: (progress: TrainProgress) => void;
 }
@@ -442,10 +448,14 @@ export async function trainDiffBatt(input: TrainInput): Promise<TrainResult> {
   const [dataRows] = rows;
   let model: tf.LayersModel;
   let config: DiffBattUNetConfig;
+  let pretrainedRows: number | undefined;
   if (input.fromModelDir) {
-    const loaded = await loadDiffBattModel(input.fromModelDir);
-    model = loaded.model;
-    config = loaded.config;
+    ({ model, config } = await loadDiffBattModel(input.fromModelDir));
+    // A pretrained network fine-tunes on either matrix size: no weight depends on the row count.
+    if (dataRows != null && dataRows !== config.capacityMatrixRows) {
+      pretrainedRows = config.capacityMatrixRows;
+      ({ model, config } = withCapacityMatrixRows(model, config, dataRows));
+    }
   } else {
     const requested = input.unetConfig ?? {};
     const scale =
@@ -561,6 +571,7 @@ export async function trainDiffBatt(input: TrainInput): Promise<TrainResult> {
     startStep,
     parameters: model.countParams(),
     workers,
+    ...(pretrainedRows === undefined ? {} : { pretrainedCapacityMatrixRows: pretrainedRows }),
   });
 
   const schedule: NoiseSchedule = createNoiseSchedule({ kind: 'linear' });
@@ -609,6 +620,7 @@ export async function trainDiffBatt(input: TrainInput): Promise<TrainResult> {
           preset: input.preset ?? 'custom',
           data: input.dataDescription,
           finetunedFrom: input.fromModelDir ?? null,
+          ...(pretrainedRows === undefined ? {} : { pretrainedCapacityMatrixRows: pretrainedRows }),
           seed: settings.seed,
           batchSize: settings.batchSize ?? 'full',
           emaDecay: settings.emaDecay,

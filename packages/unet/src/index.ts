@@ -1,3 +1,4 @@
+export { withCapacityMatrixRows } from './capacity-matrix-rows.js';
 export {
   CAPACITY_MATRIX_COLUMNS,
   DEFAULT_UNET_CONFIG,

@@ -165,6 +165,22 @@ describe('diffbatt train', () => {
     expect((await readFile(join(out, 'model', 'weights.bin'))).equals(before)).toBe(false);
   }, 120_000);
 
+  it('fine-tunes a 20-row network on 100-row cells and says so', async () => {
+    const from = join(dir, 'straight-2', 'model');
+    const wideCells = join(dir, 'wide-cells.dbds');
+    await writeSyntheticDataset(wideCells, 3, 11, 100);
+    const out = join(dir, 'finetuned-wide');
+    const run = await runCli(['finetune', '--from', from, '--data', wideCells, '--out', out, '--steps', '1']);
+    expect(errorLines(run.stderr)).toEqual([]);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain(
+      'the pretrained network read 20-row capacity matrices; it now reads the data',
+    );
+    const saved = JSON.parse(await readFile(join(out, 'model', 'diffbatt.json'), 'utf8'));
+    expect(saved.config).toEqual({ ...saved.config, ...SMALL_CONFIG, capacityMatrixRows: 100 });
+    expect(saved.provenance).toMatchObject({ finetunedFrom: from, pretrainedCapacityMatrixRows: 20 });
+  }, 120_000);
+
   it('trains the fast preset, records its whole recipe, and replays it from run.json to the same weights', async () => {
     const presetArgs = (out: string) => [
       ...trainArgs(out).filter(

@@ -171,6 +171,11 @@ async function runTraining(
           `${info.workers} worker${info.workers === 1 ? '' : 's'}` +
           (info.startStep > 0 ? `, resuming at step ${info.startStep}` : ''),
       );
+      if (info.pretrainedCapacityMatrixRows !== undefined)
+        terminal.info(
+          `the pretrained network read ${info.pretrainedCapacityMatrixRows}-row capacity matrices; it now reads the data's ` +
+            `(no weight depends on the row count)`,
+        );
       bar = terminal.progress(mode, settings.steps, info.startStep);
     },
     onStep: ({ step, loss, validationLoss }) => {
@@ -194,7 +199,9 @@ export function registerTrainCommands(program: Command, registry: DatasetRegistr
   addTrainingOptions(
     program
       .command('finetune')
-      .description('continue training a saved (or imported original) model on new cells'),
+      .description(
+        'continue training a saved (or imported original) model on new cells (of either capacity-matrix size)',
+      ),
   )
     .requiredOption('--from <model-dir>', 'the pretrained model directory')
     .action((raw: Record<string, unknown>, command: Command) =>

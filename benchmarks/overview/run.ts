@@ -28,8 +28,6 @@ interface SplitRuns {
   finetuned25: string[];
   /** Why a split has no row of ours, where none can exist. */
   absent?: string;
-  /** Why a split has no 25 % comparison, where none can exist. */
-  lowResourceAbsent?: string;
 }
 
 const SPLITS: SplitRuns[] = [
@@ -53,17 +51,8 @@ const SPLITS: SplitRuns[] = [
     scratch: [`fast-cosine-6k/${split}/step-6000`, ...(split === 'snl' ? ['fast-cosine-6k/snl/seed-1'] : [])],
     finetuned: [`foundation/${split}/finetune`],
     foundation: [`foundation/${split}/foundation`],
-    ...(split === 'crush'
-      ? {
-          scratch25: [],
-          finetuned25: [],
-          lowResourceAbsent:
-            'impossible: no 20x100 cell is left to pretrain on without the CRUSH training cells',
-        }
-      : {
-          scratch25: [`foundation-low-resource/${split}/scratch-25`],
-          finetuned25: [`foundation-low-resource/${split}/finetune-25`],
-        }),
+    scratch25: [`foundation-low-resource/${split}/scratch-25`],
+    finetuned25: [`foundation-low-resource/${split}/finetune-25`],
   })),
   {
     split: 'mix',
@@ -191,7 +180,7 @@ const calibrationResults = (id: string): CalibrationResults['raw']['results'] =>
 function calibratedText(split: string): string {
   const matr = split === 'matr_1' || split === 'matr_2';
   // A low-resource row is named as its run.sh names it: `<split>-<arm>`, or the bare arm for the MATR rows.
-  const lowResourceSplit = (row: string) => /^(hust|snl|clo|cruh)-/.exec(row)?.[1] ?? 'matr';
+  const lowResourceSplit = (row: string) => /^(hust|snl|clo|cruh|crush)-/.exec(row)?.[1] ?? 'matr';
   const coverage = ({ row, seeds }: { row: string; seeds: { after: number[] }[] }, name = row) => {
     const at = (level: number) => mean(seeds.map((s) => 100 * s.after[level]!)).toFixed(1);
     return `${name} ${at(1)} / ${at(2)}`;
@@ -274,8 +263,8 @@ for (const runs of SPLITS) {
       : `${gap.toFixed(1)} (${gap < seedSpread ? 'inside' : 'beyond'} the ${seedSpread.toFixed(1)} between training seeds from scratch)`;
   lowResourceRows.push([
     published.name,
-    runs.absent ?? runs.lowResourceAbsent ?? cellText(scratch25, runs.scratch25),
-    runs.absent ?? runs.lowResourceAbsent ?? cellText(finetuned25, runs.finetuned25),
+    runs.absent ?? cellText(scratch25, runs.scratch25),
+    runs.absent ?? cellText(finetuned25, runs.finetuned25),
     scratch25.value !== undefined && finetuned25.value !== undefined
       ? finetuned25.value < scratch25.value
         ? `yes, by ${gapText(scratch25.value - finetuned25.value)}`
@@ -350,7 +339,7 @@ writeBenchmarkResult({
       columns: ['split', 'from scratch, 25 %', 'fine-tuned, 25 %', 'fine-tuned lower?'],
       rows: lowResourceRows,
       notes: [
-        "`benchmarks/foundation-low-resource` (one training seed per arm): from scratch, 6000 steps on the quarter; fine-tuned, 2000 steps on it from a foundation that never saw the split's training cells (MATR-1/2 and CLO: HUST + CRUH cells; HUST, CRUH: the other 100x100 training cells; SNL: CRUSH cells).",
+        "`benchmarks/foundation-low-resource` (one training seed per arm): from scratch, 6000 steps on the quarter; fine-tuned, 2000 steps on it from a foundation that never saw the split's training cells (MATR-1/2 and CLO: HUST + CRUH cells; HUST, CRUH: the other 100x100 training cells; SNL: CRUSH cells; CRUSH: the MATR and HUST cells, carried over to 20-row matrices).",
       ],
     },
     {

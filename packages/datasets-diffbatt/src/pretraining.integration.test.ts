@@ -126,6 +126,24 @@ describe('pretraining sets from the DiffBatt splits in ../shared', () => {
     );
   });
 
+  it('holds no CRUSH curve in the 100-row foundation without CRUH, which the CRUSH comparison fine-tunes from', async () => {
+    // CRUSH's cells are CRUH and SNL cells with 20-row matrices, so only the SOH curves can be compared.
+    const list = await readCellList(join(committed, 'foundation-100x100-without-cruh.json'));
+    const foundation = await loadCellListSamples(data, list);
+    expect(foundation.length).toBe(81);
+    for (const part of ['crush_train', 'crush_test']) {
+      for (const crush of await readTestPart(part)) {
+        const close = foundation.filter(
+          (s) => maxDifference(s.sohCurve, crush.sohCurve) <= DEFAULT_NEAR_DUPLICATE_TOLERANCE.soh,
+        );
+        expect(
+          close.map((s) => s.cellId),
+          `copies of ${crush.cellId}`,
+        ).toEqual([]);
+      }
+    }
+  });
+
   it('draws 25 % of a training split, one cell per life stratum, from that split only', async () => {
     for (const split of ['matr_1', 'hust', 'cruh', 'snl', 'crush'] as const) {
       const list = await readCellList(join(committed, `${split}-train-25pct.json`));

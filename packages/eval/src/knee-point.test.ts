@@ -26,6 +26,13 @@ describe('kneePointIndex (maximum distance above the chord)', () => {
     );
   });
 
+  it('breaks a tie between two equally distant points the same way in any units (first index)', () => {
+    // SYNTHETIC: points 2 and 5 both lie 31 2/3 above the chord from 61 to 65; found by the property above.
+    const tied = [61, 60, 94, 60, 60, 96, 65];
+    expect(kneePointIndex(tied)).toBe(2);
+    expect(kneePointIndex(tied.map((v) => 4 * v + 7))).toBe(2);
+  });
+
   it('refuses an empty or non-finite curve', () => {
     expect(() => kneePointIndex([])).toThrow('at least one value');
     expect(() => kneePointIndex([100, Number.NaN, 90])).toThrow('value 1 is NaN');

@@ -16,12 +16,14 @@ export function kneePointIndex(values: ArrayLike<number>): number {
   if (last < 0) throw new RangeError('a knee point needs at least one value');
   assertFiniteValues(values);
   const first = values[0]!;
-  const drop = last === 0 ? 0 : (values[last]! - first) / last;
+  const rise = values[last]! - first;
   let knee = last;
   let farthest = 0;
   for (let i = 1; i < last; i++) {
-    // Vertical distance above the chord: proportional to the perpendicular distance for a fixed chord.
-    const above = values[i]! - (first + drop * i);
+    // Vertical distance above the chord times `last` (proportional to the perpendicular distance for a
+    // fixed chord). Without the division by `last`, equal distances stay equal in floating point whatever
+    // the units, so ties break the same way for rescaled values.
+    const above = (values[i]! - first) * last - rise * i;
     if (above > farthest) {
       farthest = above;
       knee = i;

@@ -9,9 +9,9 @@
  *   node --import tsx benchmarks/foundation-low-resource/calibrate.ts [--rows scratch-25,finetune-25,finetune-100,clo-scratch-25,...]
  *
  * Rows as run.sh names them: MATR rows (`scratch-25`, `finetune-25`, `finetune-100`: MATR-1 and MATR-2 test
- * cells) and `<clo|snl>-<scratch-25|finetune-25>` (the split's own test cells). Needs ../shared (or
- * DIFFBATT_SHARED) for SNL, out/pretraining (`npx pnpm bench:pretraining-sets --dbds out/pretraining`) for
- * CLO, and the rows' test results (run.sh). Writes each row's calibration.json beside its test results and
+ * cells) and `<clo|snl|hust|cruh|crush>-<scratch-25|finetune-25>` (the split's own test cells). Needs ../shared
+ * (or DIFFBATT_SHARED) for SNL, HUST, CRUH and CRUSH, out/pretraining (`npx pnpm bench:pretraining-sets
+ * --dbds out/pretraining`) for CLO, and the rows' test results (run.sh). Writes each row's calibration.json beside its test results and
  * benchmarks/results/calibration-foundation-low-resource.json (every row given, so pass them all). A row
  * whose calibration.json already holds this calibration (same network, cells, seed, sampler) is not re-sampled.
  */
@@ -55,12 +55,17 @@ const FAMILIES: Record<string, Family> = {
     splits: ['clo'],
     howToGet: 'run npx pnpm bench:pretraining-sets --dbds out/pretraining',
   },
-  snl: {
-    train: join(SHARED_DATA, 'snl_train_ds'),
-    fraction: 'snl-train-25pct',
-    splits: ['snl'],
-    howToGet: 'it is in ../shared (or set DIFFBATT_SHARED)',
-  },
+  ...Object.fromEntries(
+    ['snl', 'hust', 'cruh', 'crush'].map((split) => [
+      split,
+      {
+        train: join(SHARED_DATA, `${split}_train_ds`),
+        fraction: `${split}-train-25pct`,
+        splits: [split],
+        howToGet: 'it is in ../shared (or set DIFFBATT_SHARED)',
+      },
+    ]),
+  ),
 };
 /** The row trained on all 41 MATR-1 cells, calibrated by its CV fold networks (train.sh cv-fold-<k>). */
 const CROSS_VALIDATED = 'finetune-100';

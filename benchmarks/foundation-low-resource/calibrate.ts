@@ -11,8 +11,9 @@
  * Rows as run.sh names them: MATR rows (`scratch-25`, `finetune-25`, `finetune-100`: MATR-1 and MATR-2 test
  * cells) and `<clo|snl|hust|cruh|crush>-<scratch-25|finetune-25>` (the split's own test cells). Needs ../shared
  * (or DIFFBATT_SHARED) for SNL, HUST, CRUH and CRUSH, out/pretraining (`npx pnpm bench:pretraining-sets
- * --dbds out/pretraining`) for CLO, and the rows' test results (run.sh). Writes each row's calibration.json beside its test results and
- * benchmarks/results/calibration-foundation-low-resource.json (every row given, so pass them all). A row
+ * --dbds out/pretraining`) for CLO, and the rows' test results (run.sh). Writes each row's calibration.json
+ * beside its test results and benchmarks/results/calibration-foundation-low-resource.json (every row given,
+ * so pass them all). A row
  * whose calibration.json already holds this calibration (same network, cells, seed, sampler) is not re-sampled.
  */
 import { join } from 'node:path';

@@ -21,8 +21,8 @@ export function kneePointIndex(values: ArrayLike<number>): number {
   let farthest = 0;
   for (let i = 1; i < last; i++) {
     // Vertical distance above the chord times `last` (proportional to the perpendicular distance for a
-    // fixed chord). Without the division by `last`, equal distances stay equal in floating point whatever
-    // the units, so ties break the same way for rescaled values.
+    // fixed chord). Without a division, values on a grid (integer counts, readings rounded to a fixed
+    // step) give exact products, so a tie in one unit stays a tie after an exact rescaling.
     const above = (values[i]! - first) * last - rise * i;
     if (above > farthest) {
       farthest = above;

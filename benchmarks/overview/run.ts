@@ -171,6 +171,9 @@ const calibrationResults = (id: string): CalibrationResults['raw']['results'] =>
   const file = join(REPOSITORY_ROOT, 'benchmarks', 'results', `${id}.json`);
   return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as CalibrationResults).raw.results : [];
 };
+/** Read once: every split's row and the pooled row take their calibrations from these. */
+const cvCalibrations = calibrationResults('calibration-foundation');
+const lowResourceCalibrations = calibrationResults('calibration-foundation-low-resource');
 /**
  * The calibrations made without test data, per split: the fine-tuned network of the first table calibrated by
  * cross-validation (`benchmarks/foundation/calibrate.ts`), and the networks of
@@ -186,10 +189,10 @@ function calibratedText(split: string): string {
     return `${name} ${at(1)} / ${at(2)}`;
   };
   const texts = [
-    ...calibrationResults('calibration-foundation')
+    ...cvCalibrations
       .filter(({ row }) => row === `finetune-${matr ? 'matr_1' : split}`)
       .map((result) => coverage(result, 'this network (CV)')),
-    ...calibrationResults('calibration-foundation-low-resource')
+    ...lowResourceCalibrations
       .filter(({ row }) => lowResourceSplit(row) === (matr ? 'matr' : split))
       .map((result) => coverage(result)),
   ];
@@ -203,22 +206,21 @@ function calibratedText(split: string): string {
  * mean ± sd over sampling seeds, and which splits are not calibrated yet.
  */
 function pooledCalibratedText(): string {
-  const results = calibrationResults('calibration-foundation');
-  if (results.length === 0) return 'none';
+  if (cvCalibrations.length === 0) return 'none';
   const pooled = (level: number) =>
     meanAndSpread(
       SAMPLING_SEEDS.map((_, seed) => {
-        const runs = results.map((r) => r.seeds[seed]!);
+        const runs = cvCalibrations.map((r) => r.seeds[seed]!);
         const cells = runs.reduce((a, run) => a + run.cells, 0);
         return (100 * runs.reduce((a, run) => a + run.after[level]! * run.cells, 0)) / cells;
       }),
     );
-  const calibrated = new Set(results.map((r) => r.row.replace(/^finetune-/, '')));
+  const calibrated = new Set(cvCalibrations.map((r) => r.row.replace(/^finetune-/, '')));
   const name = (split: string) => (split === 'matr_1' ? 'MATR-1 + MATR-2' : PUBLISHED[split]!.name);
   const absent = SPLITS.filter(
     (s) => !s.absent && !calibrated.has(s.split) && !(s.split === 'matr_2' && calibrated.has('matr_1')),
   ).map((s) => PUBLISHED[s.split]!.name);
-  const cells = results.reduce((a, r) => a + r.seeds[0]!.cells, 0);
+  const cells = cvCalibrations.reduce((a, r) => a + r.seeds[0]!.cells, 0);
   return `this network (CV) over ${[...calibrated].map(name).join(', ')} (${cells} cells) ${pooled(1)} / ${pooled(2)}${absent.length > 0 ? `; not calibrated yet: ${absent.join(', ')}` : ''}`;
 }
 

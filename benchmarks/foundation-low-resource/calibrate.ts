@@ -13,8 +13,8 @@
  * (or DIFFBATT_SHARED) for SNL, HUST, CRUH and CRUSH, out/pretraining (`npx pnpm bench:pretraining-sets
  * --dbds out/pretraining`) for CLO, and the rows' test results (run.sh). Writes each row's calibration.json
  * beside its test results and benchmarks/results/calibration-foundation-low-resource.json (every row given,
- * so pass them all). A row
- * whose calibration.json already holds this calibration (same network, cells, seed, sampler) is not re-sampled.
+ * so pass them all). A row whose calibration.json already holds this calibration (same network, cells, seed,
+ * sampler) is not re-sampled.
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';

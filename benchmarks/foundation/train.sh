@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Trains a row of the foundation study as HEADER.md fixed it (benchmarks/lib/train-row.sh), resuming its
 # run folder benchmarks/foundation/<row>-run, and copies the network to <row>-model for run.sh.
-# Usage: benchmarks/foundation/train.sh <foundation-100x100|foundation-20x100|finetune-<split>|cv-<split>-fold-<1-4>>
+# Usage: benchmarks/foundation/train.sh <foundation-100x100|foundation-20x100|finetune-<split>|cv-[unseen-]<split>-fold-<1-4>>
 #   split: matr_1, hust, cruh, clo (from foundation-100x100-model), snl, crush (from foundation-20x100-model)
 #   cv-<split>-fold-<k>: finetune-<split> without fold k of cv-folds-<split>.json (run cv-folds.ts --split <split> first)
+#   cv-unseen-<split>-fold-<k>: the same from the foundation-low-resource foundation that never saw the split
+#     (the second CV addendum; matr_1 has none: its fold networks are foundation-low-resource/cv-fold-<k>)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 folder=benchmarks/foundation
@@ -22,5 +24,11 @@ case "$row" in
     [ -f "$data" ] || { echo "no $data: run node --import tsx $folder/cv-folds.ts --split $split" >&2; exit 1; }
     case "$split" in snl | crush) from=foundation-20x100 ;; *) from=foundation-100x100 ;; esac
     train finetune "$data" "$folder/$from-model" ;;
+  cv-unseen-hust-fold-[1-4] | cv-unseen-cruh-fold-[1-4] | cv-unseen-clo-fold-[1-4] | cv-unseen-snl-fold-[1-4] | cv-unseen-crush-fold-[1-4])
+    split=${row#cv-unseen-} split=${split%-fold-*}
+    data=out/cv-foundation/$split/without-fold-${row##*-}.dbds
+    [ -f "$data" ] || { echo "no $data: run node --import tsx $folder/cv-folds.ts --split $split" >&2; exit 1; }
+    case "$split" in clo) from=foundation ;; crush) from=foundation-without-cruh ;; *) from=foundation-without-$split ;; esac
+    train finetune "$data" "benchmarks/foundation-low-resource/$from-model" ;;
   *) echo "unknown row $row (see $0)" >&2; exit 1 ;;
 esac

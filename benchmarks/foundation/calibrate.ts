@@ -4,7 +4,11 @@
  * each sampled by the fold network `cv-<split>-fold-<k>` that never trained on it (`diffbatt calibrate
  * --fold-models`), and applied to the network's scored test runs (seeds 0-2), with coverage before and after.
  *
- *   node --import tsx benchmarks/foundation/calibrate.ts --splits snl[,cruh,...]
+ *   node --import tsx benchmarks/foundation/calibrate.ts [--unseen] --splits snl[,cruh,...]
+ *
+ * --unseen: the second CV addendum's fold networks `cv-unseen-<split>-fold-<k>` (matr_1:
+ * foundation-low-resource/cv-fold-<k>), fine-tuned from a foundation that never saw the split, so no network
+ * in the chain saw a held-out cell; writes calibration-unseen.json and calibration-foundation-unseen.json.
  *
  * Needs the split's fine-tuning data (../shared, or out/pretraining for CLO), its four fold networks
  * (train.sh cv-<split>-fold-<k>) and the scored test runs (run.sh finetune-<split>). Writes
@@ -21,12 +25,21 @@ import {
   trainingCellIds,
   writeCalibrationResult,
 } from '../lib/calibrated-rows.js';
-import { FOLDER, finetunedSplits, finetuningData, testSplits } from './splits.js';
+import { type FinetunedSplit, FOLDER, finetunedSplits, finetuningData, testSplits } from './splits.js';
 
 const FOLDS = [1, 2, 3, 4];
-const { values } = parseArgs({ options: { splits: { type: 'string' } } });
-if (!values.splits) fail('usage: calibrate.ts --splits <split,...>');
+const { values } = parseArgs({
+  options: { splits: { type: 'string' }, unseen: { type: 'boolean', default: false } },
+});
+if (!values.splits) fail('usage: calibrate.ts [--unseen] --splits <split,...>');
 const splits = finetunedSplits(values.splits);
+const { unseen } = values;
+const foldModel = (split: FinetunedSplit, k: number) =>
+  !unseen
+    ? join(FOLDER, `cv-${split}-fold-${k}-model`)
+    : split === 'matr_1'
+      ? join('benchmarks', 'foundation-low-resource', `cv-fold-${k}-model`)
+      : join(FOLDER, `cv-unseen-${split}-fold-${k}-model`);
 
 const rows: CalibrationRow[] = [];
 for (const split of splits) {
@@ -36,31 +49,36 @@ for (const split of splits) {
     row: `finetune-${split}`,
     model: join(FOLDER, `finetune-${split}-model`),
     train: data,
-    calibrationArgs: [
-      '--fold-models',
-      FOLDS.map((k) => join(FOLDER, `cv-${split}-fold-${k}-model`)).join(','),
-    ],
+    calibrationArgs: ['--fold-models', FOLDS.map((k) => foldModel(split, k)).join(',')],
     cells: `4 CV folds of all ${ids.length}`,
-    calibrationFile: join(FOLDER, split, 'finetune', 'calibration.json'),
+    calibrationFile: join(FOLDER, split, 'finetune', unseen ? 'calibration-unseen.json' : 'calibration.json'),
     testFolders: testSplits(split).map((s) => join(FOLDER, s, 'finetune')),
     testSplits: testSplits(split),
     howToScore: `${FOLDER}/run.sh finetune-${split}`,
   });
 }
 const results = rows.map((row) => calibrateRow(row, (line) => process.stdout.write(`${line}\n`)));
+const foldNetworks = unseen
+  ? 'each fine-tuned from a foundation of `benchmarks/foundation-low-resource` that holds no cell of the ' +
+    "split's fine-tuning data (`cv-unseen-<split>-fold-<k>`; matr_1: that study's `cv-fold-<k>`), so no network " +
+    'in the chain saw a held-out cell'
+  : 'the fold networks repeat the fine-tuning without their fold, from the foundation, which pretrained on ' +
+    'every training cell, the held-out ones included (the second addendum removes that)';
 const file = writeCalibrationResult(
   {
-    id: 'calibration-foundation',
-    title:
-      'Cross-validated life intervals of the fine-tuned foundation networks, calibrated without test data',
-    command: `node --import tsx ${FOLDER}/calibrate.ts --splits ${splits.join(',')}`,
+    id: unseen ? 'calibration-foundation-unseen' : 'calibration-foundation',
+    title: unseen
+      ? 'Cross-validated life intervals of the fine-tuned foundation networks, fold networks from foundations that never saw the split'
+      : 'Cross-validated life intervals of the fine-tuned foundation networks, calibrated without test data',
+    command: `node --import tsx ${FOLDER}/calibrate.ts${unseen ? ' --unseen' : ''} --splits ${splits.join(',')}`,
     protocol:
-      `Protocol: \`${FOLDER}/HEADER.md\` (CV-calibration addendum). Each \`finetune-<split>\` trained on every ` +
-      'training cell of its split; its margins are fitted on those cells, each sampled by the fold network that ' +
-      'never trained on it (4 life-stratified folds, `cv-folds-<split>.json`; the fold networks repeat the ' +
-      `fine-tuning without their fold), by \`diffbatt calibrate --fold-models\` (${CALIBRATION_SETTINGS}), ` +
-      "and applied to the intervals of the network's scored test runs (DPM-Solver++ seeds 0-2; matr_1's network " +
-      'on the MATR-1 and MATR-2 test cells pooled). Splits not listed are not calibrated yet.',
+      `Protocol: \`${FOLDER}/HEADER.md\` (${unseen ? 'second ' : ''}CV-calibration addendum). Each ` +
+      '`finetune-<split>` trained on every training cell of its split; its margins are fitted on those cells, ' +
+      'each sampled by the fold network that never trained on it (4 life-stratified folds, ' +
+      `\`cv-folds-<split>.json\`; ${foldNetworks}), by \`diffbatt calibrate --fold-models\` ` +
+      `(${CALIBRATION_SETTINGS}), and applied to the intervals of the network's scored test runs (DPM-Solver++ ` +
+      "seeds 0-2; matr_1's network on the MATR-1 and MATR-2 test cells pooled). Splits not listed are not " +
+      `calibrated${unseen ? ' by this addendum' : ''} yet.`,
   },
   results,
 );

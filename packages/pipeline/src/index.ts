@@ -19,6 +19,7 @@ export {
   sampleCurveRows,
 } from './generate.js';
 export { GradientPool, type GradientPoolOptions } from './gradient-pool.js';
+export { cellsSeenByAncestors, type ModelLineage, modelLineage } from './lineage.js';
 export {
   type CellPrediction,
   PREDICTION_INTERVAL_LEVELS,

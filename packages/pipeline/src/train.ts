@@ -320,7 +320,8 @@ export function unitScaleOf(samples: readonly ModelSample[]): number {
   return Number((1 / rms).toPrecision(3));
 }
 
-async function readJson<T>(path: string, what: string): Promise<T> {
+/** A JSON file of this package's runs (a bad one is an error naming the file). */
+export async function readJson<T>(path: string, what: string): Promise<T> {
   try {
     return JSON.parse(await readFile(path, 'utf8')) as T;
   } catch (error) {

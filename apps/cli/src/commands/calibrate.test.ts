@@ -33,6 +33,17 @@ afterAll(() => rm(dir, { recursive: true, force: true }));
 const errorLines = (stderr: string) => stderr.split('\n').filter((line) => line.includes('error'));
 const calibrate = (extra: string[]) =>
   runCli(['calibrate', '--model', model, '--data', heldOut, ...SAMPLING, ...extra]);
+/**
+ * A network in its own run folder, whose run record lists `trained` as its training cells (and `from`, the
+ * network it was fine-tuned from).
+ */
+const networkTrainedOn = async (name: string, trained: readonly string[], from?: string) => {
+  const runDir = join(dir, name);
+  const network = await saveSmallModel(join(runDir, 'model'));
+  const record = { format: 'diffbatt-train-run', trainCellIds: trained, fromModelDir: from ?? null };
+  await writeFile(join(runDir, 'run.json'), JSON.stringify(record));
+  return network;
+};
 /** predict (on the test split's file) or test, with the calibration's sampling. */
 const predictWith = (extra: string[]) =>
   runCli(['predict', '--model', model, testSplit, ...SAMPLING, ...extra]);
@@ -100,6 +111,27 @@ describe('diffbatt calibrate', () => {
     ]);
     expect(existsSync(out)).toBe(false);
   }, 120_000);
+
+  it('warns of held-out cells that the network it was fine-tuned from trained on, and of an unknown one', async () => {
+    const foundation = await networkTrainedOn('held-out-foundation', ['synthetic-3', 'synthetic-4']);
+    const finetuned = await networkTrainedOn('finetuned', ['other'], foundation);
+    const out = join(dir, 'finetuned.json');
+    const calibrateFinetuned = () =>
+      runCli(['calibrate', '--model', finetuned, '--data', heldOut, ...SAMPLING, '--out', out]);
+    const run = await calibrateFinetuned();
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain(
+      `warning: 2 of the 19 cells ${finetuned} is calibrated on were training cells of ${foundation}, which it was fine-tuned from`,
+    );
+    expect(JSON.parse(await readFile(out, 'utf8')).provenance.cellsSeenByStartingNetworks).toBe(2);
+    // The foundation moved away: its cells cannot be checked, and the calibration says so.
+    await rm(join(dir, 'held-out-foundation'), { recursive: true });
+    const unknown = await calibrateFinetuned();
+    expect(unknown.code).toBe(0);
+    expect(unknown.stderr).toContain(
+      `warning: ${finetuned} was fine-tuned from ${foundation}, which has no run record here: whether that network saw the calibration cells is unknown`,
+    );
+  }, 180_000);
 });
 
 describe('calibrate --ensemble', () => {
@@ -139,14 +171,6 @@ describe('calibrate --ensemble', () => {
 describe('calibrate --fold-models', () => {
   const ids = (first: number, last: number) =>
     Array.from({ length: last - first + 1 }, (_, i) => `synthetic-${first + i}`);
-  /** A network in its own run folder, whose run record lists `trained` as its training cells. */
-  const networkTrainedOn = async (name: string, trained: readonly string[]) => {
-    const runDir = join(dir, name);
-    const network = await saveSmallModel(join(runDir, 'model'));
-    const record = { format: 'diffbatt-train-run', trainCellIds: trained };
-    await writeFile(join(runDir, 'run.json'), JSON.stringify(record));
-    return network;
-  };
   const calibrateFolds = (network: string, folds: string[], extra: string[]) =>
     runCli([
       'calibrate',
@@ -176,7 +200,9 @@ describe('calibrate --fold-models', () => {
       foldModels: [first, second],
       networks: 1,
       folds: [ids(11, 19), ids(1, 10)],
+      cellsSeenByStartingNetworks: 0,
     });
+    expect(run.stderr).not.toContain('warning');
     // A cell every fold network trained on is left out, and said so.
     const both = await networkTrainedOn('fold-2-and-19', ids(10, 19));
     const fewer = await calibrateFolds(all, [first, both], ['--levels', '0.8', '--out', join(dir, 'f.json')]);
@@ -185,6 +211,23 @@ describe('calibrate --fold-models', () => {
       '1 cells of --data were trained on by every fold network and are left out',
     );
     expect(fewer.stdout).toContain('(18 held-out cells, in 2 folds)');
+  }, 180_000);
+
+  it('warns of cells that the network the fold networks were fine-tuned from trained on, and counts them', async () => {
+    const foundation = await networkTrainedOn('foundation', ids(5, 19));
+    const all = await networkTrainedOn('all-from-foundation', ids(1, 19), foundation);
+    const first = await networkTrainedOn('seen-fold-1', ids(1, 10), foundation);
+    const second = await networkTrainedOn('seen-fold-2', ids(11, 19), foundation);
+    const out = join(dir, 'seen-folds.json');
+    const run = await calibrateFolds(all, [first, second], ['--out', out]);
+    expect(run.code).toBe(0);
+    const warnings = run.stderr.split('\n').filter((line) => line.startsWith('warning:'));
+    expect(warnings).toEqual([
+      `warning: 9 of the 9 cells ${first} is calibrated on were training cells of ${foundation}, which it was fine-tuned from: it has seen them, so margins fitted on them understate its error on new cells (calibrate with networks fine-tuned from one that never saw these cells)`,
+      expect.stringMatching(new RegExp(`^warning: 6 of the 10 cells ${second} is calibrated on`)),
+    ]);
+    const json = JSON.parse(await readFile(out, 'utf8'));
+    expect(json.provenance.cellsSeenByStartingNetworks).toBe(15);
   }, 180_000);
 
   it('refuses overlapping folds, a fold network without a run record and --ensemble, writing nothing', async () => {

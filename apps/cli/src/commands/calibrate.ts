@@ -1,11 +1,13 @@
 import type { DatasetRegistry } from '@diffbatt/core';
 import { DEFAULT_INTERVAL_LEVELS, formatTextTable } from '@diffbatt/eval';
+import type { ModelLineage } from '@diffbatt/pipeline';
 import { type } from 'arktype';
 import type { Command } from 'commander';
 import { pickCells } from '../flows/data.js';
 import {
   type FoldNetwork,
   foldsOfCells,
+  lineageWarnings,
   trainingCellsOfModel,
   trainingCellsOfModels,
 } from '../flows/life-calibration.js';
@@ -88,7 +90,9 @@ export function registerCalibrateCommand(program: Command, registry: DatasetRegi
       'after',
       '\nUse the same --sampler, --steps, --samples, --guidance and --eol with predict and test: the margins ' +
         'hold for that sampling only.\nCells listed as training cells in the run.json beside the model (or in ' +
-        'its run folder) are refused; with --fold-models, each fold network scores only cells its run.json does not list.',
+        'its run folder) are refused; with --fold-models, each fold network scores only cells its run.json does not list.\n' +
+        'A cell that a network was fine-tuned from trained on (run.json fromModelDir, followed to the first network) ' +
+        'is warned of and counted in the provenance: margins fitted on seen cells are too narrow.',
     )
     .action(async (raw: Record<string, unknown>) => {
       const options = parseOptions(calibrateOptions, raw);
@@ -132,6 +136,7 @@ export function registerCalibrateCommand(program: Command, registry: DatasetRegi
           ...modelJsonFields(options),
           ...(options.foldModels === undefined ? {} : { foldModels: options.foldModels }),
           data: options.data,
+          cellsSeenByStartingNetworks: result.seen,
           coverageOnCalibrationCells: coverage,
         },
       };
@@ -159,6 +164,8 @@ async function calibrateOnHeldOutCells(
   for (const { file, ids } of training.records) {
     terminal.info(`checked against the ${ids.length} training cells listed in ${file}`);
   }
+  const cellIds = cells.map((cell) => cell.cellId);
+  const seen = reportLineages(training.records.map(({ dir, lineage }) => ({ dir, lineage, cellIds })));
   const result = await calibrateLives(loaded, cells, {
     samplesPerCell: options.samples,
     sampler,
@@ -168,7 +175,7 @@ async function calibrateOnHeldOutCells(
     levels: options.levels,
     trainingCellIds: training.ids,
   });
-  return { ...result, backend: backend.backend };
+  return { ...result, backend: backend.backend, seen };
 }
 
 /**
@@ -194,7 +201,7 @@ async function calibrateOnFolds(
       );
     }
     terminal.info(`fold network ${dir}: ${record.ids.length} training cells listed in ${record.file}`);
-    networks.push({ dir, trainingCellIds: record.ids });
+    networks.push({ dir, trainingCellIds: record.ids, lineage: record.lineage });
   }
   const loaded = await loadForSampling(registry, { ...options, ensemble: options.foldModels }, [
     options.data,
@@ -213,6 +220,13 @@ async function calibrateOnFolds(
   if (unused.length > 0) {
     terminal.info(`${unused.length} cells of --data were trained on by every fold network and are left out`);
   }
+  const seen = reportLineages(
+    networks.map(({ dir, lineage }, index) => ({
+      dir,
+      lineage,
+      cellIds: folds[index]!.map((cell) => cell.cellId),
+    })),
+  );
   const result = await calibrateLivesByFolds(
     loaded,
     folds.map((cells, index) => ({ cells, trainingCellIds: networks[index]!.trainingCellIds })),
@@ -225,5 +239,19 @@ async function calibrateOnFolds(
       levels: options.levels,
     },
   );
-  return { ...result, backend: loaded.backend.backend };
+  return { ...result, backend: loaded.backend.backend, seen };
+}
+
+/**
+ * Warns of calibration cells that a network never trained on but has seen through the network it was
+ * fine-tuned from; returns how many there are, for the calibration's provenance.
+ */
+function reportLineages(networks: { dir: string; lineage: ModelLineage; cellIds: string[] }[]): number {
+  let seen = 0;
+  for (const { dir, lineage, cellIds } of networks) {
+    const report = lineageWarnings(dir, lineage, cellIds);
+    for (const warning of report.warnings) terminal.info(`warning: ${warning}`);
+    seen += report.seen;
+  }
+  return seen;
 }

@@ -1,8 +1,6 @@
-import { existsSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
 import type { SamplerConfig } from '@diffbatt/diffusion';
 import { type LifeIntervalCalibration, parseLifeIntervalCalibration } from '@diffbatt/eval';
-import { isRunRecord } from '@diffbatt/pipeline';
+import { cellsSeenByAncestors, type ModelLineage, modelLineage } from '@diffbatt/pipeline';
 import { readJsonFile } from '../json-file.js';
 import { OptionError } from '../options.js';
 
@@ -51,28 +49,55 @@ export function calibrationMismatches(
 }
 
 /**
- * The training cell ids recorded in the run.json of the run that made `modelDir`: beside the model (the
- * bundled models), in the run folder above it (`<run>/model`) or above its snapshots folder. Null when
- * none is found; a fine-tuned model's record holds only its fine-tuning cells.
+ * The training cell ids recorded in the run.json of the run that made `modelDir` (beside the model, in the
+ * run folder above it or above its snapshots folder), with the lineage of networks it was fine-tuned from
+ * (`modelLineage`). Null when none is found.
  */
 export async function trainingCellsOfModel(
   modelDir: string,
-): Promise<{ file: string; ids: string[] } | null> {
-  const candidates = [join(modelDir, 'run.json'), join(modelDir, '..', 'run.json')];
-  if (basename(dirname(resolve(modelDir))) === 'snapshots')
-    candidates.push(join(modelDir, '..', '..', 'run.json'));
-  for (const file of candidates) {
-    if (!existsSync(file)) continue;
-    const json = await readJsonFile(file);
-    const ids = isRunRecord(json) ? (json as { trainCellIds?: unknown }).trainCellIds : undefined;
-    if (Array.isArray(ids) && ids.every((id) => typeof id === 'string')) return { file, ids };
+): Promise<{ file: string; ids: string[]; lineage: ModelLineage } | null> {
+  const lineage = await modelLineage(modelDir);
+  return lineage === null ? null : { file: lineage.file, ids: lineage.trainCellIds, lineage };
+}
+
+/**
+ * What a calibration must say of a network's lineage: the cells it calibrates on that a network it was
+ * fine-tuned from trained on (it has seen them, so margins fitted on them are too narrow for new cells), and
+ * a starting network whose cells are unknown. One line each; none when the lineage is clean.
+ */
+export function lineageWarnings(
+  network: string,
+  lineage: ModelLineage,
+  cellIds: readonly string[],
+): { seen: number; warnings: string[] } {
+  const seen = cellsSeenByAncestors(lineage, cellIds);
+  const warnings: string[] = [];
+  if (seen.length > 0) {
+    const by = [...new Set(seen.map((s) => s.modelDir))].join(', ');
+    warnings.push(
+      `${seen.length} of the ${cellIds.length} cells ${network} is calibrated on were training cells of ${by}, ` +
+        'which it was fine-tuned from: it has seen them, so margins fitted on them understate its error on new ' +
+        'cells (calibrate with networks fine-tuned from one that never saw these cells)',
+    );
   }
-  return null;
+  if (lineage.unknownAncestor !== null) {
+    warnings.push(
+      `${network} was fine-tuned from ${lineage.unknownAncestor}, which has no run record here: ` +
+        'whether that network saw the calibration cells is unknown',
+    );
+  }
+  return { seen: seen.length, warnings };
 }
 
 /** The training cells recorded for each of `modelDirs` (`trainingCellsOfModel`), and their union (undefined: none found). */
 export async function trainingCellsOfModels(modelDirs: readonly string[]) {
-  const records = (await Promise.all(modelDirs.map(trainingCellsOfModel))).filter((r) => r !== null);
+  const found = await Promise.all(
+    modelDirs.map(async (dir) => {
+      const record = await trainingCellsOfModel(dir);
+      return record === null ? null : { dir, ...record };
+    }),
+  );
+  const records = found.filter((r) => r !== null);
   return {
     records,
     ids: records.length === 0 ? undefined : [...new Set(records.flatMap((r) => r.ids))],
@@ -82,6 +107,7 @@ export async function trainingCellsOfModels(modelDirs: readonly string[]) {
 /** A fold network of a cross-validated calibration and the training cells its run record lists. */
 export interface FoldNetwork {
   dir: string;
+  lineage: ModelLineage;
   trainingCellIds: readonly string[];
 }
 

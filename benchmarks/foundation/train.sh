@@ -18,17 +18,18 @@ case "$row" in
   finetune-hust | finetune-cruh) train finetune "$shared/data/diffbatt/data/${row#finetune-}_train_ds" "$folder/foundation-100x100-model" ;;
   finetune-clo) train finetune out/pretraining/clo-train-reconstructed.dbds "$folder/foundation-100x100-model" ;;
   finetune-snl | finetune-crush) train finetune "$shared/data/diffbatt/data/${row#finetune-}_train_ds" "$folder/foundation-20x100-model" ;;
-  cv-matr_1-fold-[1-4] | cv-hust-fold-[1-4] | cv-cruh-fold-[1-4] | cv-clo-fold-[1-4] | cv-snl-fold-[1-4] | cv-crush-fold-[1-4])
-    split=${row#cv-} split=${split%-fold-*}
-    data=out/cv-foundation/$split/without-fold-${row##*-}.dbds
-    [ -f "$data" ] || { echo "no $data: run node --import tsx $folder/cv-folds.ts --split $split" >&2; exit 1; }
-    case "$split" in snl | crush) from=foundation-20x100 ;; *) from=foundation-100x100 ;; esac
-    train finetune "$data" "$folder/$from-model" ;;
+  cv-matr_1-fold-[1-4] | cv-hust-fold-[1-4] | cv-cruh-fold-[1-4] | cv-clo-fold-[1-4] | cv-snl-fold-[1-4] | cv-crush-fold-[1-4] | \
   cv-unseen-hust-fold-[1-4] | cv-unseen-cruh-fold-[1-4] | cv-unseen-clo-fold-[1-4] | cv-unseen-snl-fold-[1-4] | cv-unseen-crush-fold-[1-4])
-    split=${row#cv-unseen-} split=${split%-fold-*}
+    split=${row#cv-} split=${split#unseen-} split=${split%-fold-*}
     data=out/cv-foundation/$split/without-fold-${row##*-}.dbds
     [ -f "$data" ] || { echo "no $data: run node --import tsx $folder/cv-folds.ts --split $split" >&2; exit 1; }
-    case "$split" in clo) from=foundation ;; crush) from=foundation-without-cruh ;; *) from=foundation-without-$split ;; esac
-    train finetune "$data" "benchmarks/foundation-low-resource/$from-model" ;;
+    case "$row:$split" in
+      cv-unseen-*:clo) from=benchmarks/foundation-low-resource/foundation ;;
+      cv-unseen-*:crush) from=benchmarks/foundation-low-resource/foundation-without-cruh ;;
+      cv-unseen-*) from=benchmarks/foundation-low-resource/foundation-without-$split ;;
+      *:snl | *:crush) from=$folder/foundation-20x100 ;;
+      *) from=$folder/foundation-100x100 ;;
+    esac
+    train finetune "$data" "$from-model" ;;
   *) echo "unknown row $row (see $0)" >&2; exit 1 ;;
 esac

@@ -173,8 +173,8 @@ const calibrationResults = (id: string): CalibrationResults['raw']['results'] =>
 };
 /**
  * Read once: every split's row and the pooled row take their calibrations from these. The fine-tuned networks'
- * cross-validations: `unseen`, fold networks from foundations that never saw the split (issue 19's figure), and
- * `seen`, the first addendum's, whose foundation pretrained on the held-out cells.
+ * cross-validations: fold networks from foundations that never saw the split (the second addendum, issue 19's
+ * figure), and the first addendum's, whose foundation pretrained on the held-out cells.
  */
 const cvCalibrations = [
   { label: 'CV, unseen foundation', results: calibrationResults('calibration-foundation-unseen') },

@@ -1,6 +1,6 @@
 import type { DatasetRegistry } from '@diffbatt/core';
 import { DEFAULT_INTERVAL_LEVELS, formatTextTable } from '@diffbatt/eval';
-import type { ModelLineage } from '@diffbatt/pipeline';
+import { type ModelLineage, modelLineage } from '@diffbatt/pipeline';
 import { type } from 'arktype';
 import type { Command } from 'commander';
 import { pickCells } from '../flows/data.js';
@@ -8,7 +8,6 @@ import {
   type FoldNetwork,
   foldsOfCells,
   lineageWarnings,
-  trainingCellsOfModel,
   trainingCellsOfModels,
 } from '../flows/life-calibration.js';
 import { describeSampler, samplerConfig } from '../flows/sampler-options.js';
@@ -161,8 +160,10 @@ async function calibrateOnHeldOutCells(
   const loaded = await loadForSampling(registry, options, [options.data]);
   if (options.cells !== undefined) loaded.cells = pickCells(loaded.cells, options.cells, options.data);
   const { backend, cells } = loaded;
-  for (const { file, ids } of training.records) {
-    terminal.info(`checked against the ${ids.length} training cells listed in ${file}`);
+  for (const { lineage } of training.records) {
+    terminal.info(
+      `checked against the ${lineage.trainCellIds.length} training cells listed in ${lineage.file}`,
+    );
   }
   const cellIds = cells.map((cell) => cell.cellId);
   const seen = reportLineages(training.records.map(({ dir, lineage }) => ({ dir, lineage, cellIds })));
@@ -194,14 +195,16 @@ async function calibrateOnFolds(
   }
   const networks: FoldNetwork[] = [];
   for (const dir of options.foldModels) {
-    const record = await trainingCellsOfModel(dir);
-    if (record === null) {
+    const lineage = await modelLineage(dir);
+    if (lineage === null) {
       throw new OptionError(
         `fold network ${dir} has no run.json listing its training cells (beside it or in its run folder): its fold is unknown`,
       );
     }
-    terminal.info(`fold network ${dir}: ${record.ids.length} training cells listed in ${record.file}`);
-    networks.push({ dir, trainingCellIds: record.ids, lineage: record.lineage });
+    terminal.info(
+      `fold network ${dir}: ${lineage.trainCellIds.length} training cells listed in ${lineage.file}`,
+    );
+    networks.push({ dir, lineage });
   }
   const loaded = await loadForSampling(registry, { ...options, ensemble: options.foldModels }, [
     options.data,
@@ -229,7 +232,7 @@ async function calibrateOnFolds(
   );
   const result = await calibrateLivesByFolds(
     loaded,
-    folds.map((cells, index) => ({ cells, trainingCellIds: networks[index]!.trainingCellIds })),
+    folds.map((cells, index) => ({ cells, trainingCellIds: networks[index]!.lineage.trainCellIds })),
     {
       samplesPerCell: options.samples,
       sampler,

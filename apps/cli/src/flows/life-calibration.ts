@@ -49,18 +49,6 @@ export function calibrationMismatches(
 }
 
 /**
- * The training cell ids recorded in the run.json of the run that made `modelDir` (beside the model, in the
- * run folder above it or above its snapshots folder), with the lineage of networks it was fine-tuned from
- * (`modelLineage`). Null when none is found.
- */
-export async function trainingCellsOfModel(
-  modelDir: string,
-): Promise<{ file: string; ids: string[]; lineage: ModelLineage } | null> {
-  const lineage = await modelLineage(modelDir);
-  return lineage === null ? null : { file: lineage.file, ids: lineage.trainCellIds, lineage };
-}
-
-/**
  * What a calibration must say of a network's lineage: the cells it calibrates on that a network it was
  * fine-tuned from trained on (it has seen them, so margins fitted on them are too narrow for new cells), and
  * a starting network whose cells are unknown. One line each; none when the lineage is clean.
@@ -89,26 +77,28 @@ export function lineageWarnings(
   return { seen: seen.length, warnings };
 }
 
-/** The training cells recorded for each of `modelDirs` (`trainingCellsOfModel`), and their union (undefined: none found). */
+/**
+ * The lineage (`modelLineage`: run record, training cells, starting networks) of each of `modelDirs` that has
+ * a run record, and the union of their training cells (undefined: none found).
+ */
 export async function trainingCellsOfModels(modelDirs: readonly string[]) {
   const found = await Promise.all(
     modelDirs.map(async (dir) => {
-      const record = await trainingCellsOfModel(dir);
-      return record === null ? null : { dir, ...record };
+      const lineage = await modelLineage(dir);
+      return lineage === null ? null : { dir, lineage };
     }),
   );
   const records = found.filter((r) => r !== null);
   return {
     records,
-    ids: records.length === 0 ? undefined : [...new Set(records.flatMap((r) => r.ids))],
+    ids: records.length === 0 ? undefined : [...new Set(records.flatMap((r) => r.lineage.trainCellIds))],
   };
 }
 
-/** A fold network of a cross-validated calibration and the training cells its run record lists. */
+/** A fold network of a cross-validated calibration and its lineage: the training cells its run record lists. */
 export interface FoldNetwork {
   dir: string;
   lineage: ModelLineage;
-  trainingCellIds: readonly string[];
 }
 
 /**
@@ -120,7 +110,7 @@ export function foldsOfCells<Cell extends { cellId: string }>(
   cells: readonly Cell[],
   networks: readonly FoldNetwork[],
 ): { folds: Cell[][]; unused: string[] } {
-  const training = networks.map((network) => new Set(network.trainingCellIds));
+  const training = networks.map((network) => new Set(network.lineage.trainCellIds));
   const folds: Cell[][] = networks.map(() => []);
   const unused: string[] = [];
   for (const cell of cells) {

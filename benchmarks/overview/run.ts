@@ -219,20 +219,23 @@ function pooledCalibratedText(): string {
   const texts = cvCalibrations
     .filter(({ results }) => results.length > 0)
     .map(({ label, results }) => {
-      const pooled = (level: number) =>
-        meanAndSpread(
-          SAMPLING_SEEDS.map((_, seed) => {
-            const runs = results.map((r) => r.seeds[seed]!);
-            const cells = runs.reduce((a, run) => a + run.cells, 0);
-            return (100 * runs.reduce((a, run) => a + run.after[level]! * run.cells, 0)) / cells;
-          }),
-        );
+      const perSeed = (level: number) =>
+        SAMPLING_SEEDS.map((_, seed) => {
+          const runs = results.map((r) => r.seeds[seed]!);
+          const cells = runs.reduce((a, run) => a + run.cells, 0);
+          return (100 * runs.reduce((a, run) => a + run.after[level]! * run.cells, 0)) / cells;
+        });
+      const pooled = (level: number) => meanAndSpread(perSeed(level));
+      // Issue 19's target: the pooled 80 % and 95 % intervals within 5 points of nominal (means over seeds).
+      const within = [1, 2].every(
+        (level) => Math.abs(mean(perSeed(level)) - 100 * INTERVAL_LEVELS[level]!) <= 5,
+      );
       const calibrated = new Set(results.map((r) => r.row.replace(/^finetune-/, '')));
       const absent = SPLITS.filter(
         (s) => !s.absent && !calibrated.has(s.split) && !(s.split === 'matr_2' && calibrated.has('matr_1')),
       ).map((s) => PUBLISHED[s.split]!.name);
       const cells = results.reduce((a, r) => a + r.seeds[0]!.cells, 0);
-      return `this network (${label}) over ${[...calibrated].map(name).join(', ')} (${cells} cells) ${pooled(1)} / ${pooled(2)}${absent.length > 0 ? `; not calibrated yet: ${absent.join(', ')}` : ''}`;
+      return `this network (${label}) over ${[...calibrated].map(name).join(', ')} (${cells} cells) ${pooled(1)} / ${pooled(2)} (${within ? 'within' : 'NOT within'} 5 points of nominal)${absent.length > 0 ? `; not calibrated yet: ${absent.join(', ')}` : ''}`;
     });
   return texts.length === 0 ? 'none' : texts.join('. ');
 }

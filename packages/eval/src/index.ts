@@ -50,6 +50,7 @@ export {
   type LifeCalibrationCell,
   type LifeIntervalCalibration,
   lifeIntervalCoverage,
+  lifeIntervalScore,
   parseLifeIntervalCalibration,
 } from './life-calibration.js';
 export {

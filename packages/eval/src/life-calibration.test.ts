@@ -7,6 +7,7 @@ import {
   fitLifeIntervalCalibration,
   type LifeCalibrationCell,
   lifeIntervalCoverage,
+  lifeIntervalScore,
   parseLifeIntervalCalibration,
 } from './life-calibration.js';
 import { lifeSummary } from './life-summary.js';
@@ -47,6 +48,14 @@ describe('conformal calibration of life intervals', () => {
     // 200 and 50 lie exactly on the calibrated bounds: covered (bounds included) despite rounding.
     const summaries = cells.map((c) => calibrateLifeSummary(lifeSummary(c.lives, [0.5]), calibration));
     expect(lifeIntervalCoverage(summaries, measured)[0]!.coverage).toBe(0.75);
+  });
+
+  it('scores a measured life by its ln-cycle distance outside the interval, negative inside', () => {
+    expect(lifeIntervalScore(100, 400, 800)).toBeCloseTo(Math.log(2), 12);
+    expect(lifeIntervalScore(100, 400, 25)).toBeCloseTo(Math.log(4), 12);
+    // Inside: minus the distance to the nearer bound (200 is ln 2 from both ends).
+    expect(lifeIntervalScore(100, 400, 200)).toBeCloseTo(-Math.log(2), 12);
+    expect(lifeIntervalScore(100, 400, 400)).toBe(0);
   });
 
   it('covers at least ceil((n + 1) level) of its own n cells (the margin cell stays inside)', () => {

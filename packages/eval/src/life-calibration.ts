@@ -40,6 +40,16 @@ const ROUNDING_SLACK = 1e-12;
 const logLife = (cycles: number): number => Math.log(Math.max(cycles, 1));
 
 /**
+ * A cell's conformal score: how far its measured life lies outside the interval [lower, upper], in ln cycles
+ * (negative inside: minus the distance to the nearer bound). The margin that makes an interval cover the
+ * cell is exactly this score.
+ */
+export function lifeIntervalScore(lower: number, upper: number, measuredLife: number): number {
+  const measured = logLife(measuredLife);
+  return Math.max(logLife(lower) - measured, measured - logLife(upper));
+}
+
+/**
  * Throws a DiffBattError unless `levels` (distinct, between 0 and 1) can be calibrated from `cellCount`
  * held-out cells (ceil((n + 1) level) <= n: 0.95 needs at least 19). Lets a caller refuse before sampling.
  */
@@ -75,7 +85,7 @@ export function fitLifeIntervalCalibration(
   levels: readonly number[] = DEFAULT_INTERVAL_LEVELS,
 ): LifeIntervalCalibration {
   const scored = cells
-    .map((cell) => ({ sorted: sortedFinite(cell.lives), measured: logLife(cell.measuredLife) }))
+    .map((cell) => ({ sorted: sortedFinite(cell.lives), measured: cell.measuredLife }))
     .filter((cell) => cell.sorted.length > 0 && Number.isFinite(cell.measured));
   const n = scored.length;
   assertCalibratable(n, levels);
@@ -83,7 +93,7 @@ export function fitLifeIntervalCalibration(
     const rank = conformalRank(n, level);
     const scores = Float64Array.from(scored, ({ sorted, measured }) => {
       const [lower, upper] = centralInterval(sorted, level);
-      return Math.max(logLife(lower) - measured, measured - logLife(upper));
+      return lifeIntervalScore(lower, upper, measured);
     }).sort();
     return { level, logMargin: scores[rank - 1]! };
   });

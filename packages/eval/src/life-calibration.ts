@@ -86,7 +86,8 @@ export function fitLifeIntervalCalibration(
 ): LifeIntervalCalibration {
   const scored = cells
     .map((cell) => ({ sorted: sortedFinite(cell.lives), measured: cell.measuredLife }))
-    .filter((cell) => cell.sorted.length > 0 && Number.isFinite(cell.measured));
+    // Finite as the score sees it: ln of the life floored at 1 cycle, so any life below 1 (-Infinity too) scores as 1.
+    .filter((cell) => cell.sorted.length > 0 && Number.isFinite(logLife(cell.measured)));
   const n = scored.length;
   assertCalibratable(n, levels);
   const margins = levels.map((level) => {

@@ -9,6 +9,8 @@
  * test cells), beside the floor (measured training cells against the same test cells); engineer features
  * and monotonicity (largest SOH rise against the measured cells' floor) per set; and held-out conditional
  * synthesis: K curves per TEST cell (conditions no training cell has) against that cell's measured curve.
+ * Every set is scored three ways from the same samples: as sampled, monotone-projected, and smoothed
+ * (`whittakerSmoothing`, its penalty chosen per model on the training cells alone) then projected.
  * Writes benchmarks/results/synthesis-quality-matr_1.json and re-renders BENCHMARKS.md.
  *
  *   pnpm bench:synthesis [--seeds 0,1,2] [--k 4] [--guidance 0,1,3] [--models bundled,released]
@@ -42,6 +44,7 @@ import {
   sohThresholdFeatures,
   sortedFinite,
   standardise,
+  whittakerSmoothing,
 } from '../../packages/eval/src/index.js';
 import { renderSynthesisReport } from '../../packages/report/src/index.js';
 import { fail, isCount, numberList } from '../lib/args.js';
@@ -177,8 +180,12 @@ interface SetRow {
   set: string;
   /** Null for unconditional curves. */
   guidance: number | null;
-  /** The curves projected onto never-rising ones (`monotoneProjection`), from the same samples. */
+  /** What was done to the samples before scoring (`VARIANTS`); the same samples for each. */
+  variant: Variant;
+  /** The curves projected onto never-rising ones (`monotoneProjection`). */
   monotone: boolean;
+  /** The Whittaker smoothing penalty applied before the projection (`whittakerSmoothing`; 0 = none). */
+  smoothing: number;
   curves: number;
   quality: Quality;
   /** One curve per training cell (the first), as many as the floor. */
@@ -191,7 +198,9 @@ interface SetRow {
 }
 interface HeldOutRow {
   guidance: number;
+  variant: Variant;
   monotone: boolean;
+  smoothing: number;
   errors: Omit<ConditionalSynthesisErrors, 'perCell'>;
   perCell: ConditionalSynthesisErrors['perCell'];
   seconds: number;
@@ -199,6 +208,8 @@ interface HeldOutRow {
 interface SeedRun {
   model: SynthesisModelId;
   seed: number;
+  /** The model's smoothing penalty (`smoothingPenaltyOf`), the same for every seed. */
+  smoothingPenalty: number;
   sets: SetRow[];
   heldOut: HeldOutRow[];
 }
@@ -208,20 +219,33 @@ const byCell = (cells: readonly ModelSample[], file: string, samples: readonly M
 
 /** What a set is called: its conditions, and the post-processing when projected. */
 const PROJECTED = 'monotone-projected';
-const setName = (set: string, monotone: boolean) => (monotone ? `${set}, ${PROJECTED}` : set);
+/**
+ * The post-processings every set is scored with, from the same samples: as sampled; projected onto
+ * never-rising curves (`--monotone`); smoothed with the model's penalty and then projected (`--smooth`).
+ */
+const VARIANTS = ['sampled', 'projected', 'smoothed'] as const;
+type Variant = (typeof VARIANTS)[number];
+const SMOOTHED = (penalty: number) => `smoothed (penalty ${penalty}) and ${PROJECTED}`;
+const variantName = (variant: Variant, penalty: number) =>
+  variant === 'sampled' ? 'as sampled' : variant === 'projected' ? PROJECTED : SMOOTHED(penalty);
+const setName = (set: string, variant: Variant, penalty: number) =>
+  variant === 'sampled' ? set : `${set}, ${variantName(variant, penalty)}`;
 
 function setRow(
   set: string,
   guidance: number | null,
-  perCell: ArrayLike<number>[][],
+  drawn: ArrayLike<number>[][],
   seconds: number,
-  monotone: boolean,
+  variant: Variant,
+  penalty: number,
 ): SetRow {
+  const perCell = variantOf(drawn, variant, penalty);
   const curves = perCell.flat();
   return {
-    set: setName(set, monotone),
+    set: setName(set, variant, penalty),
     guidance,
-    monotone,
+    variant,
+    ...postProcessing(variant, penalty),
     curves: curves.length,
     quality: qualityOf(set, curves),
     sizeMatched: qualityOf(
@@ -244,14 +268,68 @@ function withoutCells(errors: ConditionalSynthesisErrors): Omit<ConditionalSynth
 
 const runs: SeedRun[] = [];
 let backend = 'unknown';
-/** Both variants of a set of curves: as sampled, and projected onto never-rising curves (no new sampling). */
-const VARIANTS = [false, true] as const;
-const variantOf = (perCell: ArrayLike<number>[][], monotone: boolean) =>
-  monotone ? perCell.map((group) => group.map(monotoneProjection)) : perCell;
+/** A variant's settings, as `generateCurves({ smoothing, monotone })` takes them. */
+const postProcessing = (variant: Variant, penalty: number) => ({
+  monotone: variant !== 'sampled',
+  smoothing: variant === 'smoothed' ? penalty : 0,
+});
+/** A variant of a set of curves, from the same samples (no new sampling). */
+function variantOf(perCell: ArrayLike<number>[][], variant: Variant, penalty: number): ArrayLike<number>[][] {
+  if (variant === 'sampled') return perCell;
+  const smooth = (curve: ArrayLike<number>) =>
+    variant === 'smoothed' ? whittakerSmoothing(curve, penalty) : curve;
+  return perCell.map((group) => group.map((curve) => monotoneProjection(smooth(curve))));
+}
+
+/**
+ * The smoothing penalty of a model, chosen on the training cells alone (the test cells judge it): the
+ * penalty of `SMOOTHING_PENALTIES` whose smoothed and projected training-conditioned sets come nearest the
+ * measured training cells (engineer-v1 Frechet distance, standardised by the training cells), mean over the
+ * run's guidance weights and seeds.
+ */
+const SMOOTHING_PENALTIES = [0.5, 1, 2, 3, 5, 10];
+const trainEngineerScaling = featureStandardisation(trainSet.curves.map(engineerFeatureVector));
+const trainEngineerOf = (curve: ArrayLike<number>) =>
+  standardise(trainEngineerScaling, engineerFeatureVector(curve));
+const trainEngineerReference = trainSet.curves.map(trainEngineerOf);
+function smoothingPenaltyOf(trainingConditioned: readonly ArrayLike<number>[][][]) {
+  const scores = SMOOTHING_PENALTIES.map((penalty) => {
+    const distances = trainingConditioned.map(
+      (perCell) =>
+        curveSetQuality(
+          'training-conditioned',
+          variantOf(perCell, 'smoothed', penalty).flat(),
+          trainEngineerReference,
+          NEIGHBOURS,
+          trainEngineerOf,
+        ).frechetDistance,
+    );
+    return { penalty, frechetDistance: distances.reduce((a, b) => a + b, 0) / distances.length };
+  });
+  const best = scores.reduce((a, b) => (b.frechetDistance < a.frechetDistance ? b : a));
+  return { penalty: best.penalty, scores };
+}
 
 /** The first seed's sets of every model, for the HTML report. */
 const reportPanels: { title: string; curves: ArrayLike<number>[] }[] = [];
+/** Each model's smoothing penalty and the training-cell scores it was chosen by. */
+const smoothing = new Map<SynthesisModelId, ReturnType<typeof smoothingPenaltyOf>>();
 for (const model of models) {
+  // The penalty first, from the training-conditioned sets of every seed and w (drawn once: cached).
+  const trainingConditioned: ArrayLike<number>[][][] = [];
+  for (const seed of seeds) {
+    for (const guidance of guidanceWeights) {
+      const drawn = await synthesize(model, { condition: TRAIN, n: k, guidance, seed });
+      trainingConditioned.push(byCell(train, TRAIN, drawn.samples));
+    }
+  }
+  const chosen = smoothingPenaltyOf(trainingConditioned);
+  smoothing.set(model.id, chosen);
+  const penalty = chosen.penalty;
+  console.log(
+    `${model.id}: smoothing penalty ${penalty} (training-cell engineer Frechet ` +
+      `${chosen.scores.map((s) => `${s.penalty}: ${s.frechetDistance.toFixed(2)}`).join(', ')})`,
+  );
   for (const seed of seeds) {
     console.log(`${model.id}, seed ${seed}:`);
     const sets: SetRow[] = [];
@@ -262,29 +340,40 @@ for (const model of models) {
       const perCell = byCell(train, TRAIN, drawn.samples);
       const held = await synthesize(model, { condition: TEST, n: k, guidance, seed });
       const heldPerCell = byCell(test, TEST, held.samples);
-      for (const monotone of VARIANTS) {
+      for (const variant of VARIANTS) {
         sets.push(
           setRow(
             `conditioned on training cells, w = ${guidance}`,
             guidance,
-            variantOf(perCell, monotone),
+            perCell,
             drawn.seconds,
-            monotone,
+            variant,
+            penalty,
           ),
         );
         const { perCell: cells, ...errors } = conditionalSynthesisErrors(
           testSet.curves,
-          variantOf(heldPerCell, monotone),
+          variantOf(heldPerCell, variant, penalty),
         );
-        heldOut.push({ guidance, monotone, errors, perCell: cells, seconds: held.seconds });
+        heldOut.push({
+          guidance,
+          variant,
+          ...postProcessing(variant, penalty),
+          errors,
+          perCell: cells,
+          seconds: held.seconds,
+        });
         console.log(
-          `  w ${guidance}${monotone ? ` (${PROJECTED})` : ''}: Frechet ` +
+          `  w ${guidance}${variant === 'sampled' ? '' : ` (${variantName(variant, penalty)})`}: Frechet ` +
             `${sets.at(-1)!.quality.engineer.frechetDistance.toFixed(2)} (engineer), held-out life MAPE ` +
             `${(100 * errors.lifeMape).toFixed(1)} %${drawn.cached && held.cached ? ' (cached)' : ''}`,
         );
       }
       if (seed === seeds[0])
-        reportPanels.push({ title: `${model.id}, ${sets.at(-2)!.set}`, curves: perCell.flat() });
+        reportPanels.push({
+          title: `${model.id}, ${sets.at(-VARIANTS.length)!.set}`,
+          curves: perCell.flat(),
+        });
     }
     // Guidance has no effect without a condition, so one unconditional set serves every w.
     const unconditional = await synthesize(model, {
@@ -296,20 +385,19 @@ for (const model of models) {
     const curves = unconditional.samples.map((s) => s.sohCurve);
     // Size-matched: the first curves, as many as training cells.
     const groups = train.map((_, cell) => curves.slice(cell * k, (cell + 1) * k));
-    for (const monotone of VARIANTS) {
-      sets.push(
-        setRow('unconditional (any w)', null, variantOf(groups, monotone), unconditional.seconds, monotone),
-      );
+    for (const variant of VARIANTS) {
+      sets.push(setRow('unconditional (any w)', null, groups, unconditional.seconds, variant, penalty));
     }
     if (seed === seeds[0]) reportPanels.push({ title: `${model.id}, unconditional`, curves });
-    // Every set as sampled first, then every set projected.
-    const ordered = (rows: readonly SetRow[]) =>
-      VARIANTS.flatMap((m) => rows.filter((r) => r.monotone === m));
+    // Every set as sampled first, then every set projected, then smoothed.
+    const ordered = <T extends { variant: Variant }>(rows: readonly T[]) =>
+      VARIANTS.flatMap((v) => rows.filter((r) => r.variant === v));
     runs.push({
       model: model.id,
       seed,
+      smoothingPenalty: penalty,
       sets: ordered(sets),
-      heldOut: VARIANTS.flatMap((m) => heldOut.filter((h) => h.monotone === m)),
+      heldOut: ordered(heldOut),
     });
   }
 }
@@ -332,7 +420,7 @@ const setsOverSeeds = models.flatMap((model) => {
     model: model.id,
     set: row.set,
     guidance: row.guidance,
-    monotone: row.monotone,
+    variant: row.variant,
     rows: perSeed.map((r) => r.sets[index]!),
   }));
 });
@@ -444,31 +532,32 @@ const errorCells = (errors: readonly Errors[]) => [
   ),
 ];
 const heldOutOverSeeds = models.flatMap((model) =>
-  VARIANTS.flatMap((monotone) =>
+  VARIANTS.flatMap((variant) =>
     guidanceWeights.map((guidance) => ({
       model: model.id,
       guidance,
-      monotone,
+      variant,
       errors: runs
         .filter((r) => r.model === model.id)
-        .map((r) => r.heldOut.find((h) => h.guidance === guidance && h.monotone === monotone)!.errors),
+        .map((r) => r.heldOut.find((h) => h.guidance === guidance && h.variant === variant)!.errors),
     })),
   ),
 );
-/** A model's sets (or held-out rows) of one variant: as sampled, or monotone-projected. */
-const ofVariant = <T extends { model: SynthesisModelId; monotone: boolean }>(
+/** A model's sets (or held-out rows) of one variant. */
+const ofVariant = <T extends { model: SynthesisModelId; variant: Variant }>(
   rows: readonly T[],
   model: SynthesisModelId,
-  monotone: boolean,
-) => rows.filter((row) => row.model === model && row.monotone === monotone);
+  variant: Variant,
+) => rows.filter((row) => row.model === model && row.variant === variant);
+const penaltyOf = (model: SynthesisModelId) => smoothing.get(model)!.penalty;
 const meanOf = (rows: readonly SetRow[], pick: (row: SetRow) => number) => mean(rows.map(pick));
 
 // ---- the issue's targets, judged from the numbers ----
 
 const verdict = (met: boolean) => (met ? '**met**' : '**missed**');
 /** The best conditional set per feature space, best held-out MAPE and least-rising set of a model's variant. */
-function bestOf(model: SynthesisModelId, monotone: boolean) {
-  const conditional = ofVariant(setsOverSeeds, model, monotone).filter((s) => s.guidance !== null);
+function bestOf(model: SynthesisModelId, variant: Variant) {
+  const conditional = ofVariant(setsOverSeeds, model, variant).filter((s) => s.guidance !== null);
   const spaces = SPACES.map(({ key }) => {
     const means = conditional.map((s) => ({
       set: s.set,
@@ -483,17 +572,17 @@ function bestOf(model: SynthesisModelId, monotone: boolean) {
       best.recall >= TARGET.recall;
     return { ...best, met };
   });
-  const held = ofVariant(heldOutOverSeeds, model, monotone).map((h) => ({
+  const held = ofVariant(heldOutOverSeeds, model, variant).map((h) => ({
     ...h,
     mape: mean(h.errors.map((e) => e.lifeMape)),
   }));
   const bestHeld = held.reduce((a, b) => (b.mape < a.mape ? b : a));
-  const rises = ofVariant(setsOverSeeds, model, monotone).map((s) => ({
+  const rises = ofVariant(setsOverSeeds, model, variant).map((s) => ({
     set: s.set,
     share: meanOf(s.rows, (r) => r.shape.rise.shareAboveFloor),
   }));
   const leastRising = rises.reduce((a, b) => (b.share < a.share ? b : a));
-  const smoothness = ofVariant(setsOverSeeds, model, monotone).map(
+  const smoothness = ofVariant(setsOverSeeds, model, variant).map(
     (s) => meanOf(s.rows, (r) => r.shape.featureMedians.smoothness) / smoothMeasured,
   );
   return {
@@ -508,8 +597,8 @@ function bestOf(model: SynthesisModelId, monotone: boolean) {
 }
 const smoothMeasured = floor.test.featureMedians.smoothness;
 const targetLines = models.flatMap((model) =>
-  VARIANTS.map((projected) => {
-    const best = bestOf(model.id, projected);
+  VARIANTS.map((variant) => {
+    const best = bestOf(model.id, variant);
     const spaces = SPACES.map(
       ({ key, id }, s) =>
         `in ${id} the best set (${best.spaces[s]!.set}) has Frechet ${best.spaces[s]!.fd.toFixed(2)} = ` +
@@ -517,7 +606,7 @@ const targetLines = models.flatMap((model) =>
         `${pct(best.spaces[s]!.precision)}, recall ${pct(best.spaces[s]!.recall)}: ${verdict(best.spaces[s]!.met)}`,
     );
     return (
-      `**${model.name}, ${projected ? PROJECTED : 'as sampled'}.** Distribution target (Frechet <= ` +
+      `**${model.name}, ${variantName(variant, penaltyOf(model.id))}.** Distribution target (Frechet <= ` +
       `${TARGET.frechetTimesFloor}x the floor, precision and recall >= ${pct(TARGET.precision)}): ` +
       `${spaces.join('; ')}. Held-out conditions (life MAPE <= ${pct(TARGET.lifeMape)}, every synthetic curve ` +
       `against its test cell's measured life): best at w = ${best.bestHeld.guidance} with ` +
@@ -530,54 +619,55 @@ const targetLines = models.flatMap((model) =>
   }),
 );
 
-/** What the projection changes, model by model: every figure from the tables, as sampled -> projected. */
+/** What a post-processing changes, model by model: every figure from the tables, as sampled -> after it. */
 const range = (values: readonly number[], format: (v: number) => string) => {
   const [low, high] = [Math.min(...values), Math.max(...values)];
   return format(low) === format(high) ? format(low) : `${format(low)} to ${format(high)}`;
 };
-const projectionEffects = models.map((model) => {
-  const [before, after] = VARIANTS.map((monotone) => bestOf(model.id, monotone)) as [
-    ReturnType<typeof bestOf>,
-    ReturnType<typeof bestOf>,
-  ];
-  const x = (v: number) => `${v.toFixed(1)}x`;
-  const lifeChange = before.held.map((h, i) => after.held[i]!.mape - h.mape);
-  const spaces = SPACES.map(
-    ({ id, key }, s) =>
-      `best ${id} Frechet ${before.spaces[s]!.fd.toFixed(2)} -> ${after.spaces[s]!.fd.toFixed(2)} ` +
-      `(${x(after.spaces[s]!.fd / floorFd(key))} the floor; precision ${pct(after.spaces[s]!.precision)}, ` +
-      `recall ${pct(after.spaces[s]!.recall)}; target ${after.spaces[s]!.met ? 'met' : 'missed'})`,
-  );
-  return {
-    model: model.id,
-    before,
-    after,
-    lifeChange,
-    text:
-      `${model.id}: curves rising above the floor ${range(
-        before.rises.map((r) => r.share),
-        pct,
-      )} -> ${range(
-        after.rises.map((r) => r.share),
-        pct,
-      )} of each set; smoothness ${range([before.smoothness.min, before.smoothness.max], x)} -> ` +
-      `${range([after.smoothness.min, after.smoothness.max], x)} the measured cells'; ${spaces.join('; ')}; ` +
-      `held-out life MAPE ${range(
-        before.held.map((h) => h.mape),
-        pct,
-      )} -> ${range(
-        after.held.map((h) => h.mape),
-        pct,
-      )}`,
-  };
+const effectsOf = (variant: Variant) =>
+  models.map((model) => {
+    const [before, after] = [bestOf(model.id, 'sampled'), bestOf(model.id, variant)];
+    const x = (v: number) => `${v.toFixed(1)}x`;
+    const lifeChange = before.held.map((h, i) => after.held[i]!.mape - h.mape);
+    const spaces = SPACES.map(
+      ({ id, key }, s) =>
+        `best ${id} Frechet ${before.spaces[s]!.fd.toFixed(2)} -> ${after.spaces[s]!.fd.toFixed(2)} ` +
+        `(${x(after.spaces[s]!.fd / floorFd(key))} the floor; precision ${pct(after.spaces[s]!.precision)}, ` +
+        `recall ${pct(after.spaces[s]!.recall)}; target ${after.spaces[s]!.met ? 'met' : 'missed'})`,
+    );
+    return {
+      model: model.id,
+      before,
+      after,
+      lifeChange,
+      text:
+        `${model.id}: curves rising above the floor ${range(
+          before.rises.map((r) => r.share),
+          pct,
+        )} -> ${range(
+          after.rises.map((r) => r.share),
+          pct,
+        )} of each set; smoothness ${range([before.smoothness.min, before.smoothness.max], x)} -> ` +
+        `${range([after.smoothness.min, after.smoothness.max], x)} the measured cells'; ${spaces.join('; ')}; ` +
+        `held-out life MAPE ${range(
+          before.held.map((h) => h.mape),
+          pct,
+        )} -> ${range(
+          after.held.map((h) => h.mape),
+          pct,
+        )}`,
+    };
+  });
+/** The effects of a post-processing over every model. */
+const allEffects = (effects: ReturnType<typeof effectsOf>) => ({
+  monotone: effects.every((e) => e.after.monotone),
+  stillRough: Math.min(...effects.map((e) => e.after.smoothness.min)),
+  roughest: Math.max(...effects.map((e) => e.after.smoothness.max)),
+  engineerMissed: effects.filter((e) => !e.after.spaces[1]!.met).map((e) => e.model),
+  lifeShift: Math.max(...effects.flatMap((e) => e.lifeChange.map(Math.abs))),
 });
-const effectsAll = {
-  monotone: projectionEffects.every((e) => e.after.monotone),
-  stillRough: Math.min(...projectionEffects.map((e) => e.after.smoothness.min)),
-  roughest: Math.max(...projectionEffects.map((e) => e.after.smoothness.max)),
-  engineerMissed: projectionEffects.filter((e) => !e.after.spaces[1]!.met).map((e) => e.model),
-  lifeShift: Math.max(...projectionEffects.flatMap((e) => e.lifeChange.map(Math.abs))),
-};
+const projectionEffects = effectsOf('projected');
+const effectsAll = allEffects(projectionEffects);
 const projectionText =
   `What the monotone projection (\`diffbatt synthesize --monotone\`, \`monotoneProjection\` of @diffbatt/eval) ` +
   `does to the same sampled curves (no new sampling): it replaces each curve, up to its end of data (the ` +
@@ -601,8 +691,39 @@ const projectionText =
   '(a dip below 80 % SOH that the curve climbs back from is pooled with it, which can move its first ' +
   "crossing). The projection hides the sampler's noise; it does not make the model learn smooth curves.";
 
+const smoothingEffects = effectsOf('smoothed');
+const smoothedAll = allEffects(smoothingEffects);
+const smoothingText =
+  `What smoothing before the projection (\`diffbatt synthesize --smooth <penalty> --monotone\`, ` +
+  `\`whittakerSmoothing\` of @diffbatt/eval) does to the same sampled curves: each curve's observed points are ` +
+  'replaced by the Whittaker-Henderson fit (least squares plus the penalty times the squared second ' +
+  'differences; a straight fade is left as it is), then projected as above. The penalty is chosen per model on ' +
+  `the training cells alone, before any test cell is scored: of ${SMOOTHING_PENALTIES.join(', ')}, the one whose ` +
+  `smoothed training-conditioned sets come nearest the measured training cells (${ENGINEER_FEATURES_ID} ` +
+  'Frechet distance standardised by the training cells, mean over guidance weights and seeds): ' +
+  models
+    .map((model) => {
+      const chosen = smoothing.get(model.id)!;
+      return (
+        `${model.id} ${chosen.penalty} (` +
+        chosen.scores.map((s) => `${s.penalty}: ${s.frechetDistance.toFixed(2)}`).join(', ') +
+        ')'
+      );
+    })
+    .join('; ') +
+  `. As sampled -> smoothed and projected: ${smoothingEffects.map((e) => e.text).join('; ')}. ` +
+  `Smoothed curves are ${smoothedAll.stillRough.toFixed(1)}x to ${smoothedAll.roughest.toFixed(1)}x the ` +
+  "measured cells' median smoothness" +
+  (smoothedAll.monotone ? ' and none rises above the floor; ' : '; some model still has curves rising; ') +
+  (smoothedAll.engineerMissed.length > 0
+    ? `the ${ENGINEER_FEATURES_ID} distribution target stays missed for ${smoothedAll.engineerMissed.join(' and ')}` +
+      (smoothedAll.engineerMissed.length < models.length ? ' and is met for the others' : '')
+    : `the ${ENGINEER_FEATURES_ID} distribution target is met for every model`) +
+  `. Held-out life MAPE changes by at most ${(100 * smoothedAll.lifeShift).toFixed(1)} percentage points. ` +
+  "Like the projection, smoothing treats the sampler's noise after the fact; the network still draws rough curves.";
+
 const dominant = models.map((model) => {
-  const sets = ofVariant(setsOverSeeds, model.id, false).filter((s) => s.guidance !== null);
+  const sets = ofVariant(setsOverSeeds, model.id, 'sampled').filter((s) => s.guidance !== null);
   const best = sets.reduce((a, b) =>
     mean(b.rows.map((r) => r.quality.engineer.frechetDistance)) <
     mean(a.rows.map((r) => r.quality.engineer.frechetDistance))
@@ -624,9 +745,9 @@ const dominant = models.map((model) => {
   );
 });
 const memorisation = models.map((model) => {
-  const seen = ofVariant(setsOverSeeds, model.id, false).filter((set) => set.guidance !== null);
+  const seen = ofVariant(setsOverSeeds, model.id, 'sampled').filter((set) => set.guidance !== null);
   const seenMape = seen.map((set) => mean(set.rows.map((r) => r.sourceErrors!.lifeMape)));
-  const heldMape = ofVariant(heldOutOverSeeds, model.id, false).map((h) =>
+  const heldMape = ofVariant(heldOutOverSeeds, model.id, 'sampled').map((h) =>
     mean(h.errors.map((e) => e.lifeMape)),
   );
   return {
@@ -647,7 +768,7 @@ const memorisationText =
       'held-out rows are the test of synthesis for new conditions.'
     : '.');
 const roughest = setsOverSeeds
-  .filter((s) => !s.monotone)
+  .filter((s) => s.variant === 'sampled')
   .map((s) => ({
     name: `${s.model}, ${s.set}`,
     ratio: mean(s.rows.map((r) => r.shape.featureMedians.smoothness)) / smoothMeasured,
@@ -663,8 +784,9 @@ const summary = [
     `k = ${NEIGHBOURS}, in two feature spaces: ${SPACES.map((s) => s.description).join('; and ')}. The floor ` +
     `is what measured cells reach: the ${train.length} measured training cells against the same test cells ` +
     `(no seed). Mean ± sd over seeds ${seeds.join(', ')}. The released weights are the reference for what ` +
-    `the architecture can do. Every set appears twice: as sampled, and ${PROJECTED} (the same curves ` +
-    `projected onto the nearest never-rising curves, \`--monotone\`; see below).`,
+    `the architecture can do. Every set appears three times, from the same samples: as sampled; ${PROJECTED} ` +
+    `(projected onto the nearest never-rising curves, \`--monotone\`); and smoothed with the model's penalty ` +
+    `before the projection (\`--smooth\`; the penalty chosen on the training cells, see below).`,
   `Issue 18's targets, judged on the means over seeds. ${targetLines.join(' ')}`,
   `Monotonicity: the largest rise of a curve above its running minimum (SOH percentage points, over its ` +
     `life window: up to the first point at or below 80 % SOH or the end of its data). The floor is the ` +
@@ -678,6 +800,7 @@ const summary = [
     `soh-thresholds-v1 does not. One feature at a time (1-D Frechet distance in test-cell sd units, largest ` +
     `first, best conditional set by ${ENGINEER_FEATURES_ID} distance, as sampled): ${dominant.join('; ')}.`,
   projectionText,
+  smoothingText,
   `Held-out conditional synthesis: ${k} curves for each test cell's capacity matrix (conditions no ` +
     `training cell has) against that cell's measured curve; life by the original protocol (first cycle at ` +
     `or below 80 %). The no-skill reference gives every test cell the ${train.length} measured training ` +
@@ -767,17 +890,17 @@ const tables = [
         '-',
         ...errorCells([floor.noSkill]),
       ],
-      ...heldOutOverSeeds.map(({ model, guidance, monotone, errors }) => [
+      ...heldOutOverSeeds.map(({ model, guidance, variant, errors }) => [
         model,
-        setName('test cells (held out)', monotone),
+        setName('test cells (held out)', variant, penaltyOf(model)),
         String(guidance),
         ...errorCells(errors),
       ]),
       ...setsOverSeeds
         .filter((set) => set.guidance !== null)
-        .map(({ model, guidance, monotone, rows }) => [
+        .map(({ model, guidance, variant, rows }) => [
           model,
-          setName('training cells (seen in training)', monotone),
+          setName('training cells (seen in training)', variant, penaltyOf(model)),
           String(guidance),
           ...errorCells(rows.map((r) => r.sourceErrors!)),
         ]),
@@ -819,6 +942,7 @@ const file = writeBenchmarkResult({
     data: { train: TRAIN, test: TEST, trainCells: train.length, testCells: test.length },
     riseFloor,
     floor,
+    smoothing: Object.fromEntries(smoothing),
     runs,
   },
 });

@@ -101,3 +101,4 @@ export {
   scoreSohCurves,
 } from './score.js';
 export { frechetDistance, knnPrecisionRecall, type PrecisionRecall } from './synthesis.js';
+export { whittakerSmoothing } from './whittaker-smoothing.js';

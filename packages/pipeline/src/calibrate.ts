@@ -194,6 +194,7 @@ function fitted(
       guidanceWeight: input.guidanceWeight,
       seed: input.seed,
       monotone: input.monotone ?? false,
+      smoothing: input.smoothing ?? 0,
       ...networks,
       eolSoh,
       cellIds: cells.map((cell) => cell.cellId),

@@ -1,7 +1,7 @@
 import { selectBackend } from '@diffbatt/core/backend';
 import { syntheticSamples } from '@diffbatt/core/testing';
 import { deriveSeed, rowNormals } from '@diffbatt/diffusion';
-import { monotoneProjection } from '@diffbatt/eval';
+import { monotoneProjection, whittakerSmoothing } from '@diffbatt/eval';
 import { buildDiffBattUNet, diffBattDenoiser, parseUNetConfig } from '@diffbatt/unet';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -69,7 +69,7 @@ describe('generateCurves', () => {
     expect(reference.curves[0]![0]).not.toEqual(reference.curves[0]![1]);
   });
 
-  it('projects every curve onto the nearest never-rising one with monotone: true, and only then', async () => {
+  it('smooths (smoothing > 0) and then projects (monotone: true) every curve, and only when asked', async () => {
     const model = buildDiffBattUNet(config, { seed: 3 });
     try {
       const job = {
@@ -87,6 +87,13 @@ describe('generateCurves', () => {
       const projected = await generateCurves({ ...job, monotone: true });
       expect(projected).toEqual(drawn.map((cell) => cell.map(monotoneProjection)));
       expect(projected).not.toEqual(drawn); // the random network's curves do rise
+      // Smoothing comes first, projection after it; smoothing alone leaves the projection out.
+      const smoothed = await generateCurves({ ...job, smoothing: 3 });
+      expect(smoothed).toEqual(drawn.map((cell) => cell.map((curve) => whittakerSmoothing(curve, 3))));
+      expect(smoothed).not.toEqual(drawn);
+      const both = await generateCurves({ ...job, smoothing: 3, monotone: true });
+      expect(both).toEqual(smoothed.map((cell) => cell.map(monotoneProjection)));
+      await expect(generateCurves({ ...job, smoothing: -1 })).rejects.toThrow(/smoothing penalty/);
     } finally {
       model.dispose();
     }

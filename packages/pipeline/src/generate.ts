@@ -6,7 +6,7 @@ import {
   type SamplerConfig,
   sample,
 } from '@diffbatt/diffusion';
-import { monotoneProjection } from '@diffbatt/eval';
+import { monotoneProjection, whittakerSmoothing } from '@diffbatt/eval';
 import {
   type CapacityCondition,
   concatCapacityConditions,
@@ -45,6 +45,12 @@ export interface GenerateInput {
    * left as it is). Default false: the original DiffBatt returns its samples as drawn.
    */
   monotone?: boolean;
+  /**
+   * Whittaker-Henderson smoothing penalty (`whittakerSmoothing` of @diffbatt/eval, in 10-cycle curve
+   * points): every curve's observed points are smoothed with it, before the monotone projection when both
+   * are set. Default 0 = off: the original DiffBatt returns its samples as drawn.
+   */
+  smoothing?: number;
   /**
    * Further networks pooled with `model` (a seed ensemble): each cell's `samplesPerCell` curves are shared
    * out in order between `model` and these, in contiguous blocks (the first networks draw one more when the
@@ -144,13 +150,18 @@ export async function sampleCurveRows(
  * Draws `samplesPerCell` SOH curves for every cell. Curve j of cell c is drawn from its own seed,
  * `deriveSeed(seed, c, j)`, so it is the same whatever the batch size and worker count (up to the float
  * rounding of batch-size-dependent kernels). Returns `[cell][sample]` curves in the model's encoding
- * (2*SOH - 1), projected onto never-rising curves when `monotone` is set. A NaN or infinite value in any
+ * (2*SOH - 1), smoothed when `smoothing` is above 0, then projected onto never-rising curves when `monotone`
+ * is set. A NaN or infinite value in any
  * curve fails the whole call: downstream it would read as SOH 0 and a confident, wrong cycle life.
  */
 export async function generateCurves(input: GenerateInput): Promise<Float32Array[][]> {
   const { samplesPerCell, conditions } = input;
   const members: EnsembleMember[] = [{ model: input.model, config: input.config }, ...(input.ensemble ?? [])];
   checkEnsemble(members, samplesPerCell);
+  const smoothing = input.smoothing ?? 0;
+  if (!(Number.isFinite(smoothing) && smoothing >= 0)) {
+    throw new DiffBattError(`the smoothing penalty must be a finite number >= 0, got ${smoothing}`);
+  }
   const maxBatch = input.maxBatch ?? DEFAULT_MAX_BATCH;
   const scheduler = createScheduler(createNoiseSchedule({ kind: 'linear' }), input.sampler);
   const stepsPerCurve = scheduler.timesteps.length;
@@ -191,8 +202,9 @@ export async function generateCurves(input: GenerateInput): Promise<Float32Array
   }
   const result: Float32Array[][] = conditions.map(() => []);
   for (let r = 0; r < conditions.length * samplesPerCell; r++) {
-    const curve = packed.subarray(r * SOH_CURVE_LENGTH, (r + 1) * SOH_CURVE_LENGTH);
-    result[Math.floor(r / samplesPerCell)]!.push(input.monotone ? monotoneProjection(curve) : curve.slice());
+    const drawn = packed.subarray(r * SOH_CURVE_LENGTH, (r + 1) * SOH_CURVE_LENGTH);
+    const curve = smoothing > 0 ? whittakerSmoothing(drawn, smoothing) : drawn.slice();
+    result[Math.floor(r / samplesPerCell)]!.push(input.monotone ? monotoneProjection(curve) : curve);
   }
   return result;
 }

@@ -283,6 +283,20 @@ describe('--calibration of predict and test', () => {
     expect(projected.stderr).toMatch(
       /warning: .*calibration\.json was fitted with monotone false \(this run: true\)/,
     );
+    const smoothed = await predictWith(['--smooth', '3', '--calibration', calibration]);
+    expect(smoothed.code).toBe(0);
+    expect(smoothed.stderr).toMatch(
+      /warning: .*calibration\.json was fitted with smoothing 0 \(this run: 3\)/,
+    );
+    // A calibration from before --smooth existed (no smoothing in its provenance) was fitted without it.
+    const written = JSON.parse(await readFile(calibration, 'utf8'));
+    const { smoothing: _, ...older } = written.provenance;
+    expect(_).toBe(0);
+    const olderFile = join(dir, 'calibration-before-smooth.json');
+    await writeFile(olderFile, JSON.stringify({ ...written, provenance: older }));
+    const olderRun = await predictWith(['--smooth', '3', '--calibration', olderFile]);
+    expect(olderRun.stderr).toMatch(/fitted with smoothing 0 \(this run: 3\)/);
+    expect((await predictWith(['--calibration', olderFile])).stderr).not.toMatch(/fitted with/);
   }, 120_000);
 
   it('test scores the calibrated intervals against the measured lives beside the uncalibrated ones', async () => {

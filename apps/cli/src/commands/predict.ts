@@ -121,6 +121,7 @@ export function registerPredictCommand(program: Command, registry: DatasetRegist
           steps: samplerSteps(sampler),
           clipSample: sampler.clipSample !== undefined,
           monotone: options.monotone,
+          smoothing: options.smooth,
           guidanceWeight: options.guidance,
           samplesPerCell: options.samples,
           seed: options.seed,

@@ -55,6 +55,11 @@ export function addSamplingOptions(
       defaults.guidance?.value ?? '0',
     )
     .option(
+      '--smooth <penalty>',
+      'Whittaker smoothing of every curve, second-difference penalty in 10-cycle points (e.g. 3; before --monotone; default 0: as sampled, as the original)',
+      '0',
+    )
+    .option(
       '--monotone',
       'project every curve onto the nearest one that never rises (least squares; padding kept; default: as sampled, as the original)',
       false,
@@ -111,6 +116,7 @@ export const samplingOptionFields = {
   clip: type.enumerated(...CLIP_CHOICES),
   guidance: numberText.pipe(type(`0 <= number <= ${MAX_GUIDANCE_WEIGHT}`)),
   monotone: 'boolean',
+  smooth: numberText.pipe(type('number >= 0')),
   seed: integerText(0),
   'backend?': 'string',
   maxBatch: integerText(1),
@@ -126,6 +132,8 @@ interface SamplingValues {
   guidance: number;
   /** `--monotone`: project the curves onto never-rising ones (`generateCurves({ monotone })`). */
   monotone: boolean;
+  /** `--smooth`: the Whittaker smoothing penalty, 0 = off (`generateCurves({ smoothing })`). */
+  smooth: number;
   seed: number;
   maxBatch: number;
   workers?: number;
@@ -163,6 +171,7 @@ export async function calibrationOption(
     samples: number;
     guidance: number;
     monotone: boolean;
+    smooth: number;
     eol: number;
   },
   sampler: SamplerConfig,
@@ -173,6 +182,7 @@ export async function calibrationOption(
     samplesPerCell: options.samples,
     guidanceWeight: options.guidance,
     monotone: options.monotone,
+    smoothing: options.smooth,
     eolSoh: options.eol,
     networks: 1 + (options.ensemble?.length ?? 0),
   };
@@ -219,6 +229,7 @@ async function withSampling<T>(
       guidanceWeight: options.guidance,
       seed: options.seed,
       monotone: options.monotone,
+      smoothing: options.smooth,
       maxBatch: options.maxBatch,
       ...(options.workers === undefined ? {} : { workers: options.workers }),
       onProgress: (done, total) => {

@@ -187,7 +187,7 @@ describe('diffbatt predict', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/80 % interval/);
     const predictions = JSON.parse(await readFile(json, 'utf8'));
-    expect(predictions.monotone).toBe(false);
+    expect(predictions).toMatchObject({ monotone: false, smoothing: 0 });
     expect(predictions.cells).toHaveLength(5);
     const cell = predictions.cells[0];
     expect(cell.cycleLifeSamples).toHaveLength(3);
@@ -207,13 +207,13 @@ describe('diffbatt predict', () => {
     expect(predictions.cells[0].cycleLifeSamples).toHaveLength(4);
   }, 120_000);
 
-  it('--monotone predicts from projected curves and says so in its JSON', async () => {
+  it('--smooth and --monotone predict from smoothed, projected curves and say so in its JSON', async () => {
     const json = join(dir, 'out', 'predictions-monotone.json');
-    const run = await runPredict(['--monotone', '--json', json]);
+    const run = await runPredict(['--smooth', '2', '--monotone', '--json', json]);
     expect(errorLines(run.stderr)).toEqual([]);
     expect(run.code).toBe(0);
     const predictions = JSON.parse(await readFile(json, 'utf8'));
-    expect(predictions).toMatchObject({ monotone: true, steps: 2 });
+    expect(predictions).toMatchObject({ monotone: true, smoothing: 2, steps: 2 });
     expect(predictions.cells).toHaveLength(5);
   }, 120_000);
 

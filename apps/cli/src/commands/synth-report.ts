@@ -109,6 +109,8 @@ export interface SynthesisQualityReport {
   clipSample: boolean;
   /** `--monotone`: every curve projected onto the nearest never-rising one before scoring. */
   monotone: boolean;
+  /** `--smooth`: the Whittaker smoothing penalty every curve was smoothed with before scoring (0 = off). */
+  smoothing: number;
   seed: number;
   samplesPerCell: number;
   guidanceWeights: number[];
@@ -326,6 +328,7 @@ export function registerSynthReportCommand(program: Command, registry: DatasetRe
         steps: samplerSteps(sampler),
         clipSample: sampler.clipSample !== undefined,
         monotone: options.monotone,
+        smoothing: options.smooth,
         seed: options.seed,
         samplesPerCell: options.n,
         guidanceWeights: options.guidance,

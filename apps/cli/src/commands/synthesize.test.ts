@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readDatasetFile } from '@diffbatt/core';
-import { largestRise, monotoneProjection } from '@diffbatt/eval';
+import { largestRise, monotoneProjection, whittakerSmoothing } from '@diffbatt/eval';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../testing/run-cli.js';
 import { measuredStandIns, saveSmallModel, writeSamples } from '../testing/synthesis.js';
@@ -90,7 +90,7 @@ describe('diffbatt synthesize --unconditional', () => {
     expect(lines[1]).toBe('SYNTHETIC DATA: 9 of 9 cells are synthetic (generated or made up), not measured');
     expect(lines[2]).toBe(
       `provenance: model ${model}; sampler dpm-solver++; steps 2; clipSample true; monotone false; ` +
-        'guidanceWeight 1; seed 7; 6 conditioned on 3 cell(s); 3 unconditional',
+        'smoothing 0; guidanceWeight 1; seed 7; 6 conditioned on 3 cell(s); 3 unconditional',
     );
     expect(lines[3]).toMatch(/^cell +synthetic +cycles/);
     expect(lines[4]).toMatch(/^synthetic-measured-1-1 +yes /);
@@ -171,7 +171,7 @@ describe('diffbatt synthesize --unconditional', () => {
   }, 60_000);
 });
 
-describe('diffbatt synthesize --monotone', () => {
+describe('diffbatt synthesize --monotone and --smooth', () => {
   /** `synthesize` with 2 steps and seed 3: with and without the flag, the same curves before projection. */
   const synthesize = (args: string[]) =>
     runCli(['synthesize', '--model', model, '--steps', '2', '--seed', '3', ...args]);
@@ -198,14 +198,33 @@ describe('diffbatt synthesize --monotone', () => {
     }
   }, 120_000);
 
+  it('--smooth smooths the curves drawn without it, before --monotone, and records the penalty', async () => {
+    const run = await drawBoth('smoothed.dbds', ['--smooth', '3', '--monotone']);
+    expect(errorLines(run.stderr)).toEqual([]);
+    expect(run.code).toBe(0);
+    const drawn = await readDatasetFile(join(dir, 'drawn.dbds'));
+    const smoothed = await readDatasetFile(join(dir, 'smoothed.dbds'));
+    expect(drawn.meta).toMatchObject({ smoothing: 0 });
+    expect(smoothed.meta).toMatchObject({ smoothing: 3, monotone: true });
+    for (const [i, sample] of smoothed.samples.entries()) {
+      expect(sample.provenance).toMatchObject({ smoothing: 3, monotone: true });
+      const expected = monotoneProjection(whittakerSmoothing(drawn.samples[i]!.sohCurve, 3));
+      expect(Array.from(sample.sohCurve)).toEqual(Array.from(expected));
+    }
+    const negative = await synthesize(['--n', '1', '--smooth', '-1', '--out', join(dir, 'never.dbds')]);
+    expect(negative.code).toBe(1);
+    expect(errorLines(negative.stderr).join('\n')).toMatch(/smooth/);
+    expect(existsSync(join(dir, 'never.dbds'))).toBe(false);
+  }, 120_000);
+
   it('adds a monotone column to the CSV output', async () => {
     const csv = join(dir, 'monotone.csv');
     const run = await synthesize(['--n', '2', '--monotone', '--out', csv]);
     expect(run.code).toBe(0);
     const [header, first] = (await readFile(csv, 'utf8')).split('\n');
     expect(header).toMatch(
-      /^cell_id,synthetic,source_cell_id,guidance_weight,seed,monotone,soh_percent_cycle_10,/,
+      /^cell_id,synthetic,source_cell_id,guidance_weight,seed,monotone,smoothing,soh_percent_cycle_10,/,
     );
-    expect(first).toMatch(/^"synthetic-unconditional-1",true,"unconditional",0,3,true,/);
+    expect(first).toMatch(/^"synthetic-unconditional-1",true,"unconditional",0,3,true,0,/);
   }, 60_000);
 });

@@ -137,6 +137,7 @@ export function registerSynthesizeCommand(program: Command, registry: DatasetReg
           steps: samplerSteps(sampler),
           clipSample: sampler.clipSample !== undefined,
           monotone: options.monotone,
+          smoothing: options.smooth,
           guidanceWeight: options.guidance,
           seed: options.seed,
           sourceCellId: source?.cellId ?? UNCONDITIONAL_SOURCE,
@@ -149,6 +150,7 @@ export function registerSynthesizeCommand(program: Command, registry: DatasetReg
           model: options.model,
           sampler: describeSampler(sampler),
           monotone: options.monotone,
+          smoothing: options.smooth,
           guidanceWeight: options.guidance,
           seed: options.seed,
           conditionedCurves: synthetic.length - unconditionalCount,
@@ -163,6 +165,7 @@ export function registerSynthesizeCommand(program: Command, registry: DatasetReg
           'guidance_weight',
           'seed',
           'monotone',
+          'smoothing',
           ...SOH_CURVE_CYCLES.map((c) => `soh_percent_cycle_${c}`),
         ];
         const lines = synthetic.map((s) =>
@@ -173,6 +176,7 @@ export function registerSynthesizeCommand(program: Command, registry: DatasetReg
             options.guidance,
             options.seed,
             options.monotone,
+            options.smooth,
             ...Array.from(s.sohCurve, (x) => (((x + 1) / 2) * 100).toFixed(3)),
           ].join(','),
         );

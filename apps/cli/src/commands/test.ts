@@ -96,6 +96,7 @@ export function registerTestCommand(program: Command, registry: DatasetRegistry)
           steps: samplerSteps(sampler),
           clipSample: sampler.clipSample !== undefined,
           monotone: options.monotone === true,
+          smoothing: options.smooth,
           guidanceWeight: options.guidance,
           seed: options.seed,
           seconds,

@@ -27,6 +27,8 @@ export interface CalibratedSampling {
   guidanceWeight: number;
   /** Curves projected onto never-rising ones (`--monotone`); absent from calibrations fitted before it. */
   monotone: boolean;
+  /** Whittaker smoothing penalty (`--smooth`, 0 = off); calibrations fitted before it had none. */
+  smoothing: number;
   eolSoh: number;
   /** Networks whose curves were pooled (`--ensemble`: 1 + its count); calibrations before it had one. */
   networks: number;
@@ -40,7 +42,8 @@ export function calibrationMismatches(
   calibration: LifeIntervalCalibration,
   run: CalibratedSampling,
 ): string[] {
-  const fitted: Record<string, unknown> = { networks: 1, ...calibration.provenance };
+  // Calibrations fitted before an option existed were fitted without it: one network, no smoothing.
+  const fitted: Record<string, unknown> = { networks: 1, smoothing: 0, ...calibration.provenance };
   return Object.entries(run).flatMap(([key, value]) => {
     if (!(key in fitted)) return [];
     const [was, now] = [JSON.stringify(fitted[key]), JSON.stringify(value)];

@@ -318,8 +318,8 @@ describe('diffbatt synthesize', () => {
     ).toBe(0);
     const rows = (await readFile(csv, 'utf8')).trim().split('\n');
     expect(rows).toHaveLength(4);
-    expect(rows[0]!.split(',')).toHaveLength(6 + 256);
-    expect(rows[1]).toMatch(/^"synthetic-unconditional-1",true,"unconditional",0,0,false,/);
+    expect(rows[0]!.split(',')).toHaveLength(7 + 256);
+    expect(rows[1]).toMatch(/^"synthetic-unconditional-1",true,"unconditional",0,0,false,0,/);
   }, 120_000);
 
   it('refuses an output format it cannot write, leaving nothing behind', async () => {

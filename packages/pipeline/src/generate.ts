@@ -151,8 +151,8 @@ export async function sampleCurveRows(
  * `deriveSeed(seed, c, j)`, so it is the same whatever the batch size and worker count (up to the float
  * rounding of batch-size-dependent kernels). Returns `[cell][sample]` curves in the model's encoding
  * (2*SOH - 1), smoothed when `smoothing` is above 0, then projected onto never-rising curves when `monotone`
- * is set. A NaN or infinite value in any
- * curve fails the whole call: downstream it would read as SOH 0 and a confident, wrong cycle life.
+ * is set. A NaN or infinite value in any curve fails the whole call: downstream it would read as SOH 0 and a
+ * confident, wrong cycle life.
  */
 export async function generateCurves(input: GenerateInput): Promise<Float32Array[][]> {
   const { samplesPerCell, conditions } = input;

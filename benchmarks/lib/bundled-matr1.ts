@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { isAbsolute, join, relative, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { type ModelSample, readDatasetFile } from '../../packages/core/src/index.js';
 import { fail } from './args.js';
 import { diffbattNodeArgs } from './cli.js';
@@ -94,11 +94,6 @@ export function synthesisModel(id: SynthesisModelId): SynthesisModel {
     parameterCount: number;
     provenance: Record<string, unknown>;
   };
-  // `diffbatt import` records its source as an absolute path; results name paths relative to the repository.
-  const source = info.provenance['kerasDirectory'];
-  if (typeof source === 'string' && isAbsolute(source)) {
-    info.provenance['kerasDirectory'] = relative(REPOSITORY_ROOT, source);
-  }
   return {
     id,
     name: id === 'bundled' ? `bundled model (${MODEL})` : 'released DiffBatt matr_1 EMA weights',

@@ -1,6 +1,6 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { isAbsolute, join, relative } from 'node:path';
 import { parseNpy } from '@diffbatt/core';
 import { sharedPath } from '@diffbatt/core/testing';
 import * as tf from '@tensorflow/tfjs';
@@ -29,7 +29,14 @@ describe('importKerasModel on every released model', () => {
       const { model, config, provenance } = await importKerasModel(join(models, name));
       try {
         expect(config).toEqual({ ...DEFAULT_UNET_CONFIG, capacityMatrixRows: rows });
-        expect(provenance).toMatchObject({ source: 'keras-savedmodel', variables: 422, parameters: 478_369 });
+        expect(provenance).toMatchObject({
+          source: 'keras-savedmodel',
+          // As given, not made absolute: a saved model names no path of this machine.
+          kerasDirectory: join(models, name),
+          variables: 422,
+          parameters: 478_369,
+          weightsSha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+        });
         expect(model.countParams()).toBe(478_369);
         const output = tf.tidy(() => {
           const batch = 2;
@@ -115,6 +122,30 @@ describe('matr_1_ema against the golden inputs', () => {
     } finally {
       model.dispose();
       await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('records the directory as given and a digest of the weights wherever they lie', async () => {
+    const directory = relative(process.cwd(), join(models, 'matr_1_ema_network'));
+    const moved = await mkdtemp(join(tmpdir(), 'diffbatt-keras-moved-'));
+    try {
+      await cp(join(models, 'matr_1_ema_network'), moved, { recursive: true });
+      const digests: string[] = [];
+      for (const [from, given] of [
+        [directory, directory],
+        [moved, moved],
+        [join(models, 'matr_2_ema_network'), undefined],
+      ] as const) {
+        const { model, provenance } = await importKerasModel(from);
+        model.dispose();
+        if (given !== undefined) expect(provenance.kerasDirectory).toBe(given);
+        digests.push(provenance.weightsSha256);
+      }
+      expect(isAbsolute(directory)).toBe(false);
+      expect(digests[1]).toBe(digests[0]); // the same weights in another folder
+      expect(digests[2]).not.toBe(digests[0]); // other weights
+    } finally {
+      await rm(moved, { recursive: true, force: true });
     }
   });
 });

@@ -18,6 +18,7 @@ const ORDER = [
   'accuracy-crush',
   'learning-curve',
   'memorisation',
+  'novelty',
   'calibration',
   'synthesis-quality',
   'synthesis-roughness',

@@ -10,10 +10,10 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type ModelSample, readDatasetFile } from '../../packages/core/src/index.js';
-import { readDiffBattSplit } from '../../packages/datasets-diffbatt/src/index.js';
+import type { ModelSample } from '../../packages/core/src/index.js';
 import { sampledCycleLives } from '../../packages/eval/src/index.js';
 import { benchmarkProvenance, REPOSITORY_ROOT, writeBenchmarkResult } from '../lib/results.js';
+import { readCells } from '../lib/shared-cells.js';
 
 /** One SOH-curve point: lives are read on a 10-cycle grid. */
 const RECALL_TOLERANCE = 10;
@@ -136,13 +136,6 @@ const CASES: Case[] = [
   },
 ];
 
-const shared = process.env.DIFFBATT_SHARED ?? join(REPOSITORY_ROOT, '..', 'shared');
-/** Reads a bundled `.dbds` or a split of the original's data (`../shared/...` as result files name them). */
-async function readCells(path: string): Promise<ModelSample[] | undefined> {
-  if (path.endsWith('.dbds')) return (await readDatasetFile(join(REPOSITORY_ROOT, path))).samples;
-  const directory = path.startsWith('../shared/') ? join(shared, path.slice('../shared/'.length)) : path;
-  return existsSync(directory) ? readDiffBattSplit(directory) : undefined;
-}
 const TRAINING_FILES: Record<TrainingSet, string> = {
   matr_1: 'data/matr1/train.dbds',
   snl: '../shared/data/diffbatt/data/snl_train_ds',

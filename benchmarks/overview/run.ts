@@ -3,7 +3,7 @@
  * number and the best BatteryML baseline beside the released weights through our port and our own networks,
  * trained from scratch and fine-tuned from the foundation, each scored with the protocol its study fixed
  * before scoring (DPM-Solver++ 20, x0 clipped, w = 0, 32 samples per cell, median of samples, sampling seeds
- * 0-2). Which runs fill a cell is fixed here, in SPLITS, not chosen by score: every training seed a study
+ * 0-2). Which runs fill a cell is fixed in SPLITS (../lib/split-runs.ts), not chosen by score: every training seed a study
  * scored counts. Reads committed result files; samples nothing. A cell whose files are absent says "not run".
  * Usage: pnpm bench:overview
  */
@@ -12,60 +12,7 @@ import { join } from 'node:path';
 import { meetsCoverageTarget } from '../lib/coverage-target.js';
 import { PUBLISHED } from '../lib/published.js';
 import { benchmarkProvenance, meanAndSpread, REPOSITORY_ROOT, writeBenchmarkResult } from '../lib/results.js';
-
-const SAMPLING_SEEDS = [0, 1, 2];
-const resultFile = (folder: string, seed: number) =>
-  join(REPOSITORY_ROOT, 'benchmarks', folder, 'results', `dpm-solver++-20-x32-w0-seed${seed}.json`);
-
-interface SplitRuns {
-  split: keyof typeof PUBLISHED;
-  /** Scored folders under benchmarks/ (`<study>/<split>/<label>`), one per trained network. */
-  released: string[];
-  scratch: string[];
-  finetuned: string[];
-  /** The foundation of the split's matrix size alone, never fine-tuned (it trained on every split's training cells). */
-  foundation: string[];
-  scratch25: string[];
-  finetuned25: string[];
-  /** Why a split has no row of ours, where none can exist. */
-  absent?: string;
-}
-
-const SPLITS: SplitRuns[] = [
-  ...(['matr_1', 'matr_2'] as const).map((split) => ({
-    split,
-    released: [`fast-cosine-9k/${split}/released`],
-    scratch: [
-      `fast-cosine-9k/${split}/step-9000`,
-      `fast-cosine-9k-ensemble/${split}/seed-1`,
-      `fast-cosine-9k-ensemble/${split}/seed-2`,
-    ],
-    finetuned: [`foundation/${split}/finetune`],
-    foundation: [`foundation/${split}/foundation`],
-    scratch25: [`foundation-low-resource/${split}/scratch-25`],
-    finetuned25: [`foundation-low-resource/${split}/finetune-25`],
-  })),
-  ...(['hust', 'snl', 'clo', 'cruh', 'crush'] as const).map((split) => ({
-    split,
-    // ../shared holds no released HUST weights.
-    released: split === 'hust' ? [] : [`fast-cosine-6k/${split}/released`],
-    scratch: [`fast-cosine-6k/${split}/step-6000`, ...(split === 'snl' ? ['fast-cosine-6k/snl/seed-1'] : [])],
-    finetuned: [`foundation/${split}/finetune`],
-    foundation: [`foundation/${split}/foundation`],
-    scratch25: [`foundation-low-resource/${split}/scratch-25`],
-    finetuned25: [`foundation-low-resource/${split}/finetune-25`],
-  })),
-  {
-    split: 'mix',
-    released: [],
-    scratch: [],
-    finetuned: [],
-    foundation: [],
-    scratch25: [],
-    finetuned25: [],
-    absent: 'no data',
-  },
-];
+import { resultFile, SAMPLING_SEEDS, SPLITS } from '../lib/split-runs.js';
 
 interface NetworkScore {
   folder: string;
@@ -362,7 +309,7 @@ writeBenchmarkResult({
   id: 'accuracy-overview',
   title: 'The whole benchmark table: every split, ours beside the paper, BatteryML and the released weights',
   summary: [
-    "Cycle-life RMSE (cycles) on each split's test cells. Ours and the released weights: DPM-Solver++ 20, x0 clipped, w = 0, 32 samples per cell, the median of the samples (no peeking at the measured curve), mean over sampling seeds 0-2; where a study trained several networks (training seeds), the mean over them with each network's own mean in brackets. Every network in a cell is one that its study's protocol fixed before scoring (the folders are listed in `benchmarks/overview/run.ts`); nothing is picked by score here. The paper's DiffBatt number (mean ± sd over ten seeds, DDPM-1000, checkpoints picked on the test loss) and the best BatteryML baseline are copied from DIFFBATT.md section 5.",
+    "Cycle-life RMSE (cycles) on each split's test cells. Ours and the released weights: DPM-Solver++ 20, x0 clipped, w = 0, 32 samples per cell, the median of the samples (no peeking at the measured curve), mean over sampling seeds 0-2; where a study trained several networks (training seeds), the mean over them with each network's own mean in brackets. Every network in a cell is one that its study's protocol fixed before scoring (the folders are listed in `benchmarks/lib/split-runs.ts`); nothing is picked by score here. The paper's DiffBatt number (mean ± sd over ten seeds, DDPM-1000, checkpoints picked on the test loss) and the best BatteryML baseline are copied from DIFFBATT.md section 5.",
     `At or below the paper's number: from scratch ${list(verdicts.scratchMet)}; fine-tuned from the foundation ${list(verdicts.finetunedMet)}. Fine-tuned lower than from scratch on ${list(scratchByFinetuned.better)}; not on ${list(scratchByFinetuned.worse)}. At 25 % of the training cells, fine-tuning beats training from scratch on ${lowResourceWins} of the ${lowResourceScored} splits compared so far, ${lowResourceInside} of them by less than the gap between training seeds, or where none is measured between sampling seeds (issue 19 asks for 6 of 8).`,
     'CLO has no published training split: our CLO rows train on a reconstructed set (73 MATR cells that are no copy of a CLO test curve, `data/pretraining/clo-train-reconstructed.json`), while the released CLO weights were trained on the original one. MIX cannot be scored: `mix_train` and `mix_test` are absent from every copy of the data we have (their shards are missing), and its other sources (CALCE, RWTH, UL_PUR, HNEI) are here only as single-cell samples.',
   ],

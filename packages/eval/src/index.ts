@@ -1,4 +1,12 @@
 export {
+  type ConditionNovelty,
+  type ConditionNoveltyReference,
+  conditionNovelty,
+  conditionNoveltyReference,
+  NOVELTY_WARNING_SHARE,
+  type NoveltyReferenceCell,
+} from './condition-novelty.js';
+export {
   type ConditionalSynthesisErrors,
   conditionalSynthesisErrors,
 } from './conditional-synthesis.js';

@@ -1,7 +1,8 @@
 import { selectBackend } from '@diffbatt/core/backend';
 import { syntheticSamples } from '@diffbatt/core/testing';
-import { lifeSummary, sampledCycleLives } from '@diffbatt/eval';
+import { conditionNovelty, conditionNoveltyReference, lifeSummary, sampledCycleLives } from '@diffbatt/eval';
 import { buildDiffBattUNet, parseUNetConfig } from '@diffbatt/unet';
+import type * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { generateCurves, predictCells } from './index.js';
 
@@ -16,18 +17,21 @@ beforeAll(async () => {
   await selectBackend();
 });
 
+/** A job for the random network: `samplesPerCell` curves per cell with DDIM in `steps` steps, one worker. */
+const samplingJob = (model: tf.LayersModel, samplesPerCell: number, steps: number) => ({
+  model,
+  config,
+  samplesPerCell,
+  sampler: { kind: 'ddim', steps } as const,
+  guidanceWeight: 0,
+  seed: 2,
+  workers: 1,
+});
+
 describe('predictCells', () => {
   it("summarises each cell's own generated curves: lives at the given end of life, intervals and band", async () => {
     const model = buildDiffBattUNet(config, { seed: 3 });
-    const job = {
-      model,
-      config,
-      samplesPerCell: 5,
-      sampler: { kind: 'ddim', steps: 4 } as const,
-      guidanceWeight: 0,
-      seed: 2,
-      workers: 1,
-    };
+    const job = samplingJob(model, 5, 4);
     try {
       const predictions = await predictCells({ ...job, capacityMatrices, eolSoh: 90, intervalLevels: [0.5] });
       const curves = await generateCurves({ ...job, conditions: capacityMatrices });
@@ -39,6 +43,34 @@ describe('predictCells', () => {
         expect(prediction.band.level).toBe(0.5); // the first interval level unless bandLevel is given
         expect(prediction.band.median).toHaveLength(256);
       }
+    } finally {
+      model.dispose();
+    }
+  });
+
+  it("says how unlike the reference cells each cell's capacity matrix is, and refuses another size first", async () => {
+    const model = buildDiffBattUNet(config, { seed: 3 });
+    const job = { ...samplingJob(model, 2, 2), capacityMatrices };
+    const training = syntheticSamples(5, 20).map((s) => ({
+      cellId: s.cellId,
+      capacityMatrix: s.capacityMatrix!,
+    }));
+    const reference = conditionNoveltyReference(training);
+    try {
+      const predictions = await predictCells({ ...job, noveltyReference: reference });
+      expect(predictions.map((p) => p.novelty)).toEqual(
+        capacityMatrices.map((m) => conditionNovelty(reference, m)),
+      );
+      expect((await predictCells(job))[0]!.novelty).toBeUndefined();
+      const wider = conditionNoveltyReference(
+        training.map((cell) => ({
+          ...cell,
+          capacityMatrix: new Float32Array(cell.capacityMatrix.length + 100),
+        })),
+      );
+      await expect(predictCells({ ...job, noveltyReference: wider })).rejects.toThrow(
+        /reference cells' matrices/,
+      );
     } finally {
       model.dispose();
     }

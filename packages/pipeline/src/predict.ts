@@ -1,6 +1,9 @@
 import { DiffBattError } from '@diffbatt/core';
 import {
+  type ConditionNovelty,
+  type ConditionNoveltyReference,
   calibrateLifeSummary,
+  conditionNovelty,
   DEFAULT_EOL_SOH,
   type LifeIntervalCalibration,
   type LifeSummary,
@@ -25,6 +28,11 @@ export interface PredictInput extends Omit<GenerateInput, 'conditions'> {
    * same model and sampling); it needs a margin for each of `intervalLevels`. Absent: as sampled.
    */
   lifeCalibration?: LifeIntervalCalibration;
+  /**
+   * The model's training cells (`conditionNoveltyReference`): each prediction then says how unlike them its
+   * capacity matrix is (`novelty`), since the sampled intervals do not widen for such a cell.
+   */
+  noveltyReference?: ConditionNoveltyReference;
 }
 
 /** A cell's predicted degradation: its sampled curves, their lives, and summaries of both. */
@@ -39,6 +47,8 @@ export interface CellPrediction {
   uncalibratedLife?: LifeSummary;
   /** Pointwise median and band of the curves, in SOH % at `SOH_CURVE_CYCLES` (@diffbatt/eval). */
   band: SohCurveBand;
+  /** With `noveltyReference`: the cell's nearest training cell and how unusual that distance is. */
+  novelty?: ConditionNovelty;
 }
 
 export const PREDICTION_INTERVAL_LEVELS = [0.8, 0.95] as const;
@@ -50,6 +60,7 @@ export const PREDICTION_INTERVAL_LEVELS = [0.8, 0.95] as const;
 export async function predictCells(input: PredictInput): Promise<CellPrediction[]> {
   const { capacityMatrices, eolSoh = DEFAULT_EOL_SOH, intervalLevels = PREDICTION_INTERVAL_LEVELS } = input;
   const calibration = input.lifeCalibration;
+  const reference = input.noveltyReference;
   // Checked before sampling, which may take minutes.
   const percent = (level: number) => Number((level * 100).toPrecision(6)); // 0.55 -> 55, not 55.00000000000001
   const missing = intervalLevels.filter((level) => !calibration?.margins.some((m) => m.level === level));
@@ -60,8 +71,10 @@ export async function predictCells(input: PredictInput): Promise<CellPrediction[
       { field: 'levels' },
     );
   }
+  // Before sampling too: a matrix of another size than the reference cells' fails here.
+  const novelty = reference && capacityMatrices.map((matrix) => conditionNovelty(reference, matrix));
   const curves = await generateCurves({ ...input, conditions: capacityMatrices });
-  return curves.map((cellCurves) => {
+  return curves.map((cellCurves, cell) => {
     const cycleLives = sampledCycleLives(cellCurves, eolSoh);
     const life = lifeSummary(cycleLives, intervalLevels);
     return {
@@ -71,6 +84,7 @@ export async function predictCells(input: PredictInput): Promise<CellPrediction[
         ? { life }
         : { life: calibrateLifeSummary(life, calibration), uncalibratedLife: life }),
       band: sohCurveBand(cellCurves, input.bandLevel ?? intervalLevels[0] ?? 0.8),
+      ...(novelty === undefined ? {} : { novelty: novelty[cell]! }),
     };
   });
 }

@@ -1,8 +1,15 @@
-import type { DatasetRegistry } from '@diffbatt/core';
-import { formatTextTable, SOH_CURVE_CYCLES } from '@diffbatt/eval';
+import { type DatasetRegistry, DiffBattError } from '@diffbatt/core';
+import {
+  type ConditionNoveltyReference,
+  conditionNoveltyReference,
+  formatTextTable,
+  NOVELTY_WARNING_SHARE,
+  SOH_CURVE_CYCLES,
+} from '@diffbatt/eval';
 import { markedCellId, renderReport, reportCell, syntheticBanner } from '@diffbatt/report';
 import { type } from 'arktype';
 import type { Command } from 'commander';
+import { loadSamples, requireCapacityMatrices } from '../flows/data.js';
 import { describeSampler, samplerConfig, samplerSteps } from '../flows/sampler-options.js';
 import { parseOptions } from '../options.js';
 import { assertWritable, claimStandardOutput, writeOutput } from '../output.js';
@@ -26,6 +33,7 @@ const predictOptions = type({
   samples: curveCountText,
   'plugin?': 'string',
   'calibration?': 'string > 0',
+  'noveltyReference?': 'string > 0',
   'json?': 'string > 0',
   'csv?': 'string > 0',
   'report?': 'string > 0',
@@ -48,6 +56,10 @@ export function registerPredictCommand(program: Command, registry: DatasetRegist
       '--calibration <file>',
       'calibrate the life intervals with this file (diffbatt calibrate, with the same model and sampling)',
     )
+    .option(
+      '--novelty-reference <data>',
+      "the model's training cells (a dataset file or a path a plugin reads): say how unlike them each cell is",
+    )
     .option('--json <file>', 'write predictions as JSON (- = standard output)')
     .option(
       '--csv <file>',
@@ -68,6 +80,10 @@ export function registerPredictCommand(program: Command, registry: DatasetRegist
       const lifeCalibration = await calibrationOption(options, sampler);
       const loaded = await loadForSampling(registry, options, paths);
       const { backend, cells } = loaded;
+      const noveltyReference =
+        options.noveltyReference === undefined
+          ? undefined
+          : await readNoveltyReference(registry, options.noveltyReference, loaded.config.capacityMatrixRows);
       const { predictions: cellPredictions, seconds } = await predictLives(
         loaded,
         // loadForSampling keeps only cells with a capacity matrix.
@@ -80,17 +96,23 @@ export function registerPredictCommand(program: Command, registry: DatasetRegist
           eolSoh: options.eol,
           intervalLevels: LEVELS,
           lifeCalibration,
+          noveltyReference,
         },
       );
       const predictions = cells.map((cell, i) => ({ cell, ...cellPredictions[i]! }));
 
-      const rows = predictions.map(({ cell, life }) => {
+      const rows = predictions.map(({ cell, life, novelty }) => {
         const [i80, i95] = life.intervals;
         return [
           markedCellId(cell.cellId, cell.synthetic),
           life.median.toFixed(0),
           `${i80!.lower.toFixed(0)}-${i80!.upper.toFixed(0)}`,
           `${i95!.lower.toFixed(0)}-${i95!.upper.toFixed(0)}`,
+          ...(novelty === undefined
+            ? []
+            : [
+                `${(novelty.referenceShare * 100).toFixed(0)} %${novelty.referenceShare >= NOVELTY_WARNING_SHARE ? ' (!)' : ''}`,
+              ]),
         ];
       });
       const calibratedMark = lifeCalibration === undefined ? '' : ' (calibrated)';
@@ -99,6 +121,7 @@ export function registerPredictCommand(program: Command, registry: DatasetRegist
         'cycle life (median)',
         `80 % interval${calibratedMark}`,
         `95 % interval${calibratedMark}`,
+        ...(noveltyReference === undefined ? [] : ['unlike training cells']),
       ];
       terminal.out(
         `model ${describeModels(options)}; sampler ${describeSampler(sampler)}; guidance w=${options.guidance}; ` +
@@ -112,6 +135,14 @@ export function registerPredictCommand(program: Command, registry: DatasetRegist
       const banner = syntheticBanner(cells.map((cell) => cell.synthetic));
       if (banner !== null) terminal.out(banner);
       for (const line of formatTextTable(header, rows)) terminal.out(line);
+      if (noveltyReference !== undefined) {
+        const unlike = predictions.filter(
+          ({ novelty }) => novelty !== undefined && novelty.referenceShare >= NOVELTY_WARNING_SHARE,
+        ).length;
+        terminal.out(
+          `unlike training cells: the share of the ${noveltyReference.cells.length} cells of ${options.noveltyReference} that lie nearer to their own nearest neighbour than the cell lies to its nearest one (capacity-matrix distance); (!) at ${NOVELTY_WARNING_SHARE * 100} % or more, which about 1 in 10 cells like them reach: ${unlike} of ${predictions.length} cell(s). Such a prediction rests on no nearby training cell, and its interval does not widen for it.`,
+        );
+      }
 
       if (options.json) {
         const json = {
@@ -136,7 +167,16 @@ export function registerPredictCommand(program: Command, registry: DatasetRegist
                   calibrationCells: lifeCalibration.calibrationCells,
                 },
               }),
-          cells: predictions.map(({ cell, cycleLives, life, uncalibratedLife, band }) => ({
+          ...(noveltyReference === undefined
+            ? {}
+            : {
+                noveltyReference: {
+                  data: options.noveltyReference,
+                  cells: noveltyReference.cells.length,
+                  warningShare: NOVELTY_WARNING_SHARE,
+                },
+              }),
+          cells: predictions.map(({ cell, cycleLives, life, uncalibratedLife, band, novelty }) => ({
             cellId: cell.cellId,
             source: cell.source,
             synthetic: cell.synthetic,
@@ -147,6 +187,7 @@ export function registerPredictCommand(program: Command, registry: DatasetRegist
               ? {}
               : { cycleLifeIntervalsUncalibrated: uncalibratedLife.intervals }),
             cycleLifeSamples: cycleLives,
+            ...(novelty === undefined ? {} : { novelty }),
             cycles: SOH_CURVE_CYCLES,
             sohMedian: band.median,
             sohLow80: band.low,
@@ -203,4 +244,30 @@ export function registerPredictCommand(program: Command, registry: DatasetRegist
         await writeOutput(options.report, html, 'report');
       }
     });
+}
+
+/** The `--novelty-reference` cells (read as `--data` is, detecting their format) as a novelty reference. */
+async function readNoveltyReference(
+  registry: DatasetRegistry,
+  path: string,
+  modelRows: number,
+): Promise<ConditionNoveltyReference> {
+  const onWarning = (message: string) => terminal.info(`warning: ${message}`);
+  const cells = requireCapacityMatrices(
+    await loadSamples(registry, path, { onWarning }),
+    path,
+    modelRows,
+    onWarning,
+  );
+  if (cells.length < 2) {
+    throw new DiffBattError(
+      `a novelty reference needs at least 2 cells with a capacity matrix, got ${cells.length}`,
+      {
+        file: path,
+      },
+    );
+  }
+  return conditionNoveltyReference(
+    cells.map((cell) => ({ cellId: cell.cellId, capacityMatrix: cell.capacityMatrix as Float32Array })),
+  );
 }

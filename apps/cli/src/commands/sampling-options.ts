@@ -263,7 +263,8 @@ export async function drawCurves(
 export async function predictLives(
   loaded: ModelAndCells,
   capacityMatrices: readonly Float32Array[],
-  run: Omit<SamplingRun, 'cells'> & Pick<PredictInput, 'eolSoh' | 'intervalLevels' | 'lifeCalibration'>,
+  run: Omit<SamplingRun, 'cells'> &
+    Pick<PredictInput, 'eolSoh' | 'intervalLevels' | 'lifeCalibration' | 'noveltyReference'>,
 ) {
   const { result, seconds } = await withSampling(loaded, { ...run, cells: capacityMatrices.length }, (job) =>
     predictCells({
@@ -273,6 +274,7 @@ export async function predictLives(
       eolSoh: run.eolSoh,
       intervalLevels: run.intervalLevels,
       lifeCalibration: run.lifeCalibration,
+      noveltyReference: run.noveltyReference,
     }),
   );
   return { predictions: result, seconds };

@@ -3,6 +3,7 @@ import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readDatasetFile } from '@diffbatt/core';
+import { conditionNovelty, conditionNoveltyReference } from '@diffbatt/eval';
 import { buildDiffBattUNet, saveDiffBattModel } from '@diffbatt/unet';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -195,6 +196,47 @@ describe('diffbatt predict', () => {
     expect(cell.cycleLifeIntervals[0].upper).toBeGreaterThanOrEqual(cell.cycleLifeMedian);
     const lines = (await readFile(csv, 'utf8')).trim().split('\n');
     expect(lines).toHaveLength(1 + 5 * 256);
+  }, 120_000);
+
+  it('--novelty-reference says how unlike the reference cells each cell is, and refuses other matrices', async () => {
+    const reference = join(dir, 'reference.dbds');
+    await writeSyntheticDataset(reference, 6, 9);
+    const json = join(dir, 'predict-novelty.json');
+    const run = await runPredict(['--samples', '2', '--novelty-reference', reference, '--json', json]);
+    expect(errorLines(run.stderr)).toEqual([]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/unlike training cells/);
+    expect(run.stdout).toMatch(/the share of the 6 cells of .*reference\.dbds .*: \d of 5 cell\(s\)/);
+    const predictions = JSON.parse(await readFile(json, 'utf8'));
+    expect(predictions.noveltyReference).toEqual({ data: reference, cells: 6, warningShare: 0.9 });
+    const matrices = async (path: string) =>
+      (await readDatasetFile(path)).samples.map((s) => ({
+        cellId: s.cellId,
+        capacityMatrix: s.capacityMatrix!,
+      }));
+    const fitted = conditionNoveltyReference(await matrices(reference));
+    const cells = await matrices(data);
+    expect(predictions.cells.map((cell: { novelty: unknown }) => cell.novelty)).toEqual(
+      cells.map((cell) => conditionNovelty(fitted, cell.capacityMatrix)),
+    );
+
+    // Its own cells as the reference: each is its own nearest cell, and none is unlike them.
+    const self = await runPredict(['--samples', '1', '--novelty-reference', data, '--json', json]);
+    expect(self.code).toBe(0);
+    expect(
+      JSON.parse(await readFile(json, 'utf8')).cells.map((c: { novelty: unknown }) => c.novelty),
+    ).toEqual(cells.map((cell) => ({ nearestDistance: 0, nearestCellId: cell.cellId, referenceShare: 0 })));
+    expect(self.stdout).toMatch(/: 0 of 5 cell\(s\)/);
+
+    const wide = join(dir, 'reference100.dbds');
+    await writeSyntheticDataset(wide, 3, 1, 100);
+    const refused = await runPredict(['--novelty-reference', wide]);
+    expect(refused.code).toBe(1);
+    expect(errorLines(refused.stderr)).toEqual([
+      expect.stringMatching(
+        /reference100\.dbds.*capacity matrices have 100 rows but the model expects 20x100/,
+      ),
+    ]);
   }, 120_000);
 
   it('--ensemble predicts from the pooled curves of the networks it names', async () => {

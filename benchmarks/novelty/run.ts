@@ -1,0 +1,164 @@
+/**
+ * Cells unlike the training cells (`conditionNovelty` of @diffbatt/eval, `diffbatt predict
+ * --novelty-reference`): for every split of issue 19's table, each test cell's capacity matrix is compared
+ * with the split's training cells (what our networks of that split trained on), and a cell counts as unlike
+ * them when it lies farther from its nearest training cell than `NOVELTY_WARNING_SHARE` (90 %) of the training
+ * cells lie from theirs. Then, for the networks of `SPLITS` (released weights, ours from scratch, ours
+ * fine-tuned), the median-rule cycle-life error on those cells beside the other cells, from the committed
+ * result files (sampling seeds 0-2). Samples nothing. Splits without ../shared are listed as skipped.
+ * Usage: pnpm bench:novelty
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ModelSample } from '../../packages/core/src/index.js';
+import { loadCellListSamples, readCellList } from '../../packages/datasets-diffbatt/src/index.js';
+import {
+  type ConditionNovelty,
+  conditionNovelty,
+  conditionNoveltyReference,
+  NOVELTY_WARNING_SHARE,
+} from '../../packages/eval/src/index.js';
+import { benchmarkProvenance, REPOSITORY_ROOT, writeBenchmarkResult } from '../lib/results.js';
+import { readCells, SHARED } from '../lib/shared-cells.js';
+import { resultFile, SAMPLING_SEEDS, SPLITS, type SplitRuns } from '../lib/split-runs.js';
+
+const DATA = join(SHARED, 'data', 'diffbatt', 'data');
+/** The training cells of each split's networks (CLO: the reconstructed set; `benchmarks/fast-cosine-6k`). */
+async function trainingCells(split: SplitRuns['split']): Promise<ModelSample[] | undefined> {
+  if (split === 'matr_1' || split === 'matr_2') return readCells('data/matr1/train.dbds');
+  if (!existsSync(DATA)) return undefined;
+  if (split === 'clo') {
+    const file = join(REPOSITORY_ROOT, 'data', 'pretraining', 'clo-train-reconstructed.json');
+    return loadCellListSamples(DATA, await readCellList(file), file);
+  }
+  return readCells(`../shared/data/diffbatt/data/${split}_train_ds`);
+}
+
+interface ScoredRun {
+  data: string;
+  cellIds: string[];
+  rulReference: number[];
+  medianOfSamples: { rulPredicted: number[] };
+}
+const readRun = (file: string) => JSON.parse(readFileSync(file, 'utf8')) as ScoredRun;
+
+const GROUPS = [
+  ['released', 'released weights'],
+  ['scratch', 'ours, from scratch'],
+  ['finetuned', 'ours, foundation fine-tuned'],
+] as const;
+
+const rms = (values: readonly number[]) =>
+  values.length === 0 ? Number.NaN : Math.sqrt(values.reduce((a, b) => a + b * b, 0) / values.length);
+const mean = (values: readonly number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+const fixed = (value: number, digits = 1) => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');
+
+const rows: string[][] = [];
+const raw: unknown[] = [];
+const skipped: string[] = [];
+let flaggedCells = 0;
+let testCells = 0;
+/** Per group, pooled over splits, networks and seeds: squared errors of flagged and other cells. */
+const pooled = new Map<string, { flagged: number[]; other: number[] }>();
+for (const runs of SPLITS) {
+  if (runs.absent !== undefined) continue;
+  const folders = GROUPS.flatMap(([group]) => runs[group].map((folder) => ({ group, folder })));
+  const scored = folders.filter(({ folder }) =>
+    SAMPLING_SEEDS.every((seed) => existsSync(resultFile(folder, seed))),
+  );
+  const training = await trainingCells(runs.split);
+  const first = scored[0];
+  const test = first && (await readCells(readRun(resultFile(first.folder, 0)).data));
+  if (training === undefined || test === undefined || first === undefined) {
+    skipped.push(`${runs.split} (${first === undefined ? 'no scored result files' : 'no ../shared data'})`);
+    continue;
+  }
+  const reference = conditionNoveltyReference(
+    training.map((cell) => ({ cellId: cell.cellId, capacityMatrix: cell.capacityMatrix! })),
+  );
+  const novelty = new Map<string, ConditionNovelty>(
+    test.map((cell) => [cell.cellId, conditionNovelty(reference, cell.capacityMatrix!)]),
+  );
+  const unlike = (id: string) => novelty.get(id)!.referenceShare >= NOVELTY_WARNING_SHARE;
+  const flagged = test.filter((cell) => unlike(cell.cellId)).length;
+  flaggedCells += flagged;
+  testCells += test.length;
+  const flaggedText = `${flagged} of ${test.length} (${((100 * flagged) / test.length).toFixed(0)} %)`;
+  for (const [group, name] of GROUPS) {
+    const perRun: { folder: string; seed: number; flagged: number; other: number; flaggedShare: number }[] =
+      [];
+    for (const { folder } of scored.filter((s) => s.group === group)) {
+      for (const seed of SAMPLING_SEEDS) {
+        const run = readRun(resultFile(folder, seed));
+        const errors = run.cellIds.map((id, i) => ({
+          unlike: unlike(id),
+          error: run.medianOfSamples.rulPredicted[i]! - run.rulReference[i]!,
+        }));
+        const of = (wanted: boolean) => errors.filter((e) => e.unlike === wanted).map((e) => e.error);
+        const total = errors.reduce((a, e) => a + e.error ** 2, 0);
+        const entry = pooled.get(group) ?? { flagged: [], other: [] };
+        entry.flagged.push(...of(true));
+        entry.other.push(...of(false));
+        pooled.set(group, entry);
+        perRun.push({
+          folder,
+          seed,
+          flagged: rms(of(true)),
+          other: rms(of(false)),
+          flaggedShare: total === 0 ? Number.NaN : of(true).reduce((a, e) => a + e * e, 0) / total,
+        });
+      }
+    }
+    if (perRun.length === 0) continue;
+    rows.push([
+      runs.split,
+      flaggedText,
+      name,
+      fixed(mean(perRun.map((r) => r.flagged))),
+      fixed(mean(perRun.map((r) => r.other))),
+      `${fixed(100 * mean(perRun.map((r) => r.flaggedShare)), 0)} %`,
+    ]);
+    raw.push({ split: runs.split, group, perRun });
+  }
+  raw.push({
+    split: runs.split,
+    trainingCells: training.length,
+    novelty: Object.fromEntries(novelty),
+  });
+}
+
+const groupSummary = GROUPS.flatMap(([group, name]) => {
+  const errors = pooled.get(group);
+  if (errors === undefined || errors.flagged.length === 0) return [];
+  return [
+    `${name}: ${fixed(rms(errors.flagged))} on the flagged cells against ${fixed(rms(errors.other))} on the others (${(rms(errors.flagged) / rms(errors.other)).toFixed(1)}x)`,
+  ];
+});
+writeBenchmarkResult({
+  ...benchmarkProvenance('pnpm bench:novelty', 'none (reads committed results)'),
+  id: 'novelty',
+  title: 'Cells unlike the training cells: where predictions rest on no nearby training cell',
+  summary: [
+    `Each test cell's capacity matrix against its split's training cells (\`conditionNovelty\` of @diffbatt/eval; \`diffbatt predict --novelty-reference <training data>\`): flagged when it lies farther (Euclidean, whole matrix) from its nearest training cell than ${NOVELTY_WARNING_SHARE * 100} % of the training cells lie from their own nearest, which about 1 in 10 cells drawn like the training cells would. CLO's training cells are the reconstructed set our CLO networks trained on (MATR cells); MATR-2 is read against the MATR-1 training cells, as its networks trained on them. Errors: median of 32 samples per cell, DPM-Solver++ 20, x0 clipped, w = 0, from the committed result files of the networks in benchmarks/lib/split-runs.ts, mean over sampling seeds 0-2 (and networks).`,
+    "The reference is what the split's own networks trained on. Two rows read it against other cells than their network's: the fine-tuned networks also saw the foundation's cells of every split of their matrix size, so a cell unlike the split's training cells may be like cells they pretrained on; and the released CLO weights trained on the original `clo_train`, which is absent here, not on the reconstructed set.",
+    `Flagged: ${flaggedCells} of ${testCells} test cells (${((100 * flaggedCells) / Math.max(testCells, 1)).toFixed(0)} %, against about 10 % for cells like the training cells). Cycle-life RMSE pooled over splits, networks and seeds, flagged against other cells: ${groupSummary.join('; ')}.`,
+  ],
+  tables: [
+    {
+      title: 'Cycle-life RMSE (median rule) on the test cells unlike the training cells and on the others',
+      columns: [
+        'split',
+        'test cells unlike the training cells',
+        'networks',
+        'RMSE, those cells',
+        'RMSE, the other cells',
+        'their share of the squared error',
+      ],
+      rows,
+      notes: skipped.length === 0 ? [] : [`Skipped: ${skipped.join('; ')}.`],
+    },
+  ],
+  raw,
+});
+console.log(rows.map((r) => r.join(' | ')).join('\n'));
+if (skipped.length > 0) console.log(`skipped: ${skipped.join('; ')}`);

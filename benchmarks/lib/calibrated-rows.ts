@@ -85,7 +85,8 @@ export interface CalibratedRow {
   }[];
 }
 
-interface TestRun {
+/** The parts of a `diffbatt test --json` result that calibration reads. */
+export interface TestRun {
   cellIds: string[];
   rulReference: number[];
   rulSamples: {
@@ -101,7 +102,7 @@ const readRun = (row: CalibrationRow, folder: string, seed: number): TestRun => 
   return JSON.parse(readFileSync(file, 'utf8')) as TestRun;
 };
 /** Per cell of a scored run, its sampled life summary at LEVELS. */
-const summariesOf = (run: TestRun): LifeSummary[] =>
+export const summariesOf = (run: TestRun): LifeSummary[] =>
   run.cellIds.map((_, cell) => ({
     median: run.rulSamples.median[cell]!,
     mean: run.rulSamples.mean[cell]!,
@@ -145,7 +146,7 @@ const isCalibrationOf = (calibration: LifeIntervalCalibration, row: CalibrationR
     recorded.every((id) => named.includes(id))
   );
 };
-const readCalibration = (file: string) =>
+export const readCalibration = (file: string) =>
   parseLifeIntervalCalibration(JSON.parse(readFileSync(join(REPOSITORY_ROOT, file), 'utf8')), file);
 
 /** Calibrates a row (or reuses its committed calibration) and scores its test runs with and without it. */

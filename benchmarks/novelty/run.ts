@@ -14,10 +14,12 @@ import type { ModelSample } from '../../packages/core/src/index.js';
 import { loadCellListSamples, readCellList } from '../../packages/datasets-diffbatt/src/index.js';
 import {
   type ConditionNovelty,
+  calibrateLifeSummary,
   conditionNovelty,
   conditionNoveltyReference,
   NOVELTY_WARNING_SHARE,
 } from '../../packages/eval/src/index.js';
+import { readCalibration, summariesOf, type TestRun } from '../lib/calibrated-rows.js';
 import { benchmarkProvenance, REPOSITORY_ROOT, writeBenchmarkResult } from '../lib/results.js';
 import { readCells, SHARED } from '../lib/shared-cells.js';
 import { resultFile, SAMPLING_SEEDS, SPLITS, type SplitRuns } from '../lib/split-runs.js';
@@ -34,10 +36,8 @@ async function trainingCells(split: SplitRuns['split']): Promise<ModelSample[] |
   return readCells(`../shared/data/diffbatt/data/${split}_train_ds`);
 }
 
-interface ScoredRun {
+interface ScoredRun extends TestRun {
   data: string;
-  cellIds: string[];
-  rulReference: number[];
   medianOfSamples: { rulPredicted: number[] };
 }
 const readRun = (file: string) => JSON.parse(readFileSync(file, 'utf8')) as ScoredRun;
@@ -47,6 +47,14 @@ const GROUPS = [
   ['scratch', 'ours, from scratch'],
   ['finetuned', 'ours, foundation fine-tuned'],
 ] as const;
+
+/**
+ * The committed cross-validated calibration of a split's fine-tuned network (fold networks that never saw the
+ * split: `benchmarks/foundation/HEADER.md`, second addendum); MATR-2 is scored with MATR-1's.
+ */
+const calibrationFile = (split: SplitRuns['split']) =>
+  `benchmarks/foundation/${split === 'matr_2' ? 'matr_1' : split}/finetune/calibration-unseen.json`;
+const CALIBRATED_LEVEL = 0.8;
 
 const rms = (values: readonly number[]) =>
   values.length === 0 ? Number.NaN : Math.sqrt(values.reduce((a, b) => a + b * b, 0) / values.length);
@@ -60,6 +68,17 @@ let flaggedCells = 0;
 let testCells = 0;
 /** Per group, pooled over splits, networks and seeds: squared errors of flagged and other cells. */
 const pooled = new Map<string, { flagged: number[]; other: number[] }>();
+/** Fine-tuned networks' calibrated 80 % coverage, pooled over splits and seeds: covered and scored cells. */
+const pooledCoverage = {
+  flagged: [] as { hits: number; cells: number }[],
+  other: [] as { hits: number; cells: number }[],
+};
+const coverageOf = (list: { hits: number; cells: number }[]) =>
+  (100 * list.reduce((a, x) => a + x.hits, 0)) /
+  Math.max(
+    list.reduce((a, x) => a + x.cells, 0),
+    1,
+  );
 for (const runs of SPLITS) {
   if (runs.absent !== undefined) continue;
   const folders = GROUPS.flatMap(([group]) => runs[group].map((folder) => ({ group, folder })));
@@ -84,9 +103,19 @@ for (const runs of SPLITS) {
   flaggedCells += flagged;
   testCells += test.length;
   const flaggedText = `${flagged} of ${test.length} (${((100 * flagged) / test.length).toFixed(0)} %)`;
+  const calibration = existsSync(join(REPOSITORY_ROOT, calibrationFile(runs.split)))
+    ? readCalibration(calibrationFile(runs.split))
+    : undefined;
   for (const [group, name] of GROUPS) {
-    const perRun: { folder: string; seed: number; flagged: number; other: number; flaggedShare: number }[] =
-      [];
+    const perRun: {
+      folder: string;
+      seed: number;
+      flagged: number;
+      other: number;
+      flaggedShare: number;
+      /** Fine-tuned only: the calibrated 80 % intervals' coverage of the flagged and of the other cells. */
+      coverage?: { flagged: number; other: number };
+    }[] = [];
     for (const { folder } of scored.filter((s) => s.group === group)) {
       for (const seed of SAMPLING_SEEDS) {
         const run = readRun(resultFile(folder, seed));
@@ -100,12 +129,36 @@ for (const runs of SPLITS) {
         entry.flagged.push(...of(true));
         entry.other.push(...of(false));
         pooled.set(group, entry);
+        const covered = (wanted: boolean) => {
+          if (calibration === undefined) return Number.NaN;
+          const hits = summariesOf(run).flatMap((summary, i) => {
+            if (errors[i]!.unlike !== wanted) return [];
+            const interval = calibrateLifeSummary(summary, calibration).intervals.find(
+              (x) => x.level === CALIBRATED_LEVEL,
+            )!;
+            const life = run.rulReference[i]!;
+            return [interval.lower <= life && life <= interval.upper ? 1 : 0];
+          });
+          return hits.length === 0 ? Number.NaN : mean(hits);
+        };
+        if (group === 'finetuned') {
+          const entry = pooledCoverage;
+          for (const wanted of [true, false]) {
+            const hits = covered(wanted);
+            const cells = errors.filter((e) => e.unlike === wanted).length;
+            if (Number.isFinite(hits))
+              entry[wanted ? 'flagged' : 'other'].push({ hits: hits * cells, cells });
+          }
+        }
         perRun.push({
           folder,
           seed,
           flagged: rms(of(true)),
           other: rms(of(false)),
           flaggedShare: total === 0 ? Number.NaN : of(true).reduce((a, e) => a + e * e, 0) / total,
+          ...(group === 'finetuned' && calibration !== undefined
+            ? { coverage: { flagged: covered(true), other: covered(false) } }
+            : {}),
         });
       }
     }
@@ -117,6 +170,11 @@ for (const runs of SPLITS) {
       fixed(mean(perRun.map((r) => r.flagged))),
       fixed(mean(perRun.map((r) => r.other))),
       `${fixed(100 * mean(perRun.map((r) => r.flaggedShare)), 0)} %`,
+      ...(['flagged', 'other'] as const).map((which) =>
+        perRun[0]!.coverage === undefined
+          ? '—'
+          : `${fixed(100 * mean(perRun.map((r) => r.coverage![which])), 0)} %`,
+      ),
     ]);
     raw.push({ split: runs.split, group, perRun });
   }
@@ -142,6 +200,7 @@ writeBenchmarkResult({
     `Each test cell's capacity matrix against its split's training cells (\`conditionNovelty\` of @diffbatt/eval; \`diffbatt predict --novelty-reference <training data>\`): flagged when it lies farther (Euclidean, whole matrix) from its nearest training cell than ${NOVELTY_WARNING_SHARE * 100} % of the training cells lie from their own nearest, which about 1 in 10 cells drawn like the training cells would. CLO's training cells are the reconstructed set our CLO networks trained on (MATR cells); MATR-2 is read against the MATR-1 training cells, as its networks trained on them. Errors: median of 32 samples per cell, DPM-Solver++ 20, x0 clipped, w = 0, from the committed result files of the networks in benchmarks/lib/split-runs.ts, mean over sampling seeds 0-2 (and networks).`,
     "The reference is what the split's own networks trained on. Two rows read it against other cells than their network's: the fine-tuned networks also saw the foundation's cells of every split of their matrix size, so a cell unlike the split's training cells may be like cells they pretrained on; and the released CLO weights trained on the original `clo_train`, which is absent here, not on the reconstructed set.",
     `Flagged: ${flaggedCells} of ${testCells} test cells (${((100 * flaggedCells) / Math.max(testCells, 1)).toFixed(0)} %, against about 10 % for cells like the training cells). Cycle-life RMSE pooled over splits, networks and seeds, flagged against other cells: ${groupSummary.join('; ')}.`,
+    `Calibrated 80 % intervals of the fine-tuned networks (their committed cross-validated calibrations, fold networks that never saw the split; MATR-2 with MATR-1's), pooled over splits and seeds: they cover ${coverageOf(pooledCoverage.flagged).toFixed(1)} % of the flagged cells against ${coverageOf(pooledCoverage.other).toFixed(1)} % of the others.`,
   ],
   tables: [
     {
@@ -153,6 +212,8 @@ writeBenchmarkResult({
         'RMSE, those cells',
         'RMSE, the other cells',
         'their share of the squared error',
+        'calibrated 80 % interval covers, those cells (fine-tuned)',
+        'calibrated 80 % interval covers, the other cells (fine-tuned)',
       ],
       rows,
       notes: skipped.length === 0 ? [] : [`Skipped: ${skipped.join('; ')}.`],

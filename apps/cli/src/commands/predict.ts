@@ -1,19 +1,20 @@
-import { type DatasetRegistry, DiffBattError } from '@diffbatt/core';
-import {
-  type ConditionNoveltyReference,
-  conditionNoveltyReference,
-  formatTextTable,
-  NOVELTY_WARNING_SHARE,
-  SOH_CURVE_CYCLES,
-} from '@diffbatt/eval';
+import type { DatasetRegistry } from '@diffbatt/core';
+import { formatTextTable, SOH_CURVE_CYCLES } from '@diffbatt/eval';
 import { markedCellId, renderReport, reportCell, syntheticBanner } from '@diffbatt/report';
 import { type } from 'arktype';
 import type { Command } from 'commander';
-import { loadSamples, requireCapacityMatrices } from '../flows/data.js';
 import { describeSampler, samplerConfig, samplerSteps } from '../flows/sampler-options.js';
 import { parseOptions } from '../options.js';
 import { assertWritable, claimStandardOutput, writeOutput } from '../output.js';
 import { terminal } from '../terminal.js';
+import {
+  addNoveltyOption,
+  describeNovelty,
+  noveltyJsonField,
+  noveltyOptionField,
+  noveltyReferenceOption,
+  noveltyText,
+} from './novelty-option.js';
 import {
   addEnsembleOption,
   addSamplingOptions,
@@ -33,7 +34,7 @@ const predictOptions = type({
   samples: curveCountText,
   'plugin?': 'string',
   'calibration?': 'string > 0',
-  'noveltyReference?': 'string > 0',
+  ...noveltyOptionField,
   'json?': 'string > 0',
   'csv?': 'string > 0',
   'report?': 'string > 0',
@@ -42,23 +43,21 @@ const predictOptions = type({
 const LEVELS = [0.8, 0.95];
 
 export function registerPredictCommand(program: Command, registry: DatasetRegistry): void {
-  addEnsembleOption(
-    addSamplingOptions(
-      program
-        .command('predict')
-        .description('predict the SOH curve and cycle life (with intervals) of cells from their raw files')
-        .argument('<cells...>', 'cell files or directories, read through the dataset plugins'),
-      { sampler: 'dpm-solver++', samples: '8' },
+  addNoveltyOption(
+    addEnsembleOption(
+      addSamplingOptions(
+        program
+          .command('predict')
+          .description('predict the SOH curve and cycle life (with intervals) of cells from their raw files')
+          .argument('<cells...>', 'cell files or directories, read through the dataset plugins'),
+        { sampler: 'dpm-solver++', samples: '8' },
+      ),
     ),
   )
     .option('--plugin <id>', 'dataset plugin for the cell files (default: detected)')
     .option(
       '--calibration <file>',
       'calibrate the life intervals with this file (diffbatt calibrate, with the same model and sampling)',
-    )
-    .option(
-      '--novelty-reference <data>',
-      "the model's training cells (a dataset file or a path a plugin reads): say how unlike them each cell is",
     )
     .option('--json <file>', 'write predictions as JSON (- = standard output)')
     .option(
@@ -80,10 +79,11 @@ export function registerPredictCommand(program: Command, registry: DatasetRegist
       const lifeCalibration = await calibrationOption(options, sampler);
       const loaded = await loadForSampling(registry, options, paths);
       const { backend, cells } = loaded;
-      const noveltyReference =
-        options.noveltyReference === undefined
-          ? undefined
-          : await readNoveltyReference(registry, options.noveltyReference, loaded.config.capacityMatrixRows);
+      const noveltyReference = await noveltyReferenceOption(
+        registry,
+        options.noveltyReference,
+        loaded.config.capacityMatrixRows,
+      );
       const { predictions: cellPredictions, seconds } = await predictLives(
         loaded,
         // loadForSampling keeps only cells with a capacity matrix.
@@ -108,11 +108,7 @@ export function registerPredictCommand(program: Command, registry: DatasetRegist
           life.median.toFixed(0),
           `${i80!.lower.toFixed(0)}-${i80!.upper.toFixed(0)}`,
           `${i95!.lower.toFixed(0)}-${i95!.upper.toFixed(0)}`,
-          ...(novelty === undefined
-            ? []
-            : [
-                `${(novelty.referenceShare * 100).toFixed(0)} %${novelty.referenceShare >= NOVELTY_WARNING_SHARE ? ' (!)' : ''}`,
-              ]),
+          ...(novelty === undefined ? [] : [noveltyText(novelty)]),
         ];
       });
       const calibratedMark = lifeCalibration === undefined ? '' : ' (calibrated)';
@@ -136,14 +132,9 @@ export function registerPredictCommand(program: Command, registry: DatasetRegist
       if (banner !== null) terminal.out(banner);
       for (const line of formatTextTable(header, rows)) terminal.out(line);
       if (noveltyReference !== undefined) {
-        const unlike = predictions.filter(
-          ({ novelty }) => novelty !== undefined && novelty.referenceShare >= NOVELTY_WARNING_SHARE,
-        ).length;
-        terminal.out(
-          `unlike training cells: the share of the ${noveltyReference.cells.length} cells of ${options.noveltyReference} that lie nearer to their own nearest neighbour than the cell lies to its nearest one (capacity-matrix distance); (!) at ${NOVELTY_WARNING_SHARE * 100} % or more, which about 1 in 10 cells like them reach: ${unlike} of ${predictions.length} cell(s). Such a prediction rests on no nearby training cell, and its interval does not widen for it.`,
-        );
+        const novelty = predictions.flatMap((p) => (p.novelty === undefined ? [] : [p.novelty]));
+        terminal.out(describeNovelty(options.noveltyReference!, noveltyReference, novelty));
       }
-
       if (options.json) {
         const json = {
           ...modelJsonFields(options),
@@ -169,13 +160,7 @@ export function registerPredictCommand(program: Command, registry: DatasetRegist
               }),
           ...(noveltyReference === undefined
             ? {}
-            : {
-                noveltyReference: {
-                  data: options.noveltyReference,
-                  cells: noveltyReference.cells.length,
-                  warningShare: NOVELTY_WARNING_SHARE,
-                },
-              }),
+            : noveltyJsonField(options.noveltyReference!, noveltyReference)),
           cells: predictions.map(({ cell, cycleLives, life, uncalibratedLife, band, novelty }) => ({
             cellId: cell.cellId,
             source: cell.source,
@@ -244,30 +229,4 @@ export function registerPredictCommand(program: Command, registry: DatasetRegist
         await writeOutput(options.report, html, 'report');
       }
     });
-}
-
-/** The `--novelty-reference` cells (read as `--data` is, detecting their format) as a novelty reference. */
-async function readNoveltyReference(
-  registry: DatasetRegistry,
-  path: string,
-  modelRows: number,
-): Promise<ConditionNoveltyReference> {
-  const onWarning = (message: string) => terminal.info(`warning: ${message}`);
-  const cells = requireCapacityMatrices(
-    await loadSamples(registry, path, { onWarning }),
-    path,
-    modelRows,
-    onWarning,
-  );
-  if (cells.length < 2) {
-    throw new DiffBattError(
-      `a novelty reference needs at least 2 cells with a capacity matrix, got ${cells.length}`,
-      {
-        file: path,
-      },
-    );
-  }
-  return conditionNoveltyReference(
-    cells.map((cell) => ({ cellId: cell.cellId, capacityMatrix: cell.capacityMatrix as Float32Array })),
-  );
 }

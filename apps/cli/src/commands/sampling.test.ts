@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readDatasetFile } from '@diffbatt/core';
+import { readDatasetFile, writeDatasetFile } from '@diffbatt/core';
+import { syntheticSamples } from '@diffbatt/core/testing';
 import { conditionNovelty, conditionNoveltyReference } from '@diffbatt/eval';
 import { buildDiffBattUNet, saveDiffBattModel } from '@diffbatt/unet';
 import * as tf from '@tensorflow/tfjs';
@@ -174,6 +175,52 @@ describe('diffbatt test', () => {
     expect(errorLines(missing.stderr)).toHaveLength(1);
     expect(missing.stderr).not.toMatch(/\s+at /);
   }, 180_000);
+});
+
+describe('diffbatt test --novelty-reference', () => {
+  it('scores the cells unlike the reference cells apart from the others and writes their novelty', async () => {
+    const reference = join(dir, 'reference-for-test.dbds');
+    await writeSyntheticDataset(reference, 6, 9);
+    // The same synthetic cells as `data`, the last one's capacity matrix moved far from every reference cell.
+    const shifted = join(dir, 'cells-one-shifted.dbds');
+    const samples = syntheticSamples(5, 2);
+    samples[4]!.capacityMatrix = samples[4]!.capacityMatrix!.map((v) => v + 5);
+    await writeDatasetFile(shifted, samples, { description: 'synthetic test cells, one shifted' });
+    const json = join(dir, 'out', 'scores-novelty.json');
+    const run = await runCli(
+      ['test', '--model', model, '--data', shifted, '--sampler', 'ddim', '--steps', '2'].concat([
+        '--novelty-reference',
+        reference,
+        '--json',
+        json,
+      ]),
+    );
+    expect(errorLines(run.stderr)).toEqual([]);
+    expect(run.code).toBe(0);
+    const scores = JSON.parse(await readFile(json, 'utf8'));
+    expect(scores.noveltyReference).toEqual({ data: reference, cells: 6, warningShare: 0.9 });
+    const fitted = conditionNoveltyReference(
+      (await readDatasetFile(reference)).samples.map((s) => ({
+        cellId: s.cellId,
+        capacityMatrix: s.capacityMatrix!,
+      })),
+    );
+    expect(scores.novelty).toEqual(samples.map((cell) => conditionNovelty(fitted, cell.capacityMatrix!)));
+    // The RMSE line splits the cells by that flag, from the scores' own lives.
+    const unlike = scores.novelty.map((n: { referenceShare: number }) => n.referenceShare >= 0.9);
+    expect(unlike[4]).toBe(true);
+    const rmseOf = (wanted: boolean) => {
+      const errors = scores.cellIds.flatMap((_: string, i: number) =>
+        unlike[i] === wanted ? [scores.medianOfSamples.rulPredicted[i] - scores.rulReference[i]] : [],
+      );
+      const count = errors.length;
+      const value = Math.sqrt(errors.reduce((a: number, e: number) => a + e * e, 0) / count);
+      return `${count === 0 ? 'n/a' : value.toFixed(1)} (${count} cells)`;
+    };
+    expect(run.stdout).toContain(
+      `cycle life RMSE, median of samples: cells unlike the training cells ${rmseOf(true)}, the others ${rmseOf(false)}`,
+    );
+  }, 120_000);
 });
 
 describe('diffbatt predict', () => {

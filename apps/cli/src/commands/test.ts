@@ -1,6 +1,6 @@
 import { basename } from 'node:path';
 import type { DatasetRegistry } from '@diffbatt/core';
-import { scoreResultsToJson, scoreSohCurves } from '@diffbatt/eval';
+import { conditionNovelty, rmse, scoreResultsToJson, scoreSohCurves } from '@diffbatt/eval';
 import { formatMarkedScoreTable, renderReport, reportCell, syntheticJsonFields } from '@diffbatt/report';
 import { type } from 'arktype';
 import type { Command } from 'commander';
@@ -9,6 +9,14 @@ import { describeSampler, samplerConfig, samplerSteps } from '../flows/sampler-o
 import { parseOptions } from '../options.js';
 import { assertWritable, claimStandardOutput, writeOutput } from '../output.js';
 import { terminal } from '../terminal.js';
+import {
+  addNoveltyOption,
+  describeNovelty,
+  isUnlike,
+  noveltyJsonField,
+  noveltyOptionField,
+  noveltyReferenceOption,
+} from './novelty-option.js';
 import {
   addEnsembleOption,
   addSamplingOptions,
@@ -30,6 +38,7 @@ const testOptions = type({
   'plugin?': 'string',
   'cells?': 'string > 0',
   'calibration?': 'string > 0',
+  ...noveltyOptionField,
   'json?': 'string > 0',
   'report?': 'string > 0',
 });
@@ -38,14 +47,16 @@ const testOptions = type({
 const REPORT_LEVEL = 0.8;
 
 export function registerTestCommand(program: Command, registry: DatasetRegistry): void {
-  addEnsembleOption(
-    addSamplingOptions(
-      program
-        .command('test')
-        .description(
-          'generate SOH curves for a test split and score them (original protocol and a peeking-free rule)',
-        ),
-      { sampler: 'ddpm', samples: '1' },
+  addNoveltyOption(
+    addEnsembleOption(
+      addSamplingOptions(
+        program
+          .command('test')
+          .description(
+            'generate SOH curves for a test split and score them (original protocol and a peeking-free rule)',
+          ),
+        { sampler: 'ddpm', samples: '1' },
+      ),
     ),
   )
     .requiredOption('--data <path>', 'test split: a dataset file (.dbds) or a path a dataset plugin reads')
@@ -67,6 +78,14 @@ export function registerTestCommand(program: Command, registry: DatasetRegistry)
       const loaded = await loadForSampling(registry, options, [options.data]);
       if (options.cells !== undefined) loaded.cells = pickCells(loaded.cells, options.cells, options.data);
       const { backend, cells } = loaded;
+      const noveltyReference = await noveltyReferenceOption(
+        registry,
+        options.noveltyReference,
+        loaded.config.capacityMatrixRows,
+      );
+      // Before sampling: a matrix the reference cannot measure fails here.
+      const novelty =
+        noveltyReference && cells.map((c) => conditionNovelty(noveltyReference, c.capacityMatrix!));
       const { curves: generated, seconds } = await drawCurves(
         loaded,
         cells.map((c) => c.capacityMatrix),
@@ -87,6 +106,22 @@ export function registerTestCommand(program: Command, registry: DatasetRegistry)
       );
       const synthetic = cells.map((c) => c.synthetic);
       terminal.out(formatMarkedScoreTable(results, synthetic));
+      if (noveltyReference !== undefined && novelty !== undefined) {
+        terminal.out(describeNovelty(options.noveltyReference!, noveltyReference, novelty));
+        const { rulPredicted } = results.medianOfSamples;
+        const rmseOf = (unlike: boolean) => {
+          const cellsOf = novelty.flatMap((n, i) => (isUnlike(n) === unlike ? [i] : []));
+          if (cellsOf.length === 0) return 'n/a (0 cells)';
+          const value = rmse(
+            cellsOf.map((i) => results.rulReference[i]!),
+            cellsOf.map((i) => rulPredicted[i]!),
+          );
+          return `${value.toFixed(1)} (${cellsOf.length} cells)`;
+        };
+        terminal.out(
+          `cycle life RMSE, median of samples: cells unlike the training cells ${rmseOf(true)}, the others ${rmseOf(false)}`,
+        );
+      }
       if (options.json) {
         const json = {
           ...modelJsonFields(options),
@@ -102,6 +137,9 @@ export function registerTestCommand(program: Command, registry: DatasetRegistry)
           seconds,
           ...(options.calibration === undefined ? {} : { lifeCalibrationFile: options.calibration }),
           ...JSON.parse(scoreResultsToJson(results)),
+          ...(noveltyReference === undefined
+            ? {}
+            : { ...noveltyJsonField(options.noveltyReference!, noveltyReference), novelty }),
           ...syntheticJsonFields(synthetic),
         };
         await writeOutput(options.json, `${JSON.stringify(json, null, 2)}\n`, 'scores');

@@ -23,9 +23,28 @@ describe('conditionNoveltyReference', () => {
     expect(Array.from(reference.nearestDistances)).toEqual([1, 1, 2, 4]);
   });
 
+  it('counts a matrix that several cells share once, under its first cell', () => {
+    const at = (cellId: string, x: number) => ({ cellId, capacityMatrix: Float32Array.of(x, 0) });
+    const reference = conditionNoveltyReference([
+      at('a', 0),
+      at('b', 1),
+      at('b-copy', 1),
+      at('c', 3),
+      at('d', 7),
+    ]);
+    expect(reference.cells.map((cell) => cell.cellId)).toEqual(['a', 'b', 'c', 'd']);
+    expect(Array.from(reference.nearestDistances)).toEqual([1, 1, 2, 4]);
+    expect(conditionNovelty(reference, Float32Array.of(1, 0)).nearestCellId).toBe('b');
+  });
+
   it('refuses fewer than two cells, mixed sizes and non-finite values, naming the cell', () => {
     const one = { cellId: 'x', capacityMatrix: Float32Array.of(1, 2) };
-    expect(() => conditionNoveltyReference([one])).toThrow(/at least 2 cells, got 1/);
+    expect(() => conditionNoveltyReference([one])).toThrow(
+      /at least 2 cells with distinct capacity matrices, got 1 \(of 1 cells\)/,
+    );
+    expect(() => conditionNoveltyReference([one, { ...one, cellId: 'copy' }])).toThrow(
+      /got 1 \(of 2 cells\)/,
+    );
     expect(() =>
       conditionNoveltyReference([one, { cellId: 'y', capacityMatrix: Float32Array.of(1) }]),
     ).toThrow(/cell y's capacity matrix has 1 values, the reference cells' matrices 2/);

@@ -15,7 +15,7 @@ export interface NoveltyReferenceCell {
   capacityMatrix: Float32Array;
 }
 
-/** The reference cells and each one's distance to its nearest other reference cell, sorted ascending. */
+/** The distinct reference cells and each one's distance to its nearest other one, sorted ascending. */
 export interface ConditionNoveltyReference {
   cells: readonly NoveltyReferenceCell[];
   nearestDistances: Float64Array;
@@ -47,16 +47,28 @@ function requireMatrix(matrix: Float32Array, length: number, what: string): void
 }
 
 /**
- * The novelty reference of `cells` (a model's training cells): at least two, every capacity matrix of the
- * same size. O(n^2) distances, each over the whole matrix: 91 CRUSH or 55 HUST cells take milliseconds.
+ * The novelty reference of `given` (a model's training cells): every capacity matrix of the same size, at
+ * least two distinct ones. A matrix that several cells share is one condition and counts once (under its
+ * first cell's id): a copy would lie at distance 0 from it and make every other cell look far. O(n^2)
+ * distances, each over the whole matrix: 91 CRUSH or 55 HUST cells take milliseconds.
  */
-export function conditionNoveltyReference(cells: readonly NoveltyReferenceCell[]): ConditionNoveltyReference {
-  if (cells.length < 2) {
-    throw new RangeError(`a novelty reference needs at least 2 cells, got ${cells.length}`);
-  }
-  const length = cells[0]!.capacityMatrix.length;
-  for (const cell of cells)
+export function conditionNoveltyReference(given: readonly NoveltyReferenceCell[]): ConditionNoveltyReference {
+  const length = given[0]?.capacityMatrix.length ?? 0;
+  for (const cell of given) {
     requireMatrix(cell.capacityMatrix, length, `cell ${cell.cellId}'s capacity matrix`);
+  }
+  const seen = new Set<string>();
+  const cells = given.filter(({ capacityMatrix: m }) => {
+    const key = m.join(',');
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+  if (cells.length < 2) {
+    throw new RangeError(
+      `a novelty reference needs at least 2 cells with distinct capacity matrices, got ${cells.length} (of ${given.length} cells)`,
+    );
+  }
   const nearest = new Float64Array(cells.length).fill(Number.POSITIVE_INFINITY);
   for (let i = 0; i < cells.length; i++) {
     for (let j = i + 1; j < cells.length; j++) {

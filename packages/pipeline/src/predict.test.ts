@@ -63,9 +63,9 @@ describe('predictCells', () => {
       );
       expect((await predictCells(job))[0]!.novelty).toBeUndefined();
       const wider = conditionNoveltyReference(
-        training.map((cell) => ({
+        training.map((cell, i) => ({
           ...cell,
-          capacityMatrix: new Float32Array(cell.capacityMatrix.length + 100),
+          capacityMatrix: new Float32Array(cell.capacityMatrix.length + 100).fill(i),
         })),
       );
       await expect(predictCells({ ...job, noveltyReference: wider })).rejects.toThrow(

@@ -61,10 +61,14 @@ export function describeNovelty(
   novelty: ConditionNovelty[],
 ) {
   const unlike = novelty.filter(isUnlike).length;
-  return `unlike training cells: the share of the ${reference.cells.length} cells of ${path} that lie nearer to their own nearest neighbour than the cell lies to its nearest one (capacity-matrix distance); (!) at ${NOVELTY_WARNING_SHARE * 100} % or more, which about 1 in 10 cells like them reach: ${unlike} of ${novelty.length} cell(s). Such a prediction rests on no nearby training cell, and its interval does not widen for it.`;
+  return `unlike training cells: the share of the ${reference.cells.length} distinct training cells of ${path} (cells sharing a capacity matrix count once) that lie nearer to their own nearest neighbour than the cell lies to its nearest one (capacity-matrix distance); (!) at ${NOVELTY_WARNING_SHARE * 100} % or more, which about 1 in 10 cells like them reach: ${unlike} of ${novelty.length} cell(s). Such a prediction rests on no nearby training cell, and its interval does not widen for it.`;
 }
 
 /** The run-level JSON field naming the reference. */
 export const noveltyJsonField = (path: string, reference: ConditionNoveltyReference) => ({
-  noveltyReference: { data: path, cells: reference.cells.length, warningShare: NOVELTY_WARNING_SHARE },
+  noveltyReference: {
+    data: path,
+    distinctCells: reference.cells.length,
+    warningShare: NOVELTY_WARNING_SHARE,
+  },
 });

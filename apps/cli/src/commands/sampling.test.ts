@@ -198,7 +198,7 @@ describe('diffbatt test --novelty-reference', () => {
     expect(errorLines(run.stderr)).toEqual([]);
     expect(run.code).toBe(0);
     const scores = JSON.parse(await readFile(json, 'utf8'));
-    expect(scores.noveltyReference).toEqual({ data: reference, cells: 6, warningShare: 0.9 });
+    expect(scores.noveltyReference).toEqual({ data: reference, distinctCells: 6, warningShare: 0.9 });
     const fitted = conditionNoveltyReference(
       (await readDatasetFile(reference)).samples.map((s) => ({
         cellId: s.cellId,
@@ -253,9 +253,11 @@ describe('diffbatt predict', () => {
     expect(errorLines(run.stderr)).toEqual([]);
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/unlike training cells/);
-    expect(run.stdout).toMatch(/the share of the 6 cells of .*reference\.dbds .*: \d of 5 cell\(s\)/);
+    expect(run.stdout).toMatch(
+      /the share of the 6 distinct training cells of .*reference\.dbds .*: \d of 5 cell\(s\)/,
+    );
     const predictions = JSON.parse(await readFile(json, 'utf8'));
-    expect(predictions.noveltyReference).toEqual({ data: reference, cells: 6, warningShare: 0.9 });
+    expect(predictions.noveltyReference).toEqual({ data: reference, distinctCells: 6, warningShare: 0.9 });
     const matrices = async (path: string) =>
       (await readDatasetFile(path)).samples.map((s) => ({
         cellId: s.cellId,

@@ -220,6 +220,8 @@ describe('diffbatt test --novelty-reference', () => {
     expect(run.stdout).toContain(
       `cycle life RMSE, median of samples: cells unlike the training cells ${rmseOf(true)}, the others ${rmseOf(false)}`,
     );
+    const marked = samples.filter((_, i) => unlike[i]).map((cell) => cell.cellId);
+    expect(run.stdout).toContain(`unlike the training cells: ${marked.join(', ')}\n`);
   }, 120_000);
 });
 

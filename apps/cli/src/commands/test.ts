@@ -121,6 +121,8 @@ export function registerTestCommand(program: Command, registry: DatasetRegistry)
         terminal.out(
           `cycle life RMSE, median of samples: cells unlike the training cells ${rmseOf(true)}, the others ${rmseOf(false)}`,
         );
+        const marked = cells.filter((_, i) => isUnlike(novelty[i]!)).map((c) => c.cellId);
+        if (marked.length > 0) terminal.out(`unlike the training cells: ${marked.join(', ')}`);
       }
       if (options.json) {
         const json = {

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   conditionNovelty,
   conditionNoveltyReference,
+  isUnlikeReference,
   NOVELTY_WARNING_SHARE,
   type NoveltyReferenceCell,
 } from './condition-novelty.js';
@@ -85,6 +86,17 @@ describe('conditionNovelty', () => {
     expect(() => conditionNovelty(reference, Float32Array.of(Number.POSITIVE_INFINITY, 0))).toThrow(
       /non-finite/,
     );
+  });
+
+  it('counts a cell as unlike the reference cells from a share of NOVELTY_WARNING_SHARE on', () => {
+    const at = (referenceShare: number) => ({ nearestDistance: 1, nearestCellId: 'a', referenceShare });
+    expect(NOVELTY_WARNING_SHARE).toBe(0.9);
+    expect([0, 0.89, 0.9, 1].map((share) => isUnlikeReference(at(share)))).toEqual([
+      false,
+      false,
+      true,
+      true,
+    ]);
   });
 
   it('flags about 1 in 10 cells drawn like the reference cells, and nearly all of a shifted set', () => {

@@ -33,6 +33,10 @@ export interface ConditionNovelty {
   referenceShare: number;
 }
 
+/** Whether a cell counts as unlike the reference cells: its `referenceShare` is at least `NOVELTY_WARNING_SHARE`. */
+export const isUnlikeReference = (novelty: ConditionNovelty) =>
+  novelty.referenceShare >= NOVELTY_WARNING_SHARE;
+
 function matrixDistance(a: Float32Array, b: Float32Array): number {
   let sum = 0;
   for (let i = 0; i < a.length; i++) sum += (a[i]! - b[i]!) ** 2;

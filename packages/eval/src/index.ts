@@ -3,6 +3,7 @@ export {
   type ConditionNoveltyReference,
   conditionNovelty,
   conditionNoveltyReference,
+  isUnlikeReference,
   NOVELTY_WARNING_SHARE,
   type NoveltyReferenceCell,
 } from './condition-novelty.js';

@@ -3,6 +3,7 @@ import {
   type ConditionNovelty,
   type ConditionNoveltyReference,
   conditionNoveltyReference,
+  isUnlikeReference,
   NOVELTY_WARNING_SHARE,
 } from '@diffbatt/eval';
 import type { Command } from 'commander';
@@ -34,25 +35,20 @@ export async function noveltyReferenceOption(
     modelRows,
     onWarning,
   );
-  if (cells.length < 2) {
-    throw new DiffBattError(
-      `a novelty reference needs at least 2 cells with a capacity matrix, got ${cells.length}`,
-      {
-        file: path,
-      },
+  try {
+    return conditionNoveltyReference(
+      cells.map((cell) => ({ cellId: cell.cellId, capacityMatrix: cell.capacityMatrix as Float32Array })),
     );
+  } catch (error) {
+    // The library refuses too few distinct matrices (or bad values): a user mistake, named by its file.
+    if (error instanceof RangeError) throw new DiffBattError(error.message, { file: path });
+    throw error;
   }
-  return conditionNoveltyReference(
-    cells.map((cell) => ({ cellId: cell.cellId, capacityMatrix: cell.capacityMatrix as Float32Array })),
-  );
 }
-
-/** Whether a cell counts as unlike the reference cells. */
-export const isUnlike = (novelty: ConditionNovelty) => novelty.referenceShare >= NOVELTY_WARNING_SHARE;
 
 /** A table cell: the reference share, marked `(!)` when the cell is unlike the reference cells. */
 export const noveltyText = (novelty: ConditionNovelty) =>
-  `${(novelty.referenceShare * 100).toFixed(0)} %${isUnlike(novelty) ? ' (!)' : ''}`;
+  `${(novelty.referenceShare * 100).toFixed(0)} %${isUnlikeReference(novelty) ? ' (!)' : ''}`;
 
 /** What the column means and how many cells it marks, for the terminal. */
 export function describeNovelty(
@@ -60,7 +56,7 @@ export function describeNovelty(
   reference: ConditionNoveltyReference,
   novelty: ConditionNovelty[],
 ) {
-  const unlike = novelty.filter(isUnlike).length;
+  const unlike = novelty.filter(isUnlikeReference).length;
   return `unlike training cells: the share of the ${reference.cells.length} distinct training cells of ${path} (cells sharing a capacity matrix count once) that lie nearer to their own nearest neighbour than the cell lies to its nearest one (capacity-matrix distance); (!) at ${NOVELTY_WARNING_SHARE * 100} % or more, which about 1 in 10 cells like them reach: ${unlike} of ${novelty.length} cell(s). Such a prediction rests on no nearby training cell, and its interval does not widen for it.`;
 }
 

@@ -288,6 +288,21 @@ describe('diffbatt predict', () => {
         /reference100\.dbds.*capacity matrices have 100 rows but the model expects 20x100/,
       ),
     ]);
+
+    // Two cells with one matrix are one condition: refused in one line naming the file, not a stack trace.
+    const copies = join(dir, 'reference-copies.dbds');
+    const [cell] = syntheticSamples(1, 4);
+    await writeDatasetFile(copies, [cell!, { ...cell!, cellId: 'copy' }], {
+      description: 'synthetic, one copy',
+    });
+    const duplicated = await runPredict(['--novelty-reference', copies]);
+    expect(duplicated.code).toBe(1);
+    expect(errorLines(duplicated.stderr)).toEqual([
+      expect.stringMatching(
+        /reference-copies\.dbds.*at least 2 cells with distinct capacity matrices, got 1 \(of 2 cells\)/,
+      ),
+    ]);
+    expect(duplicated.stderr).not.toMatch(/^\s+at /m);
   }, 120_000);
 
   it('--ensemble predicts from the pooled curves of the networks it names', async () => {

@@ -1,6 +1,12 @@
 import { basename } from 'node:path';
 import type { DatasetRegistry } from '@diffbatt/core';
-import { conditionNovelty, rmse, scoreResultsToJson, scoreSohCurves } from '@diffbatt/eval';
+import {
+  conditionNovelty,
+  isUnlikeReference,
+  rmse,
+  scoreResultsToJson,
+  scoreSohCurves,
+} from '@diffbatt/eval';
 import { formatMarkedScoreTable, renderReport, reportCell, syntheticJsonFields } from '@diffbatt/report';
 import { type } from 'arktype';
 import type { Command } from 'commander';
@@ -12,7 +18,6 @@ import { terminal } from '../terminal.js';
 import {
   addNoveltyOption,
   describeNovelty,
-  isUnlike,
   noveltyJsonField,
   noveltyOptionField,
   noveltyReferenceOption,
@@ -110,7 +115,7 @@ export function registerTestCommand(program: Command, registry: DatasetRegistry)
         terminal.out(describeNovelty(options.noveltyReference!, noveltyReference, novelty));
         const { rulPredicted } = results.medianOfSamples;
         const rmseOf = (unlike: boolean) => {
-          const cellsOf = novelty.flatMap((n, i) => (isUnlike(n) === unlike ? [i] : []));
+          const cellsOf = novelty.flatMap((n, i) => (isUnlikeReference(n) === unlike ? [i] : []));
           if (cellsOf.length === 0) return 'n/a (0 cells)';
           const value = rmse(
             cellsOf.map((i) => results.rulReference[i]!),
@@ -121,7 +126,7 @@ export function registerTestCommand(program: Command, registry: DatasetRegistry)
         terminal.out(
           `cycle life RMSE, median of samples: cells unlike the training cells ${rmseOf(true)}, the others ${rmseOf(false)}`,
         );
-        const marked = cells.filter((_, i) => isUnlike(novelty[i]!)).map((c) => c.cellId);
+        const marked = cells.filter((_, i) => isUnlikeReference(novelty[i]!)).map((c) => c.cellId);
         if (marked.length > 0) terminal.out(`unlike the training cells: ${marked.join(', ')}`);
       }
       if (options.json) {

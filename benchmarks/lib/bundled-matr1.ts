@@ -1,11 +1,12 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { join, relative } from 'node:path';
 import { type ModelSample, readDatasetFile } from '../../packages/core/src/index.js';
 import { fail } from './args.js';
 import { diffbattNodeArgs } from './cli.js';
 import { REPOSITORY_ROOT } from './results.js';
+import { SHARED } from './shared-cells.js';
 
 /**
  * What the synthesis benchmarks share: the MATR-1 models (the bundled one, and the released DiffBatt
@@ -29,7 +30,6 @@ export interface SamplerSetting {
 export const SAMPLER = { sampler: 'dpm-solver++', steps: 20, clip: 'auto' } as const satisfies SamplerSetting;
 
 /** The released matr_1 EMA weights and where `diffbatt import` puts them (ignored out/ folder). */
-const SHARED = resolve(process.env['DIFFBATT_SHARED'] ?? join(REPOSITORY_ROOT, '..', 'shared'));
 const RELEASED_SOURCE = join(SHARED, 'data', 'diffbatt', 'trained_models', 'matr_1_ema_network');
 const RELEASED_MODEL = 'out/released-matr_1/model';
 /** Synthetic datasets by the hash of their inputs, shared by bench:synthesis and bench:augment. */

@@ -1,11 +1,11 @@
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { type ModelSample, readDatasetFile } from '../../packages/core/src/index.js';
 import { readDiffBattSplit } from '../../packages/datasets-diffbatt/src/index.js';
 import { REPOSITORY_ROOT } from './results.js';
 
 /** The original DiffBatt data: ../shared beside the repository, or DIFFBATT_SHARED. */
-export const SHARED = process.env.DIFFBATT_SHARED ?? join(REPOSITORY_ROOT, '..', 'shared');
+export const SHARED = resolve(process.env['DIFFBATT_SHARED'] ?? join(REPOSITORY_ROOT, '..', 'shared'));
 
 /**
  * Reads a bundled `.dbds` (relative to the repository) or a split of the original's data (`../shared/...`,

@@ -11,7 +11,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ModelSample } from '../../packages/core/src/index.js';
-import { sampledCycleLives } from '../../packages/eval/src/index.js';
+import {
+  type ConditionNoveltyReference,
+  conditionNovelty,
+  conditionNoveltyReference,
+  sampledCycleLives,
+} from '../../packages/eval/src/index.js';
 import { benchmarkProvenance, REPOSITORY_ROOT, writeBenchmarkResult } from '../lib/results.js';
 import { readCells } from '../lib/shared-cells.js';
 
@@ -142,24 +147,27 @@ const TRAINING_FILES: Record<TrainingSet, string> = {
   cruh: '../shared/data/diffbatt/data/cruh_train_ds',
 };
 
-/** Index of the training cell whose capacity matrix is nearest (Euclidean) to `matrix`. */
-function nearestMatrix(matrix: Float32Array, training: readonly ModelSample[]): number {
-  let best = -1;
-  let bestDistance = Number.POSITIVE_INFINITY;
-  for (const [j, cell] of training.entries()) {
-    const other = cell.capacityMatrix!;
-    let distance = 0;
-    for (let k = 0; k < matrix.length; k++) distance += (matrix[k]! - other[k]!) ** 2;
-    if (distance < bestDistance) [best, bestDistance] = [j, distance];
-  }
-  return best;
-}
-
 const near = (life: number, lives: readonly number[]) =>
   lives.some((t) => Math.abs(life - t) <= RECALL_TOLERANCE);
 const percent = (part: number, whole: number) => `${((100 * part) / whole).toFixed(0)} %`;
 
-const trainingSets = new Map<TrainingSet, { cells: ModelSample[]; lives: number[] } | undefined>();
+interface TrainingCells {
+  lives: number[];
+  lifeById: Map<string, number>;
+  /** For the training cell with the nearest capacity matrix (Euclidean). */
+  reference: ConditionNoveltyReference;
+}
+function trainingCellsOf(cells: ModelSample[]): TrainingCells {
+  const lives = sampledCycleLives(cells.map((s) => s.sohCurve));
+  return {
+    lives,
+    lifeById: new Map(cells.map((cell, i) => [cell.cellId, lives[i]!])),
+    reference: conditionNoveltyReference(
+      cells.map((cell) => ({ cellId: cell.cellId, capacityMatrix: cell.capacityMatrix! })),
+    ),
+  };
+}
+const trainingSets = new Map<TrainingSet, TrainingCells | undefined>();
 const testSets = new Map<string, ModelSample[] | undefined>();
 const rows: string[][] = [];
 const raw: unknown[] = [];
@@ -167,7 +175,7 @@ const skipped: string[] = [];
 for (const c of CASES) {
   if (!trainingSets.has(c.training)) {
     const cells = await readCells(TRAINING_FILES[c.training]);
-    trainingSets.set(c.training, cells && { cells, lives: sampledCycleLives(cells.map((s) => s.sohCurve)) });
+    trainingSets.set(c.training, cells && trainingCellsOf(cells));
   }
   const training = trainingSets.get(c.training);
   const path = join(REPOSITORY_ROOT, c.file);
@@ -198,7 +206,9 @@ for (const c of CASES) {
   const byId = new Map((testSets.get(result.data) ?? []).map((cell) => [cell.cellId, cell]));
   const neighbourLives = result.cellIds.map((id) => {
     const matrix = byId.get(id)?.capacityMatrix;
-    return matrix ? lives[nearestMatrix(matrix, training.cells)]! : undefined;
+    return matrix
+      ? training.lifeById.get(conditionNovelty(training.reference, matrix).nearestCellId)!
+      : undefined;
   });
   const neighbourShare = (values: readonly number[]) =>
     neighbourLives.every((life) => life !== undefined)

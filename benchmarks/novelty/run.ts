@@ -17,6 +17,8 @@ import {
   calibrateLifeSummary,
   conditionNovelty,
   conditionNoveltyReference,
+  isUnlikeReference,
+  lifeIntervalCoverage,
   NOVELTY_WARNING_SHARE,
 } from '../../packages/eval/src/index.js';
 import { readCalibration, summariesOf, type TestRun } from '../lib/calibrated-rows.js';
@@ -113,7 +115,7 @@ for (const runs of SPLITS) {
     const novelty = new Map<string, ConditionNovelty>(
       test.map((cell) => [cell.cellId, conditionNovelty(reference, cell.capacityMatrix!)]),
     );
-    const unlike = (id: string) => novelty.get(id)!.referenceShare >= NOVELTY_WARNING_SHARE;
+    const unlike = (id: string) => isUnlikeReference(novelty.get(id)!);
     const flagged = test.filter((cell) => unlike(cell.cellId)).length;
     const text = `${flagged} of ${test.length} (${((100 * flagged) / test.length).toFixed(0)} %); ${reference.cells.length} distinct`;
     return { novelty, unlike, flagged, text };
@@ -151,26 +153,24 @@ for (const runs of SPLITS) {
         entry.flagged.push(...of(true));
         entry.other.push(...of(false));
         pooled.set(group, entry);
-        const covered = (wanted: boolean) => {
-          if (calibration === undefined) return Number.NaN;
-          const hits = summariesOf(run).flatMap((summary, i) => {
-            if (errors[i]!.unlike !== wanted) return [];
-            const interval = calibrateLifeSummary(summary, calibration).intervals.find(
-              (x) => x.level === CALIBRATED_LEVEL,
-            )!;
-            const life = run.rulReference[i]!;
-            return [interval.lower <= life && life <= interval.upper ? 1 : 0];
-          });
-          return hits.length === 0 ? Number.NaN : mean(hits);
-        };
-        if (group === 'finetuned') {
-          const entry = pooledCoverage;
-          for (const wanted of [true, false]) {
-            const hits = covered(wanted);
-            const cells = errors.filter((e) => e.unlike === wanted).length;
-            if (Number.isFinite(hits))
-              entry[wanted ? 'flagged' : 'other'].push({ hits: hits * cells, cells });
-          }
+        // Fine-tuned networks: their calibrated intervals' coverage of the flagged and of the other cells.
+        let coverage: { flagged: number; other: number } | undefined;
+        if (group === 'finetuned' && calibration !== undefined) {
+          const summaries = summariesOf(run).map((summary) => calibrateLifeSummary(summary, calibration));
+          const coverageOfCells = (wanted: boolean) => {
+            const cells = run.cellIds.flatMap((_, i) => (errors[i]!.unlike === wanted ? [i] : []));
+            const level = lifeIntervalCoverage(
+              cells.map((i) => summaries[i]!),
+              cells.map((i) => run.rulReference[i]!),
+            ).find((c) => c.level === CALIBRATED_LEVEL);
+            if (level === undefined) return Number.NaN;
+            pooledCoverage[wanted ? 'flagged' : 'other'].push({
+              hits: level.coverage * cells.length,
+              cells: cells.length,
+            });
+            return level.coverage;
+          };
+          coverage = { flagged: coverageOfCells(true), other: coverageOfCells(false) };
         }
         perRun.push({
           folder,
@@ -178,9 +178,7 @@ for (const runs of SPLITS) {
           flagged: rms(of(true)),
           other: rms(of(false)),
           flaggedShare: total === 0 ? Number.NaN : of(true).reduce((a, e) => a + e * e, 0) / total,
-          ...(group === 'finetuned' && calibration !== undefined
-            ? { coverage: { flagged: covered(true), other: covered(false) } }
-            : {}),
+          ...(coverage === undefined ? {} : { coverage }),
         });
       }
     }

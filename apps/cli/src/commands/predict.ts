@@ -3,7 +3,7 @@ import { formatTextTable, SOH_CURVE_CYCLES } from '@diffbatt/eval';
 import { markedCellId, renderReport, reportCell, syntheticBanner } from '@diffbatt/report';
 import { type } from 'arktype';
 import type { Command } from 'commander';
-import { describeSampler, samplerConfig, samplerSteps } from '../flows/sampler-options.js';
+import { describeSampler, samplerConfig, samplingRecord } from '../flows/sampler-options.js';
 import { parseOptions } from '../options.js';
 import { assertWritable, claimStandardOutput, writeOutput } from '../output.js';
 import { terminal } from '../terminal.js';
@@ -139,11 +139,7 @@ export function registerPredictCommand(program: Command, registry: DatasetRegist
         const json = {
           ...modelJsonFields(options),
           backend: backend.backend,
-          sampler: sampler.kind,
-          steps: samplerSteps(sampler),
-          clipSample: sampler.clipSample !== undefined,
-          monotone: options.monotone,
-          smoothing: options.smooth,
+          ...samplingRecord(sampler, { monotone: options.monotone, smoothing: options.smooth }),
           guidanceWeight: options.guidance,
           samplesPerCell: options.samples,
           seed: options.seed,

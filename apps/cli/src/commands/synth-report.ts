@@ -19,7 +19,7 @@ import { renderSynthesisReport, syntheticBanner } from '@diffbatt/report';
 import { type } from 'arktype';
 import type { Command } from 'commander';
 import { loadSamples } from '../flows/data.js';
-import { describeSampler, samplerConfig, samplerSteps } from '../flows/sampler-options.js';
+import { describeSampler, samplerConfig, samplingRecord } from '../flows/sampler-options.js';
 import { numberListText, parseOptions } from '../options.js';
 import { assertWritable, claimStandardOutput, writeOutput } from '../output.js';
 import { terminal } from '../terminal.js';
@@ -324,11 +324,7 @@ export function registerSynthReportCommand(program: Command, registry: DatasetRe
         trainCells: train.length,
         testCells: test.length,
         backend: loaded.backend.backend,
-        sampler: sampler.kind,
-        steps: samplerSteps(sampler),
-        clipSample: sampler.clipSample !== undefined,
-        monotone: options.monotone,
-        smoothing: options.smooth,
+        ...samplingRecord(sampler, { monotone: options.monotone, smoothing: options.smooth }),
         seed: options.seed,
         samplesPerCell: options.n,
         guidanceWeights: options.guidance,

@@ -10,7 +10,7 @@ import { SOH_CURVE_CYCLES } from '@diffbatt/eval';
 import { UNCONDITIONAL_SOURCE } from '@diffbatt/report';
 import { type } from 'arktype';
 import type { Command } from 'commander';
-import { describeSampler, samplerConfig, samplerSteps } from '../flows/sampler-options.js';
+import { describeSampler, samplerConfig, samplingRecord } from '../flows/sampler-options.js';
 import { OptionError, parseOptions } from '../options.js';
 import { assertWritable } from '../output.js';
 import { terminal } from '../terminal.js';
@@ -133,11 +133,7 @@ export function registerSynthesizeCommand(program: Command, registry: DatasetReg
         synthetic: true,
         provenance: {
           model: options.model,
-          sampler: sampler.kind,
-          steps: samplerSteps(sampler),
-          clipSample: sampler.clipSample !== undefined,
-          monotone: options.monotone,
-          smoothing: options.smooth,
+          ...samplingRecord(sampler, { monotone: options.monotone, smoothing: options.smooth }),
           guidanceWeight: options.guidance,
           seed: options.seed,
           sourceCellId: source?.cellId ?? UNCONDITIONAL_SOURCE,

@@ -11,7 +11,7 @@ import { formatMarkedScoreTable, renderReport, reportCell, syntheticJsonFields }
 import { type } from 'arktype';
 import type { Command } from 'commander';
 import { pickCells } from '../flows/data.js';
-import { describeSampler, samplerConfig, samplerSteps } from '../flows/sampler-options.js';
+import { describeSampler, samplerConfig, samplingRecord } from '../flows/sampler-options.js';
 import { parseOptions } from '../options.js';
 import { assertWritable, claimStandardOutput, writeOutput } from '../output.js';
 import { terminal } from '../terminal.js';
@@ -134,11 +134,7 @@ export function registerTestCommand(program: Command, registry: DatasetRegistry)
           ...modelJsonFields(options),
           data: options.data,
           backend: backend.backend,
-          sampler: sampler.kind,
-          steps: samplerSteps(sampler),
-          clipSample: sampler.clipSample !== undefined,
-          monotone: options.monotone === true,
-          smoothing: options.smooth,
+          ...samplingRecord(sampler, { monotone: options.monotone === true, smoothing: options.smooth }),
           guidanceWeight: options.guidance,
           seed: options.seed,
           seconds,

@@ -57,8 +57,15 @@ export function samplerConfig(
   return { kind: name, steps: steps ?? DEFAULT_STEPS[name], ...clipSample };
 }
 
-export function samplerSteps(config: SamplerConfig): number {
-  return config.kind === 'ddpm' ? DEFAULT_TIMESTEPS : (config.steps ?? 0);
+/** How a run drew its curves, as its JSON output and the provenance of its curves record it. */
+export function samplingRecord(config: SamplerConfig, curves: { monotone: boolean; smoothing: number }) {
+  return {
+    sampler: config.kind,
+    steps: config.kind === 'ddpm' ? DEFAULT_TIMESTEPS : (config.steps ?? 0),
+    clipSample: config.clipSample !== undefined,
+    monotone: curves.monotone,
+    smoothing: curves.smoothing,
+  };
 }
 
 export function describeSampler(config: SamplerConfig): string {

@@ -43,7 +43,11 @@ export const SPLITS: SplitRuns[] = [
     split,
     // ../shared holds no released HUST weights.
     released: split === 'hust' ? [] : [`fast-cosine-6k/${split}/released`],
-    scratch: [`fast-cosine-6k/${split}/step-6000`, ...(split === 'snl' ? ['fast-cosine-6k/snl/seed-1'] : [])],
+    // Addenda 1 and 3 trained a second seed on SNL and CRUSH.
+    scratch: [
+      `fast-cosine-6k/${split}/step-6000`,
+      ...(split === 'snl' || split === 'crush' ? [`fast-cosine-6k/${split}/seed-1`] : []),
+    ],
     finetuned: [`foundation/${split}/finetune`],
     foundation: [`foundation/${split}/foundation`],
     scratch25: [`foundation-low-resource/${split}/scratch-25`],

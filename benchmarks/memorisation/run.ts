@@ -23,7 +23,7 @@ import { readCells } from '../lib/shared-cells.js';
 /** One SOH-curve point: lives are read on a 10-cycle grid. */
 const RECALL_TOLERANCE = 10;
 
-type TrainingSet = 'matr_1' | 'snl' | 'cruh';
+type TrainingSet = 'matr_1' | 'snl' | 'cruh' | 'crush';
 interface Case {
   split: string;
   model: string;
@@ -113,7 +113,7 @@ const CASES: Case[] = [
     training: 'matr_1' as const,
     file: `benchmarks/fast-cosine-9k-ensemble/results/selection/${label}.json`,
   })),
-  ...(['snl', 'cruh'] as const).flatMap((split) => [
+  ...(['snl', 'cruh', 'crush'] as const).flatMap((split) => [
     {
       split,
       model: 'released weights',
@@ -127,24 +127,28 @@ const CASES: Case[] = [
       file: seed0(`benchmarks/fast-cosine-6k/${split}/step-6000`),
     },
   ]),
-  {
-    split: 'snl',
-    model: '`fast` + cosine, 6k steps, seed 1',
-    training: 'snl',
-    file: seed0('benchmarks/fast-cosine-6k/snl/seed-1'),
-  },
-  {
-    split: 'snl',
-    model: 'seeds 0 + 1 pooled (ensemble)',
-    training: 'snl',
-    file: seed0('benchmarks/fast-cosine-6k/snl/ensemble'),
-  },
+  // Addenda 1 and 3 trained a second seed on SNL and CRUSH.
+  ...(['snl', 'crush'] as const).flatMap((split) => [
+    {
+      split,
+      model: '`fast` + cosine, 6k steps, seed 1',
+      training: split,
+      file: seed0(`benchmarks/fast-cosine-6k/${split}/seed-1`),
+    },
+    {
+      split,
+      model: 'seeds 0 + 1 pooled (ensemble)',
+      training: split,
+      file: seed0(`benchmarks/fast-cosine-6k/${split}/ensemble`),
+    },
+  ]),
 ];
 
 const TRAINING_FILES: Record<TrainingSet, string> = {
   matr_1: 'data/matr1/train.dbds',
   snl: '../shared/data/diffbatt/data/snl_train_ds',
   cruh: '../shared/data/diffbatt/data/cruh_train_ds',
+  crush: '../shared/data/diffbatt/data/crush_train_ds',
 };
 
 const near = (life: number, lives: readonly number[]) =>

@@ -11,9 +11,8 @@
  * Writes benchmarks/results/speed-contention.json (rendered by `pnpm bench:report`).
  */
 import { spawn } from 'node:child_process';
-import { createRequire } from 'node:module';
 import { loadavg } from 'node:os';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { fail, isCount } from '../lib/args.js';
 import { benchmarkProvenance, meanAndSpread, REPOSITORY_ROOT, writeBenchmarkResult } from '../lib/results.js';
@@ -49,32 +48,11 @@ const median = (xs: readonly number[]) => {
 if (values.child !== undefined) {
   // Child: time one worker's gradient at the given batch and print the milliseconds as JSON.
   const batch = Number(values.child);
-  const { selectBackend } = await import('../../packages/core/src/backend.js');
-  const { createNoiseSchedule, lossGradients } = await import('../../packages/diffusion/src/index.js');
-  const { parseUNetConfig } = await import('../../packages/unet/src/config.js');
-  const { diffBattDenoiser, dropCapacityCondition } = await import('../../packages/unet/src/denoiser.js');
-  const { buildDiffBattUNet } = await import('../../packages/unet/src/unet.js');
+  const { lossGradients } = await import('../../packages/diffusion/src/index.js');
+  const { dropCapacityCondition } = await import('../../packages/unet/src/denoiser.js');
   const { packValues } = await import('../../packages/pipeline/src/weights.js');
-  const fromUnet = createRequire(new URL('../../packages/unet/package.json', import.meta.url));
-  const tf: typeof import('@tensorflow/tfjs') = await import(
-    pathToFileURL(fromUnet.resolve('@tensorflow/tfjs')).href
-  );
-  await selectBackend({ backend });
-  const model = buildDiffBattUNet(parseUNetConfig({ curveOffsetHead: true }, 'contention'), { seed: 0 });
-  const variables = model.trainableWeights.map((w) => w.read() as import('@tensorflow/tfjs').Variable);
-  const x0 = tf.randomNormal([batch, 256, 1], 0, 0.5, 'float32', 1);
-  const condition = {
-    capacityMatrix: tf.randomNormal(
-      [batch, 100, 100, 1],
-      0,
-      0.01,
-      'float32',
-      2,
-    ) as import('@tensorflow/tfjs').Tensor4D,
-    mask: tf.ones([batch, 32]) as import('@tensorflow/tfjs').Tensor2D,
-  };
-  const schedule = createNoiseSchedule({ kind: 'linear' });
-  const denoiser = diffBattDenoiser(model);
+  const { gradientSetup, tf } = await import('./gradient-setup.js');
+  const { variables, denoiser, schedule, x0, condition } = await gradientSetup(backend, batch);
   const milliseconds: number[] = [];
   for (let i = 0; i < warmup + repeats; i++) {
     const start = performance.now();

@@ -7,19 +7,10 @@
  *   node --conditions=@diffbatt/source --import tsx benchmarks/speed/profile-step.ts [--backend wasm] [--batch 21] [--top 25]
  */
 
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { selectBackend } from '../../packages/core/src/backend.js';
-import { createNoiseSchedule, denoisingLoss } from '../../packages/diffusion/src/index.js';
-import { parseUNetConfig } from '../../packages/unet/src/config.js';
-import { diffBattDenoiser, dropCapacityCondition } from '../../packages/unet/src/denoiser.js';
-import { buildDiffBattUNet } from '../../packages/unet/src/unet.js';
-
-const fromUnet = createRequire(new URL('../../packages/unet/package.json', import.meta.url));
-const tf: typeof import('@tensorflow/tfjs') = await import(
-  pathToFileURL(fromUnet.resolve('@tensorflow/tfjs')).href
-);
+import { denoisingLoss } from '../../packages/diffusion/src/index.js';
+import { dropCapacityCondition } from '../../packages/unet/src/denoiser.js';
+import { gradientSetup, tf } from './gradient-setup.js';
 
 const { values } = parseArgs({
   options: {
@@ -29,24 +20,14 @@ const { values } = parseArgs({
   },
 });
 const batch = Number(values.batch);
-const report = await selectBackend({ backend: values.backend as string });
-const model = buildDiffBattUNet(parseUNetConfig({ curveOffsetHead: true }, 'profile'), { seed: 0 });
-const variables = model.trainableWeights.map((w) => w.read() as import('@tensorflow/tfjs').Variable);
-const x0 = tf.randomNormal([batch, 256, 1], 0, 1, 'float32', 1);
-const condition = {
-  capacityMatrix: tf.randomNormal(
-    [batch, 100, 100, 1],
-    0,
-    0.01,
-    'float32',
-    2,
-  ) as import('@tensorflow/tfjs').Tensor4D,
-  mask: tf.ones([batch, 32]) as import('@tensorflow/tfjs').Tensor2D,
-};
+const { report, variables, denoiser, schedule, x0, condition } = await gradientSetup(
+  values.backend as string,
+  batch,
+);
 const loss = () =>
   denoisingLoss({
-    schedule: createNoiseSchedule({ kind: 'linear' }),
-    denoiser: diffBattDenoiser(model),
+    schedule,
+    denoiser,
     batch: { x0, condition },
     seed: 1,
     training: true,

@@ -14,6 +14,7 @@ import { spawn } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { quantileOfSorted, sortedFinite } from '../../packages/eval/src/index.js';
 import { fail, isCount } from '../lib/args.js';
 import { benchmarkProvenance, meanAndSpread, REPOSITORY_ROOT, writeBenchmarkResult } from '../lib/results.js';
 
@@ -39,11 +40,7 @@ const backend = values.backend as string;
 const FULL_BATCH = 41;
 const SHARD = Math.ceil(FULL_BATCH / 2);
 
-const median = (xs: readonly number[]) => {
-  const sorted = [...xs].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
+const median = (xs: readonly number[]) => quantileOfSorted(sortedFinite(xs), 0.5);
 
 if (values.child !== undefined) {
   // Child: time one worker's gradient at the given batch and print the milliseconds as JSON.
